@@ -1,0 +1,99 @@
+// The port through which resources talk to EC2. One method per question or change, in the
+// vocabulary of the resources; the SDK adapter (ec2-sdk.ts) maps EC2's error codes onto AwsHaError.
+
+export interface InterfaceView {
+  networkInterfaceId: string;
+  subnetId: string;
+  availabilityZone: string;
+  /** Primary first. */
+  privateIps: string[];
+  sourceDestCheck: boolean;
+  /** The instance the ENI is attached to, if any. */
+  instanceId?: string;
+}
+
+export interface AddressView {
+  allocationId: string;
+  publicIp: string;
+  associationId?: string;
+  networkInterfaceId?: string;
+  privateIp?: string;
+  instanceId?: string;
+}
+
+export interface RouteView {
+  routeTableId: string;
+  /** undefined: the table has no route for the CIDR. */
+  networkInterfaceId?: string;
+  exists: boolean;
+  /** active or blackhole */
+  state?: string;
+}
+
+export type VolumeState = "creating" | "available" | "in-use" | "deleting" | "deleted" | "error";
+export type AttachmentState = "attaching" | "attached" | "detaching" | "detached" | "busy";
+
+export interface VolumeView {
+  volumeId: string;
+  state: VolumeState;
+  availabilityZone: string;
+  attachments: { instanceId: string; state: AttachmentState; device: string }[];
+}
+
+export type InstanceState = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
+
+export interface InstanceView {
+  instanceId: string;
+  state: InstanceState;
+  availabilityZone: string;
+}
+
+/** Actions whose permission `check` proves with DryRun (Assign/Unassign have no DryRun). */
+export type DryRunAction =
+  | { action: "AssociateAddress"; allocationId: string; networkInterfaceId: string; privateIp?: string }
+  | { action: "DisassociateAddress"; associationId: string }
+  | { action: "ReplaceRoute"; routeTableId: string; cidr: string; networkInterfaceId: string }
+  | { action: "CreateRoute"; routeTableId: string; cidr: string; networkInterfaceId: string }
+  | { action: "AttachVolume"; volumeId: string; instanceId: string; device: string }
+  | { action: "DetachVolume"; volumeId: string; instanceId: string }
+  | { action: "StopInstances"; instanceId: string }
+  | { action: "DescribeNetworkInterfaces" }
+  | { action: "DescribeAddresses" }
+  | { action: "DescribeVolumes" }
+  | { action: "DescribeInstances" }
+  | { action: "DescribeRouteTables" };
+
+export type Permission = "allowed" | "denied";
+
+export interface Ec2 {
+  describeInterface(networkInterfaceId: string): Promise<InterfaceView>;
+  /** The ENI that carries `privateIp` as primary or secondary address, if any. */
+  findInterfaceByPrivateIp(privateIp: string): Promise<InterfaceView | undefined>;
+  /** With AllowReassignment: the address moves from whichever ENI had it. */
+  assignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void>;
+  /** An address that is no longer on the ENI counts as done. */
+  unassignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void>;
+
+  describeAddress(allocationId: string): Promise<AddressView>;
+  /** With AllowReassociation: returns the new association id. */
+  associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string>;
+  /** A stale association id counts as done. */
+  disassociateAddress(associationId: string): Promise<void>;
+
+  describeRoutes(routeTableIds: readonly string[], cidr: string): Promise<RouteView[]>;
+  /** ReplaceRoute, or CreateRoute when the table has no route for the CIDR yet. */
+  routeTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<void>;
+  deleteRoute(routeTableId: string, cidr: string): Promise<void>;
+  disableSourceDestCheck(networkInterfaceId: string): Promise<void>;
+
+  describeVolume(volumeId: string): Promise<VolumeView>;
+  attachVolume(volumeId: string, instanceId: string, device: string): Promise<void>;
+  /** Detaching a volume that is already available counts as done. */
+  detachVolume(volumeId: string, instanceId: string, force: boolean): Promise<void>;
+
+  describeInstance(instanceId: string): Promise<InstanceView>;
+  /** Fencing: StopInstances with Force (and SkipOsShutdown). */
+  stopInstance(instanceId: string): Promise<void>;
+
+  dryRun(request: DryRunAction): Promise<Permission>;
+}

@@ -1,0 +1,35 @@
+import { defineConfig } from "vitest/config";
+import type { Plugin } from "vite";
+
+// Templates are imported as text, the same way tsup's "text" loader bundles them.
+const etaAsText: Plugin = {
+  name: "eta-as-text",
+  transform(code, id) {
+    if (id.endsWith(".eta")) return { code: `export default ${JSON.stringify(code)};`, map: null };
+    return undefined;
+  },
+};
+
+export default defineConfig({
+  plugins: [etaAsText],
+  test: {
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "integration", include: ["test/integration/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: "lab",
+          include: ["test/lab/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
+    ],
+  },
+});
