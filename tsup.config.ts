@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
 // Each CLI becomes one self-contained CommonJS file with a shebang: CJS bundles start faster than
 // ESM ones (esbuild wraps ESM modules in lazy-init closures), and every dependency is inside so an
@@ -22,4 +25,5 @@ export default defineConfig({
   outExtension: () => ({ js: "" }),
   banner: { js: "#!/usr/bin/env node" },
   loader: { ".eta": "text" },
+  define: { __AWS_HA_VERSION__: JSON.stringify(version) },
 });

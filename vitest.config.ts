@@ -12,6 +12,7 @@ const etaAsText: Plugin = {
 
 export default defineConfig({
   plugins: [etaAsText],
+  define: { __AWS_HA_VERSION__: JSON.stringify("test") },
   test: {
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
@@ -26,8 +27,9 @@ export default defineConfig({
           include: ["test/lab/**/*.test.ts"],
           testTimeout: 300_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
-          sequence: { concurrent: false },
+          // The lab's scenarios share namespaces names, loop devices and the machine's two cores.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

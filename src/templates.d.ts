@@ -2,3 +2,6 @@ declare module "*.eta" {
   const text: string;
   export default text;
 }
+
+/** The package version, set by the bundler. */
+declare const __AWS_HA_VERSION__: string;

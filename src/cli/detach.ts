@@ -1,0 +1,36 @@
+import { spawn } from "node:child_process";
+
+// keepalived SIGKILLs notify_stop (and every script at shutdown) about 1 s after starting it, but
+// unmounting and detaching a volume takes longer. The release therefore runs in a child in its own
+// session, out of reach of keepalived's process-group kill; it takes the node's transition lock
+// itself. The parent waits and passes the child's exit code on, so Heartbeat and Pacemaker, which
+// do wait for stop, still see the real result.
+
+export const workerEnv = "AWS_HA_DETACHED_WORKER";
+
+export function isDetachedWorker(env: NodeJS.ProcessEnv): boolean {
+  return env[workerEnv] === "1";
+}
+
+export function runDetached(argv: readonly string[]): Promise<number> {
+  const script = process.argv[1]!;
+  const child = spawn(process.execPath, [script, ...argv], {
+    detached: true,
+    stdio: ["ignore", "inherit", "pipe"],
+    env: { ...process.env, [workerEnv]: "1" },
+  });
+  // The worker's log lines reach our stderr while we live; once keepalived kills us the worker
+  // keeps logging to syslog.
+  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(chunk));
+  child.stderr?.on("error", () => undefined);
+  return new Promise((resolve) => {
+    child.once("error", () => resolve(1));
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** Shields the worker from a parent that died mid-write. */
+export function survivePipeLoss(): void {
+  process.stderr.on("error", () => undefined);
+  process.stdout.on("error", () => undefined);
+}

@@ -1,0 +1,37 @@
+import { parseNotifyArgs } from "./notify-args";
+import { exitCodeFor, exitCodes } from "./exit-codes";
+import { isDetachedWorker, runDetached, survivePipeLoss } from "./detach";
+import { errorText } from "../log";
+
+// Kept small: --help and argument errors answer without loading the AWS SDK.
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseNotifyArgs(argv);
+  } catch (e) {
+    process.stderr.write(`aws-ha-notify: ${errorText(e)}\nRun aws-ha-notify --help for the accepted forms.\n`);
+    return exitCodeFor(e);
+  }
+  const { command, options } = parsed;
+  if (command.kind === "help") {
+    process.stdout.write(`${(await import("./notify-help")).notifyHelp}\n`);
+    return exitCodes.ok;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`${__AWS_HA_VERSION__}\n`);
+    return exitCodes.ok;
+  }
+  const isStop = command.kind === "transition" && /^(stop|deleted)$/i.test(command.transition.cause);
+  if (isStop && !options.dryRun && !isDetachedWorker(process.env)) return runDetached(argv);
+  if (isDetachedWorker(process.env)) survivePipeLoss();
+  const { runNotify } = await import("./notify-run");
+  return runNotify(command, options, process.env);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e) => {
+    process.stderr.write(`aws-ha-notify: ${errorText(e)}\n`);
+    process.exitCode = exitCodes.failed;
+  },
+);

@@ -1,0 +1,39 @@
+import type { Holding, Resource } from "../resources/resource";
+import type { Transition } from "./transition";
+
+/** One resource to act on, with what inspect saw before. */
+export interface Step {
+  resource: Resource;
+  action: "acquire" | "release";
+  before: Holding;
+}
+
+export interface Plan {
+  transition: Transition;
+  /** Resources that differ from what the transition wants, in start order. */
+  steps: Step[];
+  /** Resources already as wanted: no call will be made for them. */
+  settled: { resource: Resource; before: Holding }[];
+}
+
+/**
+ * Reconciles desired against actual: acquire what we do not hold, release what we do. Hooks hold
+ * nothing that can be inspected, so they always run; a resource that is not ours needs no release.
+ */
+export function planTransition(transition: Transition, resources: readonly Resource[], holdings: ReadonlyMap<string, Holding>): Plan {
+  const steps: Step[] = [];
+  const settled: Plan["settled"] = [];
+  for (const resource of resources) {
+    const before = holdings.get(resource.name)!;
+    const wantsAction = resource.kind === "hook" || (transition.direction === "acquire" ? !before.held : before.held);
+    if (wantsAction) steps.push({ resource, action: transition.direction, before });
+    else settled.push({ resource, before });
+  }
+  return { transition, steps, settled };
+}
+
+export function describePlan(plan: Plan): string[] {
+  const lines = plan.steps.map((s) => `${s.action} ${s.resource.kind} ${s.resource.name}: now ${s.before.detail}`);
+  for (const s of plan.settled) lines.push(`keep ${s.resource.kind} ${s.resource.name}: ${s.before.detail}`);
+  return lines;
+}

@@ -1,0 +1,105 @@
+import type { ClusterDescription, ResourceKind } from "../cluster/schema";
+import { findSelf } from "../cluster/self";
+import type { Ec2 } from "../cloud/ec2-port";
+import type { Identity, Imds } from "../cloud/identity";
+import type { Host } from "../host/host-port";
+import type { Logger } from "../log";
+import type { Holding, Resource, TransitionContext } from "../resources/resource";
+import { resourcesFor } from "../resources/registry";
+import { AwsHaError } from "../errors";
+import { Deadline } from "./deadline";
+import { EventTicket } from "./event-order";
+import { executePlan, type StepResult } from "./execute";
+import { TransitionLock } from "./lock";
+import { planTransition, type Plan } from "./plan";
+import type { Transition } from "./transition";
+
+/** The outside world a transition needs; tests hand in stand-ins. */
+export interface World {
+  description: ClusterDescription;
+  imds: Imds;
+  /** Built once the region is known (from the description or IMDS). */
+  ec2: (identity: Identity, deadline: Deadline) => Ec2;
+  host: Host;
+  log: Logger;
+}
+
+export interface Selection {
+  /** Only these kinds or resource names; everything when empty. */
+  only?: readonly string[];
+}
+
+export type TransitionReport =
+  | { status: "superseded" }
+  | { status: "planned"; plan: Plan }
+  | { status: "done"; plan: Plan; results: StepResult[] };
+
+/**
+ * One event, start to finish: stamp it, wait for the node's lock, skip it if a newer event arrived
+ * meanwhile, inspect every selected resource, act only on what differs, all within one deadline.
+ */
+export async function runTransition(world: World, transition: Transition, options: Selection & { dryRun?: boolean } = {}): Promise<TransitionReport> {
+  const { description, log } = world;
+  const deadline = new Deadline(description.timeouts.transition * 1000);
+  const ticket = options.dryRun ? undefined : await EventTicket.issue(description.paths.runDir, description.cluster);
+  // IMDS answers while we wait for the lock.
+  const identity = world.imds.identity();
+  identity.catch(() => undefined);
+  const lock = options.dryRun ? undefined : await TransitionLock.acquire(description.paths.runDir, description.cluster, deadline);
+  try {
+    if (ticket && (await ticket.superseded())) {
+      log.info("skipped: a newer event arrived while this one waited", { event: transition.cause });
+      await ticket.withdraw();
+      return { status: "superseded" };
+    }
+    const ctx = await contextFor(world, await identity, deadline);
+    const resources = select(resourcesFor(description), options.only);
+    const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
+    if (options.dryRun) return { status: "planned", plan };
+    const results = await executePlan(plan, ctx);
+    await ticket?.retire();
+    return { status: "done", plan, results };
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** Who holds each selected resource now (for `show` and `status`). */
+export async function inspectCluster(world: World, options: Selection = {}): Promise<{ resource: Resource; holding: Holding }[]> {
+  const deadline = new Deadline(world.description.timeouts.transition * 1000);
+  const ctx = await contextFor(world, await world.imds.identity(), deadline);
+  const resources = select(resourcesFor(world.description), options.only);
+  const holdings = await inspectAll(resources, ctx);
+  return resources.map((resource) => ({ resource, holding: holdings.get(resource.name)! }));
+}
+
+export async function contextFor(world: World, identity: Identity, deadline: Deadline): Promise<TransitionContext> {
+  const self = findSelf(world.description, identity.instanceId, identity.localIpv4s);
+  return {
+    description: world.description,
+    self,
+    identity,
+    networkInterfaceId: self.networkInterfaceId ?? identity.networkInterfaceId,
+    ec2: world.ec2(identity, deadline),
+    host: world.host,
+    log: world.log.child({ node: self.name }),
+    deadline,
+  };
+}
+
+async function inspectAll(resources: readonly Resource[], ctx: TransitionContext): Promise<Map<string, Holding>> {
+  const holdings = await Promise.all(resources.map((r) => r.inspect({ ...ctx, log: ctx.log.child({ resource: r.name }) })));
+  return new Map(resources.map((r, i) => [r.name, holdings[i]!]));
+}
+
+export function select(resources: readonly Resource[], only: readonly string[] | undefined): Resource[] {
+  if (!only || only.length === 0) return [...resources];
+  const unknown = only.filter((o) => !resources.some((r) => r.kind === o || r.name === o));
+  if (unknown.length > 0)
+    throw new AwsHaError("usage", `--only ${unknown.join(", ")}: no such resource kind or name`, {
+      fix: `choose from ${[...new Set(resources.flatMap((r) => [r.kind as string, r.name]))].join(", ")}`,
+    });
+  return resources.filter((r) => only.includes(r.kind) || only.includes(r.name));
+}
+
+export type { ResourceKind };
