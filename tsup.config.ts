@@ -24,6 +24,6 @@ export default defineConfig({
   treeshake: false,
   outExtension: () => ({ js: "" }),
   banner: { js: "#!/usr/bin/env node" },
-  loader: { ".eta": "text" },
+  loader: { ".eta": "text", ".xml": "text" },
   define: { __AWS_HA_VERSION__: JSON.stringify(version) },
 });

@@ -5,3 +5,8 @@ declare module "*.eta" {
 
 /** The package version, set by the bundler. */
 declare const __AWS_HA_VERSION__: string;
+
+declare module "*.xml" {
+  const text: string;
+  export default text;
+}

@@ -2,9 +2,11 @@ import { parseNotifyArgs } from "./notify-args";
 import { exitCodeFor, exitCodes } from "./exit-codes";
 import { isDetachedWorker, runDetached, survivePipeLoss } from "./detach";
 import { errorText } from "../log";
+import { isOcfInvocation } from "./ocf-detect";
 
 // Kept small: --help and argument errors answer without loading the AWS SDK.
 async function main(argv: string[]): Promise<number> {
+  if (isOcfInvocation(process.env)) return (await import("./ocf")).runOcf(argv[0], process.env);
   let parsed;
   try {
     parsed = parseNotifyArgs(argv);

@@ -75,6 +75,8 @@ export interface Ec2 {
   unassignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void>;
 
   describeAddress(allocationId: string): Promise<AddressView>;
+  /** For callers that know only the public address (Heartbeat's aws-ha-updateeip::203.0.113.10). */
+  describeAddressByPublicIp(publicIp: string): Promise<AddressView>;
   /** With AllowReassociation: returns the new association id. */
   associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string>;
   /** A stale association id counts as done. */

@@ -13,11 +13,13 @@ export class EventTicket {
 
   /** Stamps the event at arrival, before waiting for the lock. */
   static async issue(runDir: string, cluster: string, now: () => bigint = wallClockNs): Promise<EventTicket> {
+    // Read the clock before anything else can yield: arrival order is the order that counts.
+    const arrival = now().toString().padStart(20, "0");
     const dir = join(runDir, `${cluster}.events`);
     await mkdir(dir, { recursive: true, mode: 0o755 });
     for (let attempt = 0; attempt < 5; attempt++) {
-      // Fixed-width decimal so that names sort in time order; the PID breaks ties.
-      const stamp = `${now().toString().padStart(20, "0")}-${String(process.pid).padStart(8, "0")}-${attempt}`;
+      // Fixed-width decimal so that names sort in time order; the PID and attempt break ties.
+      const stamp = `${arrival}-${String(process.pid).padStart(8, "0")}-${attempt}`;
       try {
         await (await open(join(dir, stamp), "wx")).close();
         return new EventTicket(dir, stamp);

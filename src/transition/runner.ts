@@ -1,4 +1,4 @@
-import type { ClusterDescription, ResourceKind } from "../cluster/schema";
+import type { ClusterDescription, ClusterNode, ResourceKind } from "../cluster/schema";
 import { findSelf } from "../cluster/self";
 import type { Ec2 } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
@@ -22,6 +22,10 @@ export interface World {
   ec2: (identity: Identity, deadline: Deadline) => Ec2;
   host: Host;
   log: Logger;
+  /** How this node finds itself; by default in the description's nodes by instance id or address. */
+  selfFrom?: (identity: Identity) => ClusterNode;
+  /** The resources to move; by default every resource of the description. */
+  resources?: readonly Resource[];
 }
 
 export interface Selection {
@@ -53,7 +57,7 @@ export async function runTransition(world: World, transition: Transition, option
       return { status: "superseded" };
     }
     const ctx = await contextFor(world, await identity, deadline);
-    const resources = select(resourcesFor(description), options.only);
+    const resources = select(world.resources ?? resourcesFor(description), options.only);
     const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
     if (options.dryRun) return { status: "planned", plan };
     const results = await executePlan(plan, ctx);
@@ -68,13 +72,13 @@ export async function runTransition(world: World, transition: Transition, option
 export async function inspectCluster(world: World, options: Selection = {}): Promise<{ resource: Resource; holding: Holding }[]> {
   const deadline = new Deadline(world.description.timeouts.transition * 1000);
   const ctx = await contextFor(world, await world.imds.identity(), deadline);
-  const resources = select(resourcesFor(world.description), options.only);
+  const resources = select(world.resources ?? resourcesFor(world.description), options.only);
   const holdings = await inspectAll(resources, ctx);
   return resources.map((resource) => ({ resource, holding: holdings.get(resource.name)! }));
 }
 
 export async function contextFor(world: World, identity: Identity, deadline: Deadline): Promise<TransitionContext> {
-  const self = findSelf(world.description, identity.instanceId, identity.localIpv4s);
+  const self = world.selfFrom?.(identity) ?? findSelf(world.description, identity.instanceId, identity.localIpv4s);
   return {
     description: world.description,
     self,

@@ -191,7 +191,11 @@ export class NodeMachine {
   }
 
   private killAllSync(): void {
-    for (const pid of this.processes()) killQuietly(pid, "SIGKILL");
+    const pids = this.processes();
+    for (const pid of pids) killQuietly(pid, "SIGKILL");
+    // Teardown detaches the loop devices next: give the kernel a moment to drop the node's mounts.
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 40 && pids.some(isLiveNotZombie); i++) Atomics.wait(pause, 0, 0, 50);
     this.anchor = undefined;
   }
 }

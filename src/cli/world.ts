@@ -1,0 +1,31 @@
+import type { ClusterDescription } from "../cluster/schema";
+import { Logger, StreamSink, SyslogSink, type Sink } from "../log";
+import type { World } from "../transition/runner";
+import { FetchImds } from "../cloud/imds";
+import { createEc2Client } from "../cloud/ec2-client";
+import { SdkEc2 } from "../cloud/ec2-sdk";
+import { LinuxHost } from "../host/linux-host";
+
+/** stderr always; syslog too when the machine has one (keepalived gives scripts /dev/null). */
+export function openLogger(tag: string, options: { logFormat: "text" | "json"; verbose: boolean }, env: NodeJS.ProcessEnv): Logger {
+  const sinks: Sink[] = [new StreamSink(process.stderr, options.logFormat, options.verbose ? "debug" : "info")];
+  if (env.AWS_HA_SYSLOG !== "off" && SyslogSink.available()) sinks.push(new SyslogSink(tag, options.logFormat));
+  return new Logger(sinks);
+}
+
+/** The real outside world: IMDSv2, EC2 through the SDK, this Linux machine. */
+export function buildWorld(description: ClusterDescription, log: Logger, env: NodeJS.ProcessEnv): World {
+  const t = description.timeouts;
+  const imds = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: t.metadata * 1000 });
+  let client: ReturnType<typeof createEc2Client> | undefined;
+  return {
+    description,
+    imds,
+    ec2: (identity, deadline) => {
+      client ??= createEc2Client({ region: description.region ?? identity.region, timeouts: t });
+      return new SdkEc2(client, () => deadline.signal());
+    },
+    host: new LinuxHost(),
+    log,
+  };
+}

@@ -1,0 +1,64 @@
+import type { ClusterDescription } from "../cluster/schema";
+import template from "../../templates/keepalived.conf.eta";
+import { AwsHaError } from "../errors";
+import { nodeNamed, peersOf, preferredNode } from "./node-roles";
+import { scriptLine } from "./script-line";
+import type { ClusterSecrets } from "./secrets";
+import { renderTemplate } from "./template-engine";
+
+export interface KeepalivedOptions {
+  /** Where the cluster description lives on the nodes; aws-ha-notify is told this path. */
+  clusterPath: string;
+  secrets: ClusterSecrets;
+}
+
+/** The unicast keepalived.conf of one node, with its notify hooks wired to aws-ha-notify. */
+export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, options: KeepalivedOptions): string {
+  const k = d.keepalived;
+  if (!k) throw new AwsHaError("config", `cluster ${d.cluster} has no keepalived section`, { fix: "add keepalived: { virtualRouterId: N } to the description" });
+  const node = nodeNamed(d, nodeName);
+  const notify = (...words: string[]) => scriptLine([d.paths.notify, ...words, "--cluster", options.clusterPath]);
+  const authPass = k.vrrpVersion === 2 ? options.secrets.vrrpAuthPass : undefined;
+  if (k.vrrpVersion === 2 && authPass === undefined) throw new AwsHaError("config", "VRRPv2 needs an auth_pass and none was given or generated");
+
+  // With nopreempt every node must start BACKUP (keepalived clears nopreempt otherwise); with
+  // preemption the preferred node may start MASTER and skip one election.
+  const state = k.preempt && preferredNode(d).name === node.name ? "MASTER" : "BACKUP";
+  const vips = d.resources.flatMap((r) => (r.kind === "vip" ? [`${r.address}/${r.prefix} dev ${node.interface}`] : []));
+  // An overlay IP is routed to the master's ENI by the route table; the master must also own it
+  // locally to answer.
+  const overlays = d.resources.flatMap((r) => (r.kind === "route" ? [`${r.address}/32 dev ${node.interface}`] : []));
+  const hc = k.healthCheck;
+
+  return renderTemplate(template, {
+    node: node.name,
+    cluster: d.cluster,
+    routerId: node.name,
+    scriptUser: k.scriptUser,
+    fifo: k.notifyFifo ? { path: `${d.paths.runDir}/${d.cluster}.fifo`, script: notify("fifo") } : undefined,
+    healthCheck: hc && {
+      name: `chk_${d.cluster}`,
+      script: scriptLine(hc.command),
+      interval: hc.interval,
+      timeout: hc.timeout,
+      fall: hc.fall,
+      rise: hc.rise,
+      weight: hc.weight,
+    },
+    instance: `VI_${d.cluster}`,
+    state,
+    nopreempt: !k.preempt,
+    interface: node.interface,
+    virtualRouterId: k.virtualRouterId,
+    priority: node.priority,
+    advertInterval: k.advertInterval,
+    version3: k.vrrpVersion === 3,
+    authPass,
+    unicastSrcIp: node.address,
+    peers: peersOf(d, node).map((p) => p.address),
+    virtualAddresses: [...vips, ...overlays],
+    notifyHooks: k.notifyFifo
+      ? []
+      : (["master", "backup", "fault", "stop"] as const).map((state) => ({ directive: `notify_${state}`, script: notify(state) })),
+  });
+}

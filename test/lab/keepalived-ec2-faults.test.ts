@@ -1,0 +1,61 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { failedCalls, stopInstancesCalls, summarizeCalls } from "./harness/api-calls";
+import { printTimeline } from "./harness/figures";
+import { waitForSoleHolder } from "./harness/holdings";
+import { Lab } from "./harness/lab";
+import { labBlocker } from "./harness/prerequisites";
+import { announceSkip, dumpLogs, fixture } from "./harness/scenario";
+import { readProof, writeProof } from "./harness/volume-data";
+
+// Scenario 6: EC2 answers the takeover with throttling and server errors; aws-ha retries within its
+// deadline and the pair still converges.
+
+const blocker = labBlocker("keepalived");
+announceSkip("keepalived EC2 faults", blocker);
+
+describe.skipIf(blocker !== undefined)("keepalived pair: EC2 throttling and 5xx during takeover", () => {
+  let lab: Lab;
+
+  beforeAll(async () => {
+    lab = await Lab.create(fixture("keepalived-pair"), "keepalived");
+  });
+  afterEach((context) => {
+    if (context.task.result?.state === "fail") dumpLogs(lab);
+  });
+  afterAll(() => lab?.destroy());
+
+  it("6: throttling and 5xx injected during takeover; still converges within the deadline", async () => {
+    const volume = lab.volumeSpecs[0]!;
+    for (const node of lab.nodes) node.keepalived.start();
+    const { holder } = await waitForSoleHolder(lab, undefined, 60_000);
+    const first = lab.node(holder);
+    const other = lab.nodes.find((n) => n !== first)!;
+    const proof = await writeProof(first, volume.mountPoint);
+
+    // Faults on the calls the takeover needs: moving the address, the Elastic IP and the volume.
+    await lab.ec2.control.inject({ kind: "throttle", action: "AssignPrivateIpAddresses", count: 2 });
+    await lab.ec2.control.inject({ kind: "server-error", action: "AssociateAddress", count: 2 });
+    await lab.ec2.control.inject({ kind: "throttle", action: "AttachVolume", count: 1 });
+    await lab.ec2.control.inject({ kind: "server-error", action: "DescribeVolumes", count: 2 });
+    const stoppedAt = await first.keepalived.stop();
+    const deadlineMs = lab.description.timeouts.transition * 1000;
+    const { at } = await waitForSoleHolder(lab, other, deadlineMs);
+    const calls = await lab.ec2.control.calls();
+    const failures = failedCalls(calls, stoppedAt);
+    // The faults were really met, and retried past.
+    expect(failures.length).toBeGreaterThan(0);
+    expect(stopInstancesCalls(calls, stoppedAt)).toEqual([]);
+    expect(at - stoppedAt).toBeLessThan(deadlineMs);
+    expect(await readProof(other, volume.mountPoint)).toBe(proof);
+    await lab.ec2.control.clearFaults();
+    printTimeline({
+      scenario: "6 takeover under EC2 faults",
+      cause: "SIGTERM",
+      causeAt: stoppedAt,
+      daemonAt: other.vrrpStateLines("MASTER", stoppedAt)[0],
+      notify: other.notify(stoppedAt),
+      convergedAt: at,
+      notes: [`faults answered: ${summarizeCalls(failures)}`, `EC2 calls: ${summarizeCalls(calls.filter((c) => c.at >= stoppedAt))}`],
+    });
+  });
+});

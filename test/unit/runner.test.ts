@@ -1,0 +1,95 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Holding, Outcome, Resource, TransitionContext } from "../../src/resources/resource";
+import { runTransition, type World } from "../../src/transition/runner";
+import { clusterDescriptionSchema } from "../../src/cluster/schema";
+import { Logger } from "../../src/log";
+import type { Identity } from "../../src/cloud/identity";
+
+/** A resource whose holder is a shared variable, slow enough for events to overlap. */
+class Shared implements Resource {
+  readonly kind = "vip" as const;
+  readonly dependsOn = [];
+  mutations = 0;
+  constructor(
+    readonly name: string,
+    public holder: "me" | "peer",
+  ) {}
+  async inspect(): Promise<Holding> {
+    return { held: this.holder === "me", detail: this.holder };
+  }
+  async acquire(): Promise<Outcome> {
+    await new Promise((r) => setTimeout(r, 30));
+    this.mutations++;
+    this.holder = "me";
+    return "changed";
+  }
+  async release(_ctx: TransitionContext): Promise<Outcome> {
+    await new Promise((r) => setTimeout(r, 30));
+    this.mutations++;
+    this.holder = "peer";
+    return "changed";
+  }
+}
+
+const identity: Identity = { instanceId: "i-0aaaaaaaaaaaaaaa1", region: "eu-west-1", availabilityZone: "eu-west-1a", mac: "m", networkInterfaceId: "eni-0aaaaaaaaaaaaaaa1", localIpv4s: ["10.0.1.10"] };
+
+function worldWith(resource: Shared): World {
+  const description = clusterDescriptionSchema.parse({
+    cluster: "web",
+    nodes: [
+      { name: "a", address: "10.0.1.10", instanceId: "i-0aaaaaaaaaaaaaaa1", priority: 150 },
+      { name: "b", address: "10.0.1.11", instanceId: "i-0aaaaaaaaaaaaaaa2", priority: 100 },
+    ],
+    resources: [],
+    keepalived: { virtualRouterId: 51 },
+    paths: { runDir: mkdtempSync(join(tmpdir(), "aws-ha-runner-")) },
+  });
+  return {
+    description,
+    imds: { identity: async () => identity, interfaceIdOf: async () => identity.networkInterfaceId },
+    ec2: () => ({}) as never,
+    host: {} as never,
+    log: new Logger([]),
+    resources: [resource],
+  };
+}
+
+describe("a transition", () => {
+  it("re-running an acquire that already holds everything makes no mutating call", async () => {
+    const vip = new Shared("vip", "peer");
+    const world = worldWith(vip);
+    await runTransition(world, { direction: "acquire", cause: "master" });
+    const report = await runTransition(world, { direction: "acquire", cause: "master" });
+    expect(vip.mutations).toBe(1);
+    expect(report).toMatchObject({ status: "done", results: [] });
+  });
+
+  it("master, backup, master fired at once ends with the newest: held here, superseded events skipped", async () => {
+    const vip = new Shared("vip", "peer");
+    const world = worldWith(vip);
+    const reports = await Promise.all(
+      (["master", "backup", "master"] as const).map((cause) => runTransition(world, { direction: cause === "master" ? "acquire" : "release", cause })),
+    );
+    expect(vip.holder).toBe("me");
+    expect(reports.filter((r) => r.status === "superseded").length).toBeGreaterThanOrEqual(1);
+    expect(reports[2]!.status).toBe("done");
+  });
+
+  it("a dry run plans and changes nothing", async () => {
+    const vip = new Shared("vip", "peer");
+    const report = await runTransition(worldWith(vip), { direction: "acquire", cause: "master" }, { dryRun: true });
+    expect(report.status).toBe("planned");
+    expect(vip.mutations).toBe(0);
+    expect(vip.holder).toBe("peer");
+  });
+
+  it("--only with a name that matches nothing is a usage error naming the choices", async () => {
+    await expect(runTransition(worldWith(new Shared("vip", "peer")), { direction: "acquire", cause: "master" }, { only: ["volume"] })).rejects.toMatchObject({
+      kind: "usage",
+      message: expect.stringContaining("--only volume"),
+    });
+  });
+});
