@@ -1,0 +1,46 @@
+import type { ClusterDescription, ResourceKind, ResourceSpec } from "../cluster/schema";
+import { AwsHaError } from "../errors";
+import template from "../../templates/pacemaker.sh.eta";
+import { renderTemplate } from "./template-engine";
+
+// Pacemaker runs aws-ha as an OCF agent, one Pacemaker resource per resource of the description,
+// collected in one group so that they start in a safe order on one node and stop in reverse.
+
+/** Where Pacemaker finds the agent: /usr/lib/ocf/resource.d/<provider>/<agent>. */
+export const ocfAgentPath = "/usr/lib/ocf/resource.d/aws-ha/aws-ha";
+
+// The volume first (a service needs its data), then the addresses clients use, the EIP after the
+// VIP it points at, hooks, and the services last.
+const startOrder: readonly ResourceKind[] = ["volume", "vip", "route", "eip", "hook", "service"];
+
+export interface PacemakerOptions {
+  clusterPath: string;
+  /** The region fence_aws talks to; the description's region when omitted. */
+  region?: string;
+}
+
+export function renderPacemaker(d: ClusterDescription, options: PacemakerOptions): string {
+  const region = options.region ?? d.region;
+  if (region === undefined)
+    throw new AwsHaError("usage", "fence_aws needs the region and the description names none", { fix: "pass --region R or add region: to the description" });
+  if (/\s/.test(options.clusterPath)) throw new AwsHaError("usage", `the cluster path ${JSON.stringify(options.clusterPath)} contains whitespace`);
+  const resources = [...d.resources].sort((a, b) => startOrder.indexOf(a.kind) - startOrder.indexOf(b.kind));
+  return renderTemplate(template, {
+    cluster: d.cluster,
+    agentPath: ocfAgentPath,
+    clusterPath: options.clusterPath,
+    group: `${d.cluster}-group`,
+    stonith: { name: `${d.cluster}-fence`, region, hostMap: d.nodes.map((n) => `${n.name}:${n.instanceId}`).join(";") },
+    resources: resources.map((r) => ({ id: `${d.cluster}-${r.name}`, name: r.name, ...timeoutsFor(d, r) })),
+    order: resources.map((r) => r.name).join(" → "),
+  });
+}
+
+/** Pacemaker kills an action at its timeout: leave room for the longest wait the resource may make. */
+function timeoutsFor(d: ClusterDescription, r: ResourceSpec): { startTimeout: number; stopTimeout: number } {
+  const t = d.timeouts;
+  if (r.kind !== "volume") return { startTimeout: t.transition, stopTimeout: t.transition };
+  const fencing = d.fencing.enabled ? d.fencing.stopTimeout : 0;
+  const start = Math.max(t.transition, d.fencing.peerReleaseTimeout + fencing + 2 * t.volume);
+  return { startTimeout: Math.ceil(start), stopTimeout: Math.ceil(Math.max(t.transition, 2 * t.volume)) };
+}
