@@ -1,0 +1,35 @@
+import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { ClusterDescription } from "../cluster/schema";
+
+// Every failover builds one of these, so it stays cheap: no credential look-up, no request, until
+// the first call. The endpoint is the SDK's own business: AWS_ENDPOINT_URL_EC2 (or AWS_ENDPOINT_URL)
+// points it at a VPC endpoint or a test stand-in.
+
+/**
+ * Four attempts: the SDK's standard strategy retries throttling (RequestLimitExceeded…), 5xx, timeouts
+ * and network errors with jittered exponential backoff, and never an ordinary 4xx such as
+ * UnauthorizedOperation. The transition deadline's abort signal bounds the whole call on top.
+ */
+const MAX_ATTEMPTS = 4;
+
+export function createEc2Client(options: {
+  region: string;
+  timeouts: ClusterDescription["timeouts"];
+  /** Only for tests and tools; nodes use the SDK's chain (instance profile, AWS_* env). */
+  credentials?: EC2ClientConfig["credentials"];
+}): EC2Client {
+  const { region, timeouts, credentials } = options;
+  return new EC2Client({
+    region,
+    maxAttempts: MAX_ATTEMPTS,
+    retryMode: "standard",
+    // Without throwOnRequestTimeout the SDK only logs a warning and the call can hang for ever.
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: timeouts.connect * 1000,
+      requestTimeout: timeouts.request * 1000,
+      throwOnRequestTimeout: true,
+    }),
+    ...(credentials ? { credentials } : {}),
+  });
+}

@@ -1,0 +1,154 @@
+import { AwsHaError } from "../errors";
+import type { Identity, Imds } from "./identity";
+
+// IMDSv2 over the global fetch. The SDK's MetadataService has no timeout by default and fetches a
+// token per request; a failover cannot afford either, so this reads the few paths it needs itself:
+// one session token per process, every request bounded by `timeoutMs`.
+
+const DEFAULT_ENDPOINT = "http://169.254.169.254";
+// The longest IMDS allows; a FIFO-reading process lives long, and a 401 refreshes the token anyway.
+const TOKEN_TTL_SECONDS = 21600;
+/** Retries of a request that got no HTTP answer at all (refused, reset, timed out). */
+const NETWORK_RETRIES = 2;
+const RETRY_BACKOFF_MS = 100;
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+export class FetchImds implements Imds {
+  private readonly endpoint: string;
+  private readonly timeoutMs: number;
+  private token: Promise<string> | undefined;
+  private cached: Promise<Identity> | undefined;
+
+  constructor(options: { endpoint?: string; timeoutMs: number }) {
+    this.endpoint = (options.endpoint || DEFAULT_ENDPOINT).replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  identity(): Promise<Identity> {
+    if (!this.cached) {
+      const reading = this.readIdentity();
+      this.cached = reading;
+      // A failed read is not remembered: the next caller asks again.
+      reading.catch(() => {
+        if (this.cached === reading) this.cached = undefined;
+      });
+    }
+    return this.cached;
+  }
+
+  async interfaceIdOf(mac: string): Promise<string> {
+    return this.metadata(`network/interfaces/macs/${mac.toLowerCase()}/interface-id`);
+  }
+
+  private async readIdentity(): Promise<Identity> {
+    await this.sessionToken();
+    const mac = this.metadata("mac");
+    const primaryInterface = mac.then((m) =>
+      Promise.all([this.metadata(`network/interfaces/macs/${m}/interface-id`), this.metadata(`network/interfaces/macs/${m}/local-ipv4s`)]),
+    );
+    const [instanceId, region, availabilityZone, macAddress, [networkInterfaceId, localIpv4s]] = await Promise.all([
+      this.metadata("instance-id"),
+      this.metadata("placement/region"),
+      this.metadata("placement/availability-zone"),
+      mac,
+      primaryInterface,
+    ]);
+    return {
+      instanceId,
+      region,
+      availabilityZone,
+      mac: macAddress,
+      networkInterfaceId,
+      localIpv4s: localIpv4s
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean),
+    };
+  }
+
+  /** One metadata path, trimmed; a rejected token is replaced once. */
+  private async metadata(path: string): Promise<string> {
+    const token = this.sessionToken();
+    let answer = await this.request("GET", `/latest/meta-data/${path}`, { "x-aws-ec2-metadata-token": await token });
+    if (answer.status === 401) {
+      if (this.token === token) this.token = undefined;
+      answer = await this.request("GET", `/latest/meta-data/${path}`, { "x-aws-ec2-metadata-token": await this.sessionToken() });
+    }
+    if (answer.status !== 200) throw this.refusal(`GET /latest/meta-data/${path}`, answer.status, path);
+    return answer.body.trim();
+  }
+
+  private sessionToken(): Promise<string> {
+    if (!this.token) {
+      const fetching = this.fetchToken();
+      this.token = fetching;
+      fetching.catch(() => {
+        if (this.token === fetching) this.token = undefined;
+      });
+    }
+    return this.token;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const answer = await this.request("PUT", "/latest/api/token", { "x-aws-ec2-metadata-token-ttl-seconds": String(TOKEN_TTL_SECONDS) });
+    if (answer.status !== 200) throw this.refusal("PUT /latest/api/token", answer.status);
+    return answer.body.trim();
+  }
+
+  private async request(method: "GET" | "PUT", path: string, headers: Record<string, string>): Promise<Answer> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // The signal bounds the body too: a service that sends headers and then stalls still times out.
+        const response = await fetch(`${this.endpoint}${path}`, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+        return { status: response.status, body: await response.text() };
+      } catch (e) {
+        if (attempt >= NETWORK_RETRIES) throw this.unreachable(e);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS * 2 ** attempt));
+      }
+    }
+  }
+
+  private unreachable(e: unknown): AwsHaError {
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const reason =
+      err.name === "TimeoutError"
+        ? `no answer within ${this.timeoutMs} ms`
+        : (err.cause?.code ?? err.cause?.message ?? err.message ?? String(e));
+    return new AwsHaError(
+      "cloud",
+      `cannot reach the instance metadata service at ${this.endpoint} (${reason}, ${NETWORK_RETRIES + 1} tries)`,
+      {
+        fix:
+          "run on an EC2 instance with the metadata service enabled for IMDSv2 (HttpEndpoint enabled); inside a container " +
+          "raise the instance's metadata hop limit to 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2); " +
+          "elsewhere set AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      },
+    );
+  }
+
+  private refusal(request: string, status: number, path?: string): AwsHaError {
+    const macPath = path?.match(/^network\/interfaces\/macs\/([^/]+)\//);
+    if (status === 404 && macPath)
+      return new AwsHaError("config", `no network interface with MAC ${macPath[1]} is attached to this instance (IMDS ${request}: 404)`, {
+        fix: "set nodes[].interface to a Linux interface backed by an ENI, or nodes[].networkInterfaceId, in the cluster description",
+      });
+    if (status === 404)
+      return new AwsHaError("cloud", `the instance metadata service at ${this.endpoint} has no ${path ?? request} (404 Not Found)`, {
+        fix: "this does not look like EC2's metadata service: check AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      });
+    if (status === 403)
+      return new AwsHaError("cloud", `the instance metadata service at ${this.endpoint} refused ${request} (403 Forbidden)`, {
+        fix: "the metadata service is turned off for this instance: aws ec2 modify-instance-metadata-options --http-endpoint enabled --http-tokens required",
+      });
+    return new AwsHaError("cloud", `the instance metadata service at ${this.endpoint} answered ${request} with HTTP ${status}`, {
+      fix:
+        status === 405 || status === 400
+          ? "a proxy between this process and IMDS alters the request (IMDSv2 refuses X-Forwarded-For): bypass it for 169.254.169.254"
+          : "retry; if it persists, check the instance's metadata options",
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { EC2ServiceException } from "@aws-sdk/client-ec2";
+import { awsCodeOf, ec2Failure } from "../../src/cloud/ec2-errors";
+import { AwsHaError } from "../../src/errors";
+
+// What the operator reads when EC2 says no: the kind decides the exit code, the message names the
+// action, and the fix says what to change.
+
+const ec2Says = (code: string, message: string, status = 400) =>
+  new EC2ServiceException({ name: code, message, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
+
+describe("mapping EC2's answers to what the operator must do", () => {
+  it("turns a denial into a permission error naming the action to grant", () => {
+    const e = ec2Failure(
+      "AttachVolume",
+      ec2Says("UnauthorizedOperation", "You are not authorized to perform this operation.", 403),
+      "vol-0aaaaaaaaaaaaaaa1",
+    );
+    expect(e.kind).toBe("permission");
+    expect(e.message).toBe("EC2 denied AttachVolume (UnauthorizedOperation)");
+    expect(e.details).toEqual({
+      resource: "vol-0aaaaaaaaaaaaaaa1",
+      awsCode: "UnauthorizedOperation",
+      fix: "add ec2:AttachVolume to the node's role (aws-ha-gen iam-policy prints the policy)",
+    });
+  });
+
+  it("treats AccessDenied like UnauthorizedOperation", () => {
+    expect(ec2Failure("StopInstances", ec2Says("AccessDenied", "Access Denied", 403))).toMatchObject({
+      kind: "permission",
+      message: "EC2 denied StopInstances (AccessDenied)",
+    });
+  });
+
+  it("points an AuthFailure at the node's credentials", () => {
+    const e = ec2Failure("DescribeInstances", ec2Says("AuthFailure", "AWS was not able to validate the provided access credentials", 401));
+    expect(e.kind).toBe("permission");
+    expect(e.details.fix).toMatch(/credentials/);
+  });
+
+  it("names the missing id that EC2 names, and sends the operator to the description", () => {
+    const e = ec2Failure(
+      "DescribeVolumes",
+      ec2Says("InvalidVolume.NotFound", "The volume 'vol-0ccccccccccccccc3' does not exist."),
+      "vol-0ccccccccccccccc3",
+    );
+    expect(e.kind).toBe("config");
+    expect(e.message).toBe("EC2 DescribeVolumes: volume vol-0ccccccccccccccc3 does not exist (InvalidVolume.NotFound)");
+    expect(e.details.fix).toMatch(/cluster description/);
+  });
+
+  it("falls back to the id the call was about when EC2's message names none", () => {
+    const e = ec2Failure(
+      "AssociateAddress",
+      ec2Says("InvalidAllocationID.NotFound", "The allocation ID does not exist"),
+      "eipalloc-0aaaaaaaaaaaaaaa1",
+    );
+    expect(e.message).toContain("Elastic IP allocation eipalloc-0aaaaaaaaaaaaaaa1 does not exist");
+  });
+
+  it("calls a volume in another AZ a description problem", () => {
+    const e = ec2Failure(
+      "AttachVolume",
+      ec2Says("InvalidVolume.ZoneMismatch", "The volume 'vol-1' is not in the same availability zone as instance 'i-1'"),
+    );
+    expect(e.kind).toBe("config");
+    expect(e.message).toMatch(/different availability zones/);
+  });
+
+  it.each(["VolumeInUse", "IncorrectState", "IncorrectInstanceState", "Resource.AlreadyAssociated"])(
+    "calls %s a conflict with another holder",
+    (code) => {
+      const e = ec2Failure("AttachVolume", ec2Says(code, "vol-0aaaaaaaaaaaaaaa1 is already attached to an instance"));
+      expect(e.kind).toBe("conflict");
+      expect(e.details.awsCode).toBe(code);
+      expect(e.message).toContain("already attached");
+    },
+  );
+
+  it("reports throttling that outlasted the retries as a cloud failure", () => {
+    const e = ec2Failure("ReplaceRoute", ec2Says("RequestLimitExceeded", "Request limit exceeded.", 503));
+    expect(e).toMatchObject({ kind: "cloud", details: { awsCode: "RequestLimitExceeded" } });
+    expect(e.message).toContain("throttled ReplaceRoute");
+  });
+
+  it("reports a 5xx that outlasted the retries as a cloud failure", () => {
+    const e = ec2Failure("AssociateAddress", ec2Says("InternalError", "An internal error has occurred", 500));
+    expect(e).toMatchObject({ kind: "cloud", message: expect.stringContaining("HTTP 500") });
+  });
+
+  it("reports the SDK's request timeout as a cloud failure, not as an unreachable network", () => {
+    const timeout = Object.assign(new Error("a request has exceeded the configured 5000 ms requestTimeout"), {
+      name: "TimeoutError",
+      code: "ETIMEDOUT",
+    });
+    const e = ec2Failure("DescribeVolumes", timeout);
+    expect(e).toMatchObject({ kind: "cloud", details: { awsCode: "TimeoutError" } });
+    expect(e.details.fix).toMatch(/timeouts\.request/);
+  });
+
+  it("reports the deadline's abort as a cloud failure that names the transition deadline", () => {
+    const abort = Object.assign(new Error("Request aborted"), { name: "AbortError" });
+    const e = ec2Failure("AttachVolume", abort);
+    expect(e).toMatchObject({ kind: "cloud", details: { awsCode: "AbortError" } });
+    expect(e.message).toMatch(/deadline/);
+  });
+
+  it("reports a refused connection as EC2 unreachable", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    expect(ec2Failure("DescribeInstances", refused)).toMatchObject({
+      kind: "cloud",
+      message: "cannot reach EC2 for DescribeInstances (ECONNREFUSED)",
+    });
+    expect(awsCodeOf(new Error("wrapped", { cause: refused }))).toBe("ECONNREFUSED");
+  });
+
+  it("keeps EC2's own words for client errors it has no special advice for", () => {
+    const e = ec2Failure(
+      "AssignPrivateIpAddresses",
+      ec2Says("InvalidParameterValue", "Address 10.9.9.9 does not fall within the subnet's address range"),
+    );
+    expect(e.kind).toBe("cloud");
+    expect(e.message).toContain("does not fall within the subnet's address range");
+    expect(e.message).toContain("AssignPrivateIpAddresses");
+  });
+
+  it("leaves an AwsHaError as it is", () => {
+    const original = new AwsHaError("timeout", "the transition deadline passed");
+    expect(ec2Failure("AttachVolume", original)).toBe(original);
+  });
+
+  it("wraps an unexpected failure without inventing an AWS code", () => {
+    const e = ec2Failure("DescribeVolumes", new TypeError("cannot read properties of undefined"));
+    expect(e.kind).toBe("cloud");
+    expect(e.details.awsCode).toBeUndefined();
+    expect(e.message).toBe("EC2 DescribeVolumes failed: cannot read properties of undefined");
+  });
+});

@@ -1,0 +1,357 @@
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { mockClient } from "aws-sdk-client-mock";
+import {
+  AssignPrivateIpAddressesCommand,
+  AssociateAddressCommand,
+  AttachVolumeCommand,
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeVolumesCommand,
+  DetachVolumeCommand,
+  DisassociateAddressCommand,
+  EC2Client,
+  EC2ServiceException,
+  ModifyNetworkInterfaceAttributeCommand,
+  ReplaceRouteCommand,
+  StopInstancesCommand,
+  UnassignPrivateIpAddressesCommand,
+} from "@aws-sdk/client-ec2";
+import { SdkEc2 } from "../../src/cloud/ec2-sdk";
+import { AwsHaError } from "../../src/errors";
+
+// Call sequences of the SDK adapter against a mocked EC2Client: which actions it sends, with which
+// flags, and which of EC2's answers it takes as "already done".
+
+const ec2Mock = mockClient(EC2Client);
+afterAll(() => ec2Mock.restore());
+
+const ENI = "eni-0aaaaaaaaaaaaaaa1";
+const RTB = "rtb-0aaaaaaaaaaaaaaa1";
+const VOL = "vol-0aaaaaaaaaaaaaaa1";
+const ME = "i-0aaaaaaaaaaaaaaa1";
+const PEER = "i-0bbbbbbbbbbbbbbb2";
+
+function ec2Says(code: string, message: string, status = 400) {
+  return new EC2ServiceException({
+    name: code,
+    message,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status },
+  });
+}
+
+let signal: AbortSignal;
+let ec2: SdkEc2;
+beforeEach(() => {
+  ec2Mock.reset();
+  signal = new AbortController().signal;
+  ec2 = new SdkEc2(new EC2Client({ region: "eu-west-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } }), () => signal);
+});
+
+const sent = () => ec2Mock.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ""));
+const inputOf = (n: number) => ec2Mock.call(n).args[0].input as unknown as Record<string, unknown>;
+
+describe("moving a VIP", () => {
+  it("assigns the address with reassignment allowed, so it moves off the peer's ENI", async () => {
+    ec2Mock.on(AssignPrivateIpAddressesCommand).resolves({});
+    await ec2.assignPrivateIp(ENI, "10.0.1.100");
+    expect(inputOf(0)).toEqual({ NetworkInterfaceId: ENI, PrivateIpAddresses: ["10.0.1.100"], AllowReassignment: true });
+  });
+
+  it("passes the transition deadline's signal with every call", async () => {
+    ec2Mock.on(AssignPrivateIpAddressesCommand).resolves({});
+    await ec2.assignPrivateIp(ENI, "10.0.1.100");
+    expect(((ec2Mock.call(0).args as unknown[])[1] as { abortSignal?: AbortSignal }).abortSignal).toBe(signal);
+  });
+
+  it("takes an address that is no longer on the ENI as already unassigned", async () => {
+    ec2Mock
+      .on(UnassignPrivateIpAddressesCommand)
+      .rejects(ec2Says("InvalidParameterValue", `Some of the specified addresses are not assigned to interface ${ENI}`));
+    await expect(ec2.unassignPrivateIp(ENI, "10.0.1.100")).resolves.toBeUndefined();
+    expect(sent()).toEqual(["UnassignPrivateIpAddresses"]);
+  });
+
+  it("does not hide other refusals to unassign, such as the primary address", async () => {
+    ec2Mock
+      .on(UnassignPrivateIpAddressesCommand)
+      .rejects(ec2Says("InvalidParameterValue", "The primary IP address of an interface cannot be unassigned."));
+    await expect(ec2.unassignPrivateIp(ENI, "10.0.1.10")).rejects.toMatchObject({
+      kind: "cloud",
+      details: { awsCode: "InvalidParameterValue" },
+    });
+  });
+
+  it("names the action and the permission to add when the role lacks it", async () => {
+    ec2Mock
+      .on(AssignPrivateIpAddressesCommand)
+      .rejects(ec2Says("UnauthorizedOperation", "You are not authorized to perform this operation.", 403));
+    const failure = (await ec2.assignPrivateIp(ENI, "10.0.1.100").catch((e: unknown) => e)) as AwsHaError;
+    expect(failure).toBeInstanceOf(AwsHaError);
+    expect(failure.kind).toBe("permission");
+    expect(failure.message).toBe("EC2 denied AssignPrivateIpAddresses (UnauthorizedOperation)");
+    expect(failure.details.fix).toBe("add ec2:AssignPrivateIpAddresses to the node's role (aws-ha-gen iam-policy prints the policy)");
+  });
+
+  it("lists the ENI's addresses primary first, with the instance it is attached to", async () => {
+    ec2Mock.on(DescribeNetworkInterfacesCommand).resolves({
+      NetworkInterfaces: [
+        {
+          NetworkInterfaceId: ENI,
+          SubnetId: "subnet-0aaaaaaaaaaaaaaa1",
+          AvailabilityZone: "eu-west-1a",
+          SourceDestCheck: false,
+          Attachment: { InstanceId: ME },
+          PrivateIpAddresses: [
+            { PrivateIpAddress: "10.0.1.100", Primary: false },
+            { PrivateIpAddress: "10.0.1.10", Primary: true },
+          ],
+        },
+      ],
+    });
+    await expect(ec2.describeInterface(ENI)).resolves.toEqual({
+      networkInterfaceId: ENI,
+      subnetId: "subnet-0aaaaaaaaaaaaaaa1",
+      availabilityZone: "eu-west-1a",
+      privateIps: ["10.0.1.10", "10.0.1.100"],
+      sourceDestCheck: false,
+      instanceId: ME,
+    });
+  });
+
+  it("finds the ENI that carries an address by EC2's address filter", async () => {
+    ec2Mock.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+    await expect(ec2.findInterfaceByPrivateIp("10.0.1.100")).resolves.toBeUndefined();
+    expect(inputOf(0)).toEqual({ Filters: [{ Name: "addresses.private-ip-address", Values: ["10.0.1.100"] }] });
+  });
+
+  it("reports an ENI that does not exist as a problem of the description", async () => {
+    ec2Mock
+      .on(DescribeNetworkInterfacesCommand)
+      .rejects(ec2Says("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${ENI}' does not exist`));
+    await expect(ec2.describeInterface(ENI)).rejects.toMatchObject({ kind: "config", message: expect.stringContaining(ENI) });
+  });
+
+  it("turns the source/dest check off on the ENI itself", async () => {
+    ec2Mock.on(ModifyNetworkInterfaceAttributeCommand).resolves({});
+    await ec2.disableSourceDestCheck(ENI);
+    expect(inputOf(0)).toEqual({ NetworkInterfaceId: ENI, SourceDestCheck: { Value: false } });
+  });
+});
+
+describe("moving an Elastic IP", () => {
+  it("associates with reassociation allowed and returns the new association", async () => {
+    ec2Mock.on(AssociateAddressCommand).resolves({ AssociationId: "eipassoc-0aaaaaaaaaaaaaaa1" });
+    await expect(ec2.associateAddress("eipalloc-0aaaaaaaaaaaaaaa1", ENI, "10.0.1.100")).resolves.toBe("eipassoc-0aaaaaaaaaaaaaaa1");
+    expect(inputOf(0)).toEqual({
+      AllocationId: "eipalloc-0aaaaaaaaaaaaaaa1",
+      NetworkInterfaceId: ENI,
+      PrivateIpAddress: "10.0.1.100",
+      AllowReassociation: true,
+    });
+  });
+
+  it("takes a stale association id as already disassociated", async () => {
+    ec2Mock
+      .on(DisassociateAddressCommand)
+      .rejects(ec2Says("InvalidAssociationID.NotFound", "The association ID 'eipassoc-0aaaaaaaaaaaaaaa1' does not exist"));
+    await expect(ec2.disassociateAddress("eipassoc-0aaaaaaaaaaaaaaa1")).resolves.toBeUndefined();
+  });
+
+  it("looks an address up by its public IP for Heartbeat's updateeip::203.0.113.10", async () => {
+    ec2Mock.on(DescribeAddressesCommand).resolves({
+      Addresses: [
+        {
+          AllocationId: "eipalloc-0aaaaaaaaaaaaaaa1",
+          PublicIp: "203.0.113.10",
+          AssociationId: "eipassoc-1",
+          NetworkInterfaceId: ENI,
+          PrivateIpAddress: "10.0.1.10",
+        },
+      ],
+    });
+    await expect(ec2.describeAddressByPublicIp("203.0.113.10")).resolves.toMatchObject({
+      allocationId: "eipalloc-0aaaaaaaaaaaaaaa1",
+      associationId: "eipassoc-1",
+    });
+    expect(inputOf(0)).toEqual({ PublicIps: ["203.0.113.10"] });
+  });
+});
+
+describe("moving an overlay route", () => {
+  const CIDR = "192.168.100.1/32";
+
+  it("replaces the route when the table has one", async () => {
+    ec2Mock.on(ReplaceRouteCommand).resolves({});
+    await ec2.routeTo(RTB, CIDR, ENI);
+    expect(sent()).toEqual(["ReplaceRoute"]);
+    expect(inputOf(0)).toEqual({ RouteTableId: RTB, DestinationCidrBlock: CIDR, NetworkInterfaceId: ENI });
+  });
+
+  it("creates the route when the table has none yet (InvalidRoute.NotFound)", async () => {
+    ec2Mock
+      .on(ReplaceRouteCommand)
+      .rejects(ec2Says("InvalidRoute.NotFound", `no route with destination-cidr-block ${CIDR} in route table ${RTB}`));
+    ec2Mock.on(CreateRouteCommand).resolves({ Return: true });
+    await ec2.routeTo(RTB, CIDR, ENI);
+    expect(sent()).toEqual(["ReplaceRoute", "CreateRoute"]);
+    expect(inputOf(1)).toEqual({ RouteTableId: RTB, DestinationCidrBlock: CIDR, NetworkInterfaceId: ENI });
+  });
+
+  it("creates the route when EC2 says to use CreateRoute instead", async () => {
+    ec2Mock
+      .on(ReplaceRouteCommand)
+      .rejects(ec2Says("InvalidParameterValue", `There is no route defined for '${CIDR}' in the route table. Use CreateRoute instead.`));
+    ec2Mock.on(CreateRouteCommand).resolves({ Return: true });
+    await ec2.routeTo(RTB, CIDR, ENI);
+    expect(sent()).toEqual(["ReplaceRoute", "CreateRoute"]);
+  });
+
+  it("replaces again when another node created the route in between", async () => {
+    ec2Mock.on(ReplaceRouteCommand).rejectsOnce(ec2Says("InvalidRoute.NotFound", "no route")).resolves({});
+    ec2Mock.on(CreateRouteCommand).rejects(ec2Says("RouteAlreadyExists", `The route identified by ${CIDR} already exists.`));
+    await ec2.routeTo(RTB, CIDR, ENI);
+    expect(sent()).toEqual(["ReplaceRoute", "CreateRoute", "ReplaceRoute"]);
+  });
+
+  it("does not try CreateRoute when ReplaceRoute is denied", async () => {
+    ec2Mock.on(ReplaceRouteCommand).rejects(ec2Says("UnauthorizedOperation", "You are not authorized to perform this operation.", 403));
+    await expect(ec2.routeTo(RTB, CIDR, ENI)).rejects.toMatchObject({
+      kind: "permission",
+      message: "EC2 denied ReplaceRoute (UnauthorizedOperation)",
+    });
+    expect(sent()).toEqual(["ReplaceRoute"]);
+  });
+
+  it("takes a route that is gone as already deleted", async () => {
+    ec2Mock
+      .on(DeleteRouteCommand)
+      .rejects(ec2Says("InvalidRoute.NotFound", `no route with destination-cidr-block ${CIDR} in route table ${RTB}`));
+    await expect(ec2.deleteRoute(RTB, CIDR)).resolves.toBeUndefined();
+  });
+
+  it("describes the route of each table, in the order asked, in one call", async () => {
+    const other = "rtb-0bbbbbbbbbbbbbbb2";
+    ec2Mock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        { RouteTableId: other, Routes: [{ DestinationCidrBlock: "10.0.0.0/16", GatewayId: "local", State: "active" }] },
+        { RouteTableId: RTB, Routes: [{ DestinationCidrBlock: CIDR, NetworkInterfaceId: ENI, State: "active" }] },
+      ],
+    });
+    await expect(ec2.describeRoutes([RTB, other], CIDR)).resolves.toEqual([
+      { routeTableId: RTB, exists: true, networkInterfaceId: ENI, state: "active" },
+      { routeTableId: other, exists: false, networkInterfaceId: undefined, state: undefined },
+    ]);
+    expect(sent()).toEqual(["DescribeRouteTables"]);
+  });
+});
+
+describe("moving a volume", () => {
+  it("attaches the volume under the device name of the description", async () => {
+    ec2Mock.on(AttachVolumeCommand).resolves({});
+    await ec2.attachVolume(VOL, ME, "/dev/sdf");
+    expect(inputOf(0)).toEqual({ VolumeId: VOL, InstanceId: ME, Device: "/dev/sdf" });
+  });
+
+  it("reports a volume in another AZ as a problem of the description", async () => {
+    ec2Mock
+      .on(AttachVolumeCommand)
+      .rejects(ec2Says("InvalidVolume.ZoneMismatch", "The volume is not in the same availability zone as instance"));
+    await expect(ec2.attachVolume(VOL, ME, "/dev/sdf")).rejects.toMatchObject({
+      kind: "config",
+      details: { awsCode: "InvalidVolume.ZoneMismatch" },
+    });
+  });
+
+  it("reports a volume still attached to the peer as a conflict", async () => {
+    ec2Mock.on(AttachVolumeCommand).rejects(ec2Says("VolumeInUse", `${VOL} is already attached to an instance`));
+    await expect(ec2.attachVolume(VOL, ME, "/dev/sdf")).rejects.toMatchObject({ kind: "conflict", details: { resource: VOL } });
+  });
+
+  it("takes a volume that is already available as detached", async () => {
+    ec2Mock.on(DetachVolumeCommand).rejects(ec2Says("IncorrectState", `Volume '${VOL}' is in the 'available' state.`));
+    await expect(ec2.detachVolume(VOL, ME, false)).resolves.toBeUndefined();
+    expect(inputOf(0)).toEqual({ VolumeId: VOL, InstanceId: ME });
+  });
+
+  it("force-detaches from a fenced peer only when asked", async () => {
+    ec2Mock.on(DetachVolumeCommand).resolves({});
+    await ec2.detachVolume(VOL, PEER, true);
+    expect(inputOf(0)).toEqual({ VolumeId: VOL, InstanceId: PEER, Force: true });
+  });
+
+  it("reports a volume in another state as a conflict", async () => {
+    ec2Mock.on(DetachVolumeCommand).rejects(ec2Says("IncorrectState", `Volume '${VOL}' is in the 'creating' state.`));
+    await expect(ec2.detachVolume(VOL, ME, false)).rejects.toMatchObject({ kind: "conflict", details: { awsCode: "IncorrectState" } });
+  });
+
+  it("describes the volume's state and attachments", async () => {
+    ec2Mock.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        {
+          VolumeId: VOL,
+          State: "in-use",
+          AvailabilityZone: "eu-west-1a",
+          Attachments: [{ InstanceId: PEER, State: "attached", Device: "/dev/sdf" }],
+        },
+      ],
+    });
+    await expect(ec2.describeVolume(VOL)).resolves.toEqual({
+      volumeId: VOL,
+      state: "in-use",
+      availabilityZone: "eu-west-1a",
+      attachments: [{ instanceId: PEER, state: "attached", device: "/dev/sdf" }],
+    });
+  });
+});
+
+describe("fencing", () => {
+  it("stops the peer forcibly, skipping its OS shutdown", async () => {
+    ec2Mock.on(StopInstancesCommand).resolves({});
+    await ec2.stopInstance(PEER);
+    expect(inputOf(0)).toEqual({ InstanceIds: [PEER], Force: true, SkipOsShutdown: true });
+  });
+
+  it("reads an instance's state and AZ", async () => {
+    ec2Mock.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        { Instances: [{ InstanceId: PEER, State: { Name: "stopped", Code: 80 }, Placement: { AvailabilityZone: "eu-west-1b" } }] },
+      ],
+    });
+    await expect(ec2.describeInstance(PEER)).resolves.toEqual({ instanceId: PEER, state: "stopped", availabilityZone: "eu-west-1b" });
+  });
+});
+
+describe("checking permissions with DryRun", () => {
+  it("calls a permitted action allowed, without performing it", async () => {
+    ec2Mock.on(AttachVolumeCommand).rejects(ec2Says("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412));
+    await expect(ec2.dryRun({ action: "AttachVolume", volumeId: VOL, instanceId: ME, device: "/dev/sdf" })).resolves.toBe("allowed");
+    expect(inputOf(0)).toEqual({ DryRun: true, VolumeId: VOL, InstanceId: ME, Device: "/dev/sdf" });
+  });
+
+  it("calls an unauthorised action denied", async () => {
+    ec2Mock.on(StopInstancesCommand).rejects(ec2Says("UnauthorizedOperation", "You are not authorized to perform this operation.", 403));
+    await expect(ec2.dryRun({ action: "StopInstances", instanceId: PEER })).resolves.toBe("denied");
+    expect(inputOf(0)).toMatchObject({ DryRun: true, InstanceIds: [PEER], Force: true });
+  });
+
+  it("passes other failures on, naming the action", async () => {
+    ec2Mock.on(ReplaceRouteCommand).rejects(ec2Says("InvalidRouteTableID.NotFound", `The routeTable ID '${RTB}' does not exist`));
+    await expect(
+      ec2.dryRun({ action: "ReplaceRoute", routeTableId: RTB, cidr: "192.168.100.1/32", networkInterfaceId: ENI }),
+    ).rejects.toMatchObject({
+      kind: "config",
+      message: expect.stringMatching(new RegExp(`ReplaceRoute: route table ${RTB} does not exist`)),
+    });
+  });
+
+  it("sends the describe checks with DryRun alone", async () => {
+    ec2Mock.on(DescribeVolumesCommand).rejects(ec2Says("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412));
+    await expect(ec2.dryRun({ action: "DescribeVolumes" })).resolves.toBe("allowed");
+    expect(inputOf(0)).toEqual({ DryRun: true });
+  });
+});
