@@ -9,6 +9,11 @@ import type { Deadline } from "../transition/deadline";
 export interface Holding {
   /** Held by this node. */
   held: boolean;
+  /**
+   * Not held, yet some part of it is here (an attachment without its mount, a local address EC2 has
+   * moved elsewhere): acquire completes it, and release has something to undo.
+   */
+  partial?: boolean;
   /** Instance id (or node name) of the holder, when someone holds it. */
   holder?: string;
   /** One line for `show` and the logs, e.g. "10.0.1.100 on eni-0abc (i-0peer)". */

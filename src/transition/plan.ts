@@ -18,14 +18,15 @@ export interface Plan {
 
 /**
  * Reconciles desired against actual: acquire what we do not hold, release what we do. Hooks hold
- * nothing that can be inspected, so they always run; a resource that is not ours needs no release.
+ * nothing that can be inspected, so they always run; a resource no part of which is ours needs no release.
  */
 export function planTransition(transition: Transition, resources: readonly Resource[], holdings: ReadonlyMap<string, Holding>): Plan {
   const steps: Step[] = [];
   const settled: Plan["settled"] = [];
   for (const resource of resources) {
     const before = holdings.get(resource.name)!;
-    const wantsAction = resource.kind === "hook" || (transition.direction === "acquire" ? !before.held : before.held);
+    const wantsAction =
+      resource.kind === "hook" || (transition.direction === "acquire" ? !before.held : before.held || before.partial === true);
     if (wantsAction) steps.push({ resource, action: transition.direction, before });
     else settled.push({ resource, before });
   }

@@ -1,0 +1,311 @@
+import type {
+  AddressView,
+  AttachmentState,
+  Ec2,
+  InstanceState,
+  InstanceView,
+  InterfaceView,
+  Permission,
+  RouteView,
+  VolumeView,
+} from "../../../src/cloud/ec2-port";
+import { AwsHaError } from "../../../src/errors";
+
+// An in-memory EC2 behind the port, shared by every node of a test's cluster. It keeps the state a
+// failover changes and the rules that make it dangerous: reassignment moves an address (and the
+// Elastic IP on it), an attached volume refuses a second attachment, volumes attach only in their
+// own zone, and attach, detach and stop take a few describes to finish.
+
+interface Attachment {
+  instanceId: string;
+  device: string;
+  state: AttachmentState;
+  /** Describes left until attaching → attached or detaching → gone. */
+  settlesIn: number;
+}
+
+interface Volume {
+  volumeId: string;
+  availabilityZone: string;
+  attachments: Attachment[];
+  /** The peer lets go by itself (its own release) after this many describes. */
+  peerLetsGoIn?: number;
+}
+
+interface Instance {
+  instanceId: string;
+  availabilityZone: string;
+  state: InstanceState;
+  stopsIn: number;
+}
+
+export class FakeEc2 implements Ec2 {
+  readonly interfaces = new Map<string, InterfaceView>();
+  readonly addresses = new Map<string, AddressView>();
+  /** route table → destination CIDR → target ENI */
+  readonly routeTables = new Map<string, Map<string, string>>();
+  readonly volumes = new Map<string, Volume>();
+  readonly instances = new Map<string, Instance>();
+  /** How many describes an attach or a detach takes. */
+  settleDescribes = 2;
+  /** How many describes a stopping instance takes to reach `stopped` (Infinity: never). */
+  stopDescribes = 2;
+  private associations = 0;
+
+  /** `calls`: every mutating call, in order, e.g. "assignPrivateIp eni-… 10.0.1.100" (may be shared with hosts). */
+  constructor(readonly calls: string[] = []) {}
+
+  // ---- arranging the world ----
+
+  addInstance(instanceId: string, availabilityZone: string, state: InstanceState = "running"): void {
+    this.instances.set(instanceId, { instanceId, availabilityZone, state, stopsIn: 0 });
+  }
+
+  addInterface(view: InterfaceView): void {
+    this.interfaces.set(view.networkInterfaceId, { ...view, privateIps: [...view.privateIps] });
+  }
+
+  addAddress(allocationId: string, publicIp: string, association?: { networkInterfaceId: string; privateIp: string }): void {
+    this.addresses.set(allocationId, { allocationId, publicIp });
+    if (association) this.associate(allocationId, association.networkInterfaceId, association.privateIp);
+  }
+
+  addRouteTable(routeTableId: string, routes: Record<string, string> = {}): void {
+    this.routeTables.set(routeTableId, new Map(Object.entries(routes)));
+  }
+
+  addVolume(
+    volumeId: string,
+    availabilityZone: string,
+    attachedTo?: { instanceId: string; device?: string; state?: AttachmentState },
+  ): void {
+    const attachments = attachedTo
+      ? [
+          {
+            instanceId: attachedTo.instanceId,
+            device: attachedTo.device ?? "/dev/sdf",
+            state: attachedTo.state ?? "attached",
+            settlesIn: 0,
+          },
+        ]
+      : [];
+    this.volumes.set(volumeId, { volumeId, availabilityZone, attachments });
+  }
+
+  /** Puts an instance in a state it keeps (a `stopping` instance stays stopping). */
+  pinInstanceState(instanceId: string, state: InstanceState): void {
+    Object.assign(this.instance(instanceId), { state, stopsIn: Infinity });
+  }
+
+  /** The node holding the volume releases it by itself (its own backup transition) after a few describes. */
+  peerReleasesAfter(volumeId: string, describes: number): void {
+    this.volume(volumeId).peerLetsGoIn = describes;
+  }
+
+  /** The instance a volume is attached to now, with the attachment's state. */
+  attachmentsOf(volumeId: string): { instanceId: string; state: AttachmentState }[] {
+    return this.volume(volumeId).attachments.map(({ instanceId, state }) => ({ instanceId, state }));
+  }
+
+  mutated(prefix: string): string[] {
+    return this.calls.filter((c) => c.startsWith(prefix));
+  }
+
+  // ---- interfaces and secondary addresses ----
+
+  async describeInterface(networkInterfaceId: string): Promise<InterfaceView> {
+    return structuredClone(this.eni(networkInterfaceId));
+  }
+
+  async findInterfaceByPrivateIp(privateIp: string): Promise<InterfaceView | undefined> {
+    const found = [...this.interfaces.values()].find((i) => i.privateIps.includes(privateIp));
+    return found && structuredClone(found);
+  }
+
+  async assignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void> {
+    this.calls.push(`assignPrivateIp ${networkInterfaceId} ${privateIp}`);
+    const target = this.eni(networkInterfaceId);
+    for (const other of this.interfaces.values()) {
+      if (other === target || !other.privateIps.includes(privateIp)) continue;
+      other.privateIps = other.privateIps.filter((ip) => ip !== privateIp);
+      // An Elastic IP on a reassigned address moves with it.
+      for (const a of this.addresses.values())
+        if (a.networkInterfaceId === other.networkInterfaceId && a.privateIp === privateIp) {
+          a.networkInterfaceId = target.networkInterfaceId;
+          a.instanceId = target.instanceId;
+        }
+    }
+    if (!target.privateIps.includes(privateIp)) target.privateIps.push(privateIp);
+  }
+
+  async unassignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void> {
+    this.calls.push(`unassignPrivateIp ${networkInterfaceId} ${privateIp}`);
+    const nic = this.eni(networkInterfaceId);
+    nic.privateIps = nic.privateIps.filter((ip) => ip !== privateIp);
+    for (const a of this.addresses.values())
+      if (a.networkInterfaceId === networkInterfaceId && a.privateIp === privateIp) this.dissociate(a);
+  }
+
+  // ---- Elastic IPs ----
+
+  async describeAddress(allocationId: string): Promise<AddressView> {
+    const address = this.addresses.get(allocationId);
+    if (!address) throw new AwsHaError("config", `${allocationId} does not exist`, { awsCode: "InvalidAllocationID.NotFound" });
+    return { ...address };
+  }
+
+  async describeAddressByPublicIp(publicIp: string): Promise<AddressView> {
+    const address = [...this.addresses.values()].find((a) => a.publicIp === publicIp);
+    if (!address) throw new AwsHaError("config", `${publicIp} is not an Elastic IP`, { awsCode: "InvalidAddress.NotFound" });
+    return { ...address };
+  }
+
+  async associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string> {
+    this.calls.push(`associateAddress ${allocationId} ${networkInterfaceId} ${privateIp}`);
+    await this.describeAddress(allocationId);
+    if (!this.eni(networkInterfaceId).privateIps.includes(privateIp))
+      throw new AwsHaError("cloud", `${privateIp} is not an address of ${networkInterfaceId}`, { awsCode: "InvalidParameterValue" });
+    return this.associate(allocationId, networkInterfaceId, privateIp);
+  }
+
+  async disassociateAddress(associationId: string): Promise<void> {
+    this.calls.push(`disassociateAddress ${associationId}`);
+    const address = [...this.addresses.values()].find((a) => a.associationId === associationId);
+    if (address) this.dissociate(address);
+  }
+
+  // ---- routes ----
+
+  async describeRoutes(routeTableIds: readonly string[], cidr: string): Promise<RouteView[]> {
+    return routeTableIds.map((routeTableId) => {
+      const target = this.table(routeTableId).get(cidr);
+      return target === undefined
+        ? { routeTableId, exists: false }
+        : { routeTableId, exists: true, networkInterfaceId: target, state: "active" };
+    });
+  }
+
+  async routeTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<void> {
+    const table = this.table(routeTableId);
+    // ReplaceRoute, falling back to CreateRoute when the table has no route yet.
+    this.calls.push(`${table.has(cidr) ? "replaceRoute" : "createRoute"} ${routeTableId} ${cidr} ${networkInterfaceId}`);
+    table.set(cidr, networkInterfaceId);
+  }
+
+  async deleteRoute(routeTableId: string, cidr: string): Promise<void> {
+    this.calls.push(`deleteRoute ${routeTableId} ${cidr}`);
+    this.table(routeTableId).delete(cidr);
+  }
+
+  async disableSourceDestCheck(networkInterfaceId: string): Promise<void> {
+    this.calls.push(`disableSourceDestCheck ${networkInterfaceId}`);
+    this.eni(networkInterfaceId).sourceDestCheck = false;
+  }
+
+  // ---- volumes and instances ----
+
+  async describeVolume(volumeId: string): Promise<VolumeView> {
+    const v = this.volume(volumeId);
+    this.advance(v);
+    return {
+      volumeId,
+      availabilityZone: v.availabilityZone,
+      state: v.attachments.length > 0 ? "in-use" : "available",
+      attachments: v.attachments.map(({ instanceId, state, device }) => ({ instanceId, state, device })),
+    };
+  }
+
+  async attachVolume(volumeId: string, instanceId: string, device: string): Promise<void> {
+    this.calls.push(`attachVolume ${volumeId} ${instanceId} ${device}`);
+    const v = this.volume(volumeId);
+    const instance = this.instance(instanceId);
+    if (instance.availabilityZone !== v.availabilityZone)
+      throw new AwsHaError("config", `${volumeId} and ${instanceId} are in different zones`, { awsCode: "InvalidVolume.ZoneMismatch" });
+    if (v.attachments.length > 0)
+      throw new AwsHaError("conflict", `${volumeId} is already attached to ${v.attachments[0]!.instanceId}`, { awsCode: "VolumeInUse" });
+    v.attachments.push({ instanceId, device, state: "attaching", settlesIn: this.settleDescribes });
+  }
+
+  async detachVolume(volumeId: string, instanceId: string, force: boolean): Promise<void> {
+    this.calls.push(`detachVolume ${volumeId} ${instanceId}${force ? " force" : ""}`);
+    const attachment = this.volume(volumeId).attachments.find((a) => a.instanceId === instanceId);
+    if (!attachment || attachment.state === "detaching") return;
+    attachment.state = "detaching";
+    attachment.settlesIn = this.settleDescribes;
+  }
+
+  async describeInstance(instanceId: string): Promise<InstanceView> {
+    const i = this.instance(instanceId);
+    if (i.state === "stopping" && --i.stopsIn <= 0) i.state = "stopped";
+    return { instanceId, state: i.state, availabilityZone: i.availabilityZone };
+  }
+
+  async stopInstance(instanceId: string): Promise<void> {
+    this.calls.push(`stopInstance ${instanceId}`);
+    const i = this.instance(instanceId);
+    if (i.state === "stopped" || i.state === "stopping") return;
+    i.state = "stopping";
+    i.stopsIn = this.stopDescribes;
+  }
+
+  async dryRun(): Promise<Permission> {
+    return "allowed";
+  }
+
+  // ---- inner workings ----
+
+  private advance(v: Volume): void {
+    if (v.peerLetsGoIn !== undefined && --v.peerLetsGoIn <= 0) {
+      v.peerLetsGoIn = undefined;
+      for (const a of v.attachments) {
+        if (a.state !== "attached") continue;
+        a.state = "detaching";
+        a.settlesIn = 2;
+      }
+    }
+    for (const a of v.attachments) {
+      if (a.state !== "attaching" && a.state !== "detaching") continue;
+      if (--a.settlesIn > 0) continue;
+      a.state = a.state === "attaching" ? "attached" : "detached";
+    }
+    v.attachments = v.attachments.filter((a) => a.state !== "detached");
+  }
+
+  private associate(allocationId: string, networkInterfaceId: string, privateIp: string): string {
+    const address = this.addresses.get(allocationId)!;
+    const associationId = `eipassoc-${String(++this.associations).padStart(8, "0")}`;
+    Object.assign(address, { associationId, networkInterfaceId, privateIp, instanceId: this.eni(networkInterfaceId).instanceId });
+    return associationId;
+  }
+
+  private dissociate(address: AddressView): void {
+    delete address.associationId;
+    delete address.networkInterfaceId;
+    delete address.privateIp;
+    delete address.instanceId;
+  }
+
+  private eni(id: string): InterfaceView {
+    const nic = this.interfaces.get(id);
+    if (!nic) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidNetworkInterfaceID.NotFound" });
+    return nic;
+  }
+
+  private table(id: string): Map<string, string> {
+    const table = this.routeTables.get(id);
+    if (!table) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidRouteTableID.NotFound" });
+    return table;
+  }
+
+  private volume(id: string): Volume {
+    const v = this.volumes.get(id);
+    if (!v) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidVolume.NotFound" });
+    return v;
+  }
+
+  private instance(id: string): Instance {
+    const i = this.instances.get(id);
+    if (!i) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidInstanceID.NotFound" });
+    return i;
+  }
+}
