@@ -25,7 +25,15 @@ export function interfaceXml(world: Ec2World, eni: NetworkInterface): string {
   const subnet = world.subnet(eni.subnetId);
   const association = (ip: string) => {
     const eip = world.addressOn(eni.networkInterfaceId, ip);
-    return eip ? node("association", leaf("publicIp", eip.publicIp), leaf("allocationId", eip.allocationId), leaf("associationId", eip.association?.associationId), leaf("ipOwnerId", world.accountId)) : "";
+    return eip
+      ? node(
+          "association",
+          leaf("publicIp", eip.publicIp),
+          leaf("allocationId", eip.allocationId),
+          leaf("associationId", eip.association?.associationId),
+          leaf("ipOwnerId", world.accountId),
+        )
+      : "";
   };
   return [
     leaf("networkInterfaceId", eni.networkInterfaceId),
@@ -50,7 +58,11 @@ export function interfaceXml(world: Ec2World, eni: NetworkInterface): string {
           leaf("deleteOnTermination", eni.deviceIndex === 0),
         ),
     association(eni.privateIps[0]!),
-    itemSet("privateIpAddressesSet", eni.privateIps, (ip) => leaf("privateIpAddress", ip) + leaf("primary", ip === eni.privateIps[0]) + association(ip)),
+    itemSet(
+      "privateIpAddressesSet",
+      eni.privateIps,
+      (ip) => leaf("privateIpAddress", ip) + leaf("primary", ip === eni.privateIps[0]) + association(ip),
+    ),
   ].join("");
 }
 
@@ -69,7 +81,11 @@ function freeAddresses(world: Ec2World, cidr: string, count: number): string[] {
     const ip = numberToIp(n);
     if (!world.holderOf(ip)) picked.push(ip);
   }
-  if (picked.length < count) throw new Ec2Error("InsufficientFreeAddressesInSubnet", `The specified subnet does not have enough free addresses to satisfy the request.`);
+  if (picked.length < count)
+    throw new Ec2Error(
+      "InsufficientFreeAddressesInSubnet",
+      `The specified subnet does not have enough free addresses to satisfy the request.`,
+    );
   return picked;
 }
 
@@ -80,7 +96,10 @@ function assignPrivateIpAddresses(world: Ec2World, request: QueryRequest): strin
   const count = request.int("SecondaryPrivateIpAddressCount");
   const wanted = request.list("PrivateIpAddress");
   if (wanted.length > 0 && count !== undefined) {
-    throw new Ec2Error("InvalidParameterCombination", "Either PrivateIpAddresses or SecondaryPrivateIpAddressCount may be specified, not both.");
+    throw new Ec2Error(
+      "InvalidParameterCombination",
+      "Either PrivateIpAddresses or SecondaryPrivateIpAddressCount may be specified, not both.",
+    );
   }
   if (wanted.length === 0 && count === undefined) throw missingParameter("PrivateIpAddress or SecondaryPrivateIpAddressCount");
 
@@ -92,14 +111,18 @@ function assignPrivateIpAddresses(world: Ec2World, request: QueryRequest): strin
     const holder = world.holderOf(ip);
     if (holder === eni) continue;
     if (holder) {
-      if (holder.privateIps[0] === ip) throw invalidParameterValue(`[${ip}] is the primary address of ${holder.networkInterfaceId} and cannot be moved.`);
+      if (holder.privateIps[0] === ip)
+        throw invalidParameterValue(`[${ip}] is the primary address of ${holder.networkInterfaceId} and cannot be moved.`);
       if (!allowReassignment) throw invalidParameterValue(`[${ip}] assigned, but move is not allowed.`);
     }
     moves.push({ ip, from: holder });
   }
   const added = count !== undefined ? freeAddresses(world, subnet.cidr, count).map((ip) => ({ ip, from: undefined })) : moves;
   if (eni.privateIps.length + added.length > eni.maxPrivateIps) {
-    throw new Ec2Error("PrivateIpAddressLimitExceeded", `Number of private addresses will exceed limit of ${eni.maxPrivateIps} for interface ${eni.networkInterfaceId}.`);
+    throw new Ec2Error(
+      "PrivateIpAddressLimitExceeded",
+      `Number of private addresses will exceed limit of ${eni.maxPrivateIps} for interface ${eni.networkInterfaceId}.`,
+    );
   }
 
   for (const { ip, from } of added) {
@@ -111,7 +134,11 @@ function assignPrivateIpAddresses(world: Ec2World, request: QueryRequest): strin
     }
     eni.privateIps.push(ip);
   }
-  return leaf("networkInterfaceId", eni.networkInterfaceId) + itemSet("assignedPrivateIpAddressesSet", added, ({ ip }) => leaf("privateIpAddress", ip)) + leaf("return", true);
+  return (
+    leaf("networkInterfaceId", eni.networkInterfaceId) +
+    itemSet("assignedPrivateIpAddressesSet", added, ({ ip }) => leaf("privateIpAddress", ip)) +
+    leaf("return", true)
+  );
 }
 
 function unassignPrivateIpAddresses(world: Ec2World, request: QueryRequest): string {
@@ -121,7 +148,8 @@ function unassignPrivateIpAddresses(world: Ec2World, request: QueryRequest): str
   if (ips.some((ip) => !eni.privateIps.includes(ip))) {
     throw invalidParameterValue(`Some of the specified addresses are not assigned to interface ${eni.networkInterfaceId}`);
   }
-  if (ips.includes(eni.privateIps[0]!)) throw invalidParameterValue(`The primary private IP address ${eni.privateIps[0]} of ${eni.networkInterfaceId} cannot be unassigned.`);
+  if (ips.includes(eni.privateIps[0]!))
+    throw invalidParameterValue(`The primary private IP address ${eni.privateIps[0]} of ${eni.networkInterfaceId} cannot be unassigned.`);
   for (const ip of ips) {
     // An Elastic IP cannot stay on an address that no longer exists; EC2 disassociates it.
     const eip = world.addressOn(eni.networkInterfaceId, ip);

@@ -22,7 +22,8 @@ export const interfaceNotFound = (id: string) =>
 export const instanceNotFound = (id: string) => new Ec2Error("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
 export const volumeNotFound = (id: string) => new Ec2Error("InvalidVolume.NotFound", `The volume '${id}' does not exist.`);
 export const allocationNotFound = (id: string) => new Ec2Error("InvalidAllocationID.NotFound", `The allocation ID '${id}' does not exist`);
-export const associationNotFound = (id: string) => new Ec2Error("InvalidAssociationID.NotFound", `The association ID '${id}' does not exist`);
+export const associationNotFound = (id: string) =>
+  new Ec2Error("InvalidAssociationID.NotFound", `The association ID '${id}' does not exist`);
 export const routeTableNotFound = (id: string) => new Ec2Error("InvalidRouteTableID.NotFound", `The routeTable ID '${id}' does not exist`);
 export const subnetNotFound = (id: string) => new Ec2Error("InvalidSubnetID.NotFound", `The subnet ID '${id}' does not exist`);
 

@@ -22,6 +22,11 @@ export function applyFilters<T>(resources: readonly T[], filters: readonly Filte
 // EC2 filter values accept * and ? wildcards.
 function globMatch(pattern: string, value: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === value;
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
   return regex.test(value);
 }

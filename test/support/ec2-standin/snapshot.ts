@@ -29,7 +29,13 @@ export interface WorldSnapshot {
   routeTables: {
     routeTableId: string;
     vpcId: string;
-    routes: { destinationCidrBlock: string; networkInterfaceId?: string; gatewayId?: string; origin: string; state: "active" | "blackhole" }[];
+    routes: {
+      destinationCidrBlock: string;
+      networkInterfaceId?: string;
+      gatewayId?: string;
+      origin: string;
+      state: "active" | "blackhole";
+    }[];
   }[];
   volumes: {
     volumeId: string;

@@ -1,13 +1,6 @@
 import { EventEmitter } from "node:events";
 import { cidrContains, parseCidr } from "./ipv4";
-import {
-  allocationNotFound,
-  instanceNotFound,
-  interfaceNotFound,
-  routeTableNotFound,
-  subnetNotFound,
-  volumeNotFound,
-} from "./errors";
+import { allocationNotFound, instanceNotFound, interfaceNotFound, routeTableNotFound, subnetNotFound, volumeNotFound } from "./errors";
 import {
   defaultTiming,
   type AttachmentStateName,
@@ -249,7 +242,12 @@ function populate(world: Ec2World, spec: WorldSpec): void {
   const problem = (what: string) => new Error(`EC2 stand-in world: ${what}`);
   for (const s of spec.subnets) {
     parseCidr(s.cidr);
-    world.subnets.set(s.subnetId, { subnetId: s.subnetId, vpcId: s.vpcId ?? "vpc-0standin000000001", cidr: s.cidr, availabilityZone: s.availabilityZone });
+    world.subnets.set(s.subnetId, {
+      subnetId: s.subnetId,
+      vpcId: s.vpcId ?? "vpc-0standin000000001",
+      cidr: s.cidr,
+      availabilityZone: s.availabilityZone,
+    });
   }
   const nextIndex = new Map<string, number>();
   for (const [n, e] of spec.interfaces.entries()) {
@@ -282,7 +280,8 @@ function populate(world: Ec2World, spec: WorldSpec): void {
     world.instances.set(i.instanceId, { instanceId: i.instanceId, availabilityZone: az, state: i.state ?? "running" });
   }
   for (const e of world.interfaces.values()) {
-    if (e.instanceId !== undefined && !world.instances.has(e.instanceId)) throw problem(`interface ${e.networkInterfaceId} is attached to unknown instance ${e.instanceId}`);
+    if (e.instanceId !== undefined && !world.instances.has(e.instanceId))
+      throw problem(`interface ${e.networkInterfaceId} is attached to unknown instance ${e.instanceId}`);
   }
   for (const a of spec.addresses ?? []) {
     let association: ElasticIp["association"];
@@ -309,7 +308,8 @@ function populate(world: Ec2World, spec: WorldSpec): void {
     const attachments: VolumeAttachment[] = (v.attachments ?? []).map((a) => {
       const instance = world.instances.get(a.instanceId);
       if (!instance) throw problem(`volume ${v.volumeId} is attached to unknown instance ${a.instanceId}`);
-      if (instance.availabilityZone !== v.availabilityZone) throw problem(`volume ${v.volumeId} (${v.availabilityZone}) is attached across AZs to ${a.instanceId}`);
+      if (instance.availabilityZone !== v.availabilityZone)
+        throw problem(`volume ${v.volumeId} (${v.availabilityZone}) is attached across AZs to ${a.instanceId}`);
       return { instanceId: a.instanceId, device: a.device, state: "attached", attachTime: new Date(), pendingDetach: false };
     });
     world.volumes.set(v.volumeId, {

@@ -1,0 +1,51 @@
+import type { ClusterDescription } from "../../../src/cluster/schema";
+import { ipToNumber, numberToIp } from "./ipv4";
+import type { SubnetSpec, Timing, WorldSpec } from "./world-spec";
+
+// The EC2 world a cluster description implies, for a lab that has no real AWS account: one AZ,
+// a subnet per network the nodes' addresses fall in, each node a running instance with one
+// interface carrying its address, the description's Elastic IPs (unassociated), route tables and
+// volumes (available). Ids the description leaves out are derived from the instance ids.
+
+export interface DescribedWorldOptions {
+  /** Prefix length of the nodes' network (the lab's cluster network). */
+  subnetPrefix: number;
+  timing?: Partial<Timing>;
+}
+
+/** TEST-NET-3 (RFC 5737): public-looking addresses that route nowhere. */
+const testNet3 = "203.0.113";
+
+export function worldSpecFromDescription(description: ClusterDescription, options: DescribedWorldOptions): WorldSpec {
+  const region = description.region ?? "us-east-1";
+  const availabilityZone = `${region}a`;
+  const subnets = new Map<string, SubnetSpec>();
+  const subnetOf = (address: string): SubnetSpec => {
+    const size = 2 ** (32 - options.subnetPrefix);
+    const cidr = `${numberToIp(ipToNumber(address) - (ipToNumber(address) % size))}/${options.subnetPrefix}`;
+    let subnet = subnets.get(cidr);
+    if (!subnet) {
+      subnet = { subnetId: `subnet-0${(subnets.size + 1).toString(16).padStart(16, "0")}`, cidr, availabilityZone };
+      subnets.set(cidr, subnet);
+    }
+    return subnet;
+  };
+  const interfaces = description.nodes.map((node) => ({
+    networkInterfaceId: node.networkInterfaceId ?? `eni-${node.instanceId.slice("i-".length)}`,
+    subnetId: subnetOf(node.address).subnetId,
+    privateIps: [node.address],
+    instanceId: node.instanceId,
+  }));
+  const eips = description.resources.filter((r) => r.kind === "eip");
+  const routeTableIds = [...new Set(description.resources.flatMap((r) => (r.kind === "route" ? r.routeTables : [])))];
+  return {
+    region,
+    subnets: [...subnets.values()],
+    instances: description.nodes.map((node) => ({ instanceId: node.instanceId, availabilityZone, state: "running" })),
+    interfaces,
+    addresses: eips.map((r, n) => ({ allocationId: r.allocationId, publicIp: r.publicIp ?? `${testNet3}.${10 + n}` })),
+    routeTables: routeTableIds.map((routeTableId) => ({ routeTableId })),
+    volumes: description.resources.flatMap((r) => (r.kind === "volume" ? [{ volumeId: r.volumeId, availabilityZone, size: 1 }] : [])),
+    ...(options.timing ? { timing: options.timing } : {}),
+  };
+}
