@@ -5,7 +5,7 @@ import type { Plugin } from "vite";
 const etaAsText: Plugin = {
   name: "eta-as-text",
   transform(code, id) {
-    if (id.endsWith(".eta") || id.endsWith(".xml")) return { code: `export default ${JSON.stringify(code)};`, map: null };
+    if (/\.(eta|xml|yaml)$/.test(id)) return { code: `export default ${JSON.stringify(code)};`, map: null };
     return undefined;
   },
 };

@@ -10,3 +10,9 @@ declare module "*.xml" {
   const text: string;
   export default text;
 }
+
+/** examples/cluster.yaml, which `aws-ha-gen init` writes. */
+declare module "*.yaml" {
+  const text: string;
+  export default text;
+}

@@ -8,16 +8,16 @@ export const ipv4 = z
   .string()
   .refine((s) => ipv4Pattern.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
 
-const awsId = (prefix: string, example: string) =>
+const awsId = (prefix: string, what: string) =>
   z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
-    error: (i) => `${JSON.stringify(i.input)} is not a ${prefix} id (like ${example})`,
+    error: (i) => `${JSON.stringify(i.input)} is not ${what} (like ${prefix}-0123456789abcdef0)`,
   });
 
-export const instanceId = awsId("i", "i-0123456789abcdef0");
-export const eniId = awsId("eni", "eni-0123456789abcdef0");
-export const allocationId = awsId("eipalloc", "eipalloc-0123456789abcdef0");
-export const volumeId = awsId("vol", "vol-0123456789abcdef0");
-export const routeTableId = awsId("rtb", "rtb-0123456789abcdef0");
+export const instanceId = awsId("i", "an instance id");
+export const eniId = awsId("eni", "a network interface id");
+export const allocationId = awsId("eipalloc", "an Elastic IP allocation id");
+export const volumeId = awsId("vol", "a volume id");
+export const routeTableId = awsId("rtb", "a route table id");
 
 const resourceName = z
   .string()

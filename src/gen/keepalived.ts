@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import type { ClusterDescription } from "../cluster/schema";
 import template from "../../templates/keepalived.conf.eta";
 import { AwsHaError } from "../errors";
@@ -15,11 +16,15 @@ export interface KeepalivedOptions {
 /** The unicast keepalived.conf of one node, with its notify hooks wired to aws-ha-notify. */
 export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, options: KeepalivedOptions): string {
   const k = d.keepalived;
-  if (!k) throw new AwsHaError("config", `cluster ${d.cluster} has no keepalived section`, { fix: "add keepalived: { virtualRouterId: N } to the description" });
+  if (!k)
+    throw new AwsHaError("config", `cluster ${d.cluster} has no keepalived section`, {
+      fix: "add keepalived: { virtualRouterId: N } to the description",
+    });
   const node = nodeNamed(d, nodeName);
   const notify = (...words: string[]) => scriptLine([d.paths.notify, ...words, "--cluster", options.clusterPath]);
   const authPass = k.vrrpVersion === 2 ? options.secrets.vrrpAuthPass : undefined;
-  if (k.vrrpVersion === 2 && authPass === undefined) throw new AwsHaError("config", "VRRPv2 needs an auth_pass and none was given or generated");
+  if (k.vrrpVersion === 2 && authPass === undefined)
+    throw new AwsHaError("config", "VRRPv2 needs an auth_pass and none was given or generated");
 
   // With nopreempt every node must start BACKUP (keepalived clears nopreempt otherwise); with
   // preemption the preferred node may start MASTER and skip one election.
@@ -35,7 +40,7 @@ export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, op
     cluster: d.cluster,
     routerId: node.name,
     scriptUser: k.scriptUser,
-    fifo: k.notifyFifo ? { path: `${d.paths.runDir}/${d.cluster}.fifo`, script: notify("fifo") } : undefined,
+    fifo: k.notifyFifo ? { path: fifoPath(d), script: notify("fifo") } : undefined,
     healthCheck: hc && {
       name: `chk_${d.cluster}`,
       script: scriptLine(hc.command),
@@ -61,4 +66,12 @@ export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, op
       ? []
       : (["master", "backup", "fault", "stop"] as const).map((state) => ({ directive: `notify_${state}`, script: notify(state) })),
   });
+}
+
+/**
+ * keepalived makes the FIFO but not its directory, and at boot runDir does not exist yet (the first
+ * aws-ha run creates it): the FIFO goes next to runDir, in the directory that does (/run).
+ */
+function fifoPath(d: ClusterDescription): string {
+  return posix.join(posix.dirname(d.paths.runDir), `${posix.basename(d.paths.runDir)}-${d.cluster}.fifo`);
 }
