@@ -6,12 +6,15 @@ import { isOcfInvocation } from "./ocf-detect";
 
 // Kept small: --help and argument errors answer without loading the AWS SDK.
 async function main(argv: string[]): Promise<number> {
-  if (isOcfInvocation(process.env)) return (await import("./ocf")).runOcf(argv[0], process.env);
+  if (isOcfInvocation(process.env, argv)) return (await import("./ocf")).runOcf(argv[0], process.env);
   let parsed;
   try {
     parsed = parseNotifyArgs(argv);
   } catch (e) {
-    process.stderr.write(`aws-ha-notify: ${errorText(e)}\nRun aws-ha-notify --help for the accepted forms.\n`);
+    const { notifyUsage } = await import("./notify-help");
+    process.stderr.write(
+      `aws-ha-notify: ${errorText(e)}\n\n${notifyUsage}\n\nRun aws-ha-notify --help for options, exit codes and examples.\n`,
+    );
     return exitCodeFor(e);
   }
   const { command, options } = parsed;
@@ -26,6 +29,9 @@ async function main(argv: string[]): Promise<number> {
   const isStop = command.kind === "transition" && /^(stop|deleted)$/i.test(command.transition.cause);
   if (isStop && !options.dryRun && !isDetachedWorker(process.env)) return runDetached(argv);
   if (isDetachedWorker(process.env)) survivePipeLoss();
+  // The SDK inside this file is pinned; its notice about future SDK releases needing a newer Node
+  // would open the output of every show, check and status with seven lines that are not ours.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { runNotify } = await import("./notify-run");
   return runNotify(command, options, process.env);
 }

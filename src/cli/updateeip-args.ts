@@ -4,7 +4,7 @@ import { ipv4 } from "../cluster/schema";
 // Heartbeat runs `aws-ha-updateeip [ARG…] ACTION`, with the haresources arguments
 // (aws-ha-updateeip::eipalloc-0abc::10.0.1.100) before the action, which always comes last.
 
-export type EipAction = "start" | "stop" | "status" | "restart";
+export type EipAction = "start" | "stop" | "status" | "restart" | "try-restart";
 
 export interface UpdateEipArgs {
   action: EipAction;
@@ -16,7 +16,12 @@ export interface UpdateEipArgs {
   logFormat: "text" | "json";
 }
 
-export type UpdateEipParse = { kind: "run"; args: UpdateEipArgs } | { kind: "help" } | { kind: "version" };
+export type UpdateEipParse =
+  | { kind: "run"; args: UpdateEipArgs }
+  | { kind: "help" }
+  | { kind: "version" }
+  /** An LSB action this resource has no use for: exit 3, as LSB asks. */
+  | { kind: "unimplemented"; action: string };
 
 const actions: Record<string, EipAction> = {
   start: "start",
@@ -25,7 +30,12 @@ const actions: Record<string, EipAction> = {
   monitor: "status",
   restart: "restart",
   "force-reload": "restart",
+  "try-restart": "try-restart",
+  condrestart: "try-restart",
 };
+
+// An Elastic IP has no configuration to re-read.
+const unimplemented = new Set(["reload"]);
 
 export function parseUpdateEipArgs(argv: readonly string[]): UpdateEipParse {
   const words: string[] = [];
@@ -49,7 +59,13 @@ export function parseUpdateEipArgs(argv: readonly string[]): UpdateEipParse {
   }
   const actionWord = words.pop();
   const action = actionWord === undefined ? undefined : actions[actionWord.toLowerCase()];
-  if (!action) throw usageError(actionWord === undefined ? "no action given (start, stop or status)" : `unknown action ${JSON.stringify(actionWord)}; expected start, stop, status, restart or force-reload`);
+  if (actionWord !== undefined && unimplemented.has(actionWord.toLowerCase())) return { kind: "unimplemented", action: actionWord };
+  if (!action)
+    throw usageError(
+      actionWord === undefined
+        ? "no action given (start, stop or status)"
+        : `unknown action ${JSON.stringify(actionWord)}; expected start, stop, status, restart, try-restart or force-reload`,
+    );
   if (words.length > 2) throw usageError(`too many arguments before ${actionWord}: expected [ALLOCATION_ID|PUBLIC_IP [PRIVATE_IP]]`);
   const [first, second] = words;
   let address: UpdateEipArgs["address"];

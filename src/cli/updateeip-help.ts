@@ -3,10 +3,11 @@ import { exitCodeHelp } from "./exit-codes";
 export const updateEipHelp = `aws-ha-updateeip — the Heartbeat (haresources) and LSB resource for an Elastic IP.
 
 Usage:
-  aws-ha-updateeip [ALLOCATION_ID|PUBLIC_IP [PRIVATE_IP]] start|stop|status|restart|force-reload
+  aws-ha-updateeip [--release] [ALLOCATION_ID|PUBLIC_IP [PRIVATE_IP]] start|stop|status|restart|try-restart|force-reload
 
   In /etc/ha.d/haresources (Heartbeat splits on :: and puts the action last):
     hb-a aws-ha-updateeip::eipalloc-0123456789abcdef0::10.0.1.100
+    hb-a aws-ha-updateeip::--release::eipalloc-0123456789abcdef0     (stop disassociates it)
   With no address it moves every Elastic IP of the cluster description.
 
 Actions:
@@ -16,7 +17,10 @@ Actions:
            from the new owner) and exit 0; with --release, disassociate, but only while the
            association is still this instance's
   status   print "aws-ha-updateeip ADDRESS is running" and exit 0 when associated here, else
-           "aws-ha-updateeip ADDRESS is stopped" and exit 3 (Heartbeat reads the text, LSB the code)
+           "aws-ha-updateeip ADDRESS is stopped" and exit 3 (Heartbeat reads the text, LSB the code);
+           "… status unknown" and exit 4 when IMDS or EC2 cannot tell
+  restart, force-reload   stop, then start; try-restart: only where the address is held
+  reload   not implemented (exit 3): an Elastic IP has nothing to reload
 
 Options:
   --cluster FILE           the cluster description (default: $AWS_HA_CLUSTER, else /etc/aws-ha/cluster.yaml);

@@ -2,17 +2,27 @@ import { parseUpdateEipArgs } from "./updateeip-args";
 import { exitCodeFor, exitCodes } from "./exit-codes";
 import { errorText } from "../log";
 
+/** LSB's code for an action the script does not implement (3 means "stopped" only for status). */
+const lsbUnimplemented = 3;
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseUpdateEipArgs(argv);
   } catch (e) {
-    process.stderr.write(`aws-ha-updateeip: ${errorText(e)}\nRun aws-ha-updateeip --help for usage.\n`);
+    // A typo in haresources shows only here: in syslog too, not just in Heartbeat's debug log.
+    const log = (await import("./world")).openLogger("aws-ha-updateeip", { logFormat: "text", verbose: false }, process.env);
+    log.error(`${errorText(e)}; see aws-ha-updateeip --help`);
+    await log.close();
     return exitCodeFor(e);
   }
   if (parsed.kind === "help") {
     process.stdout.write(`${(await import("./updateeip-help")).updateEipHelp}\n`);
     return exitCodes.ok;
+  }
+  if (parsed.kind === "unimplemented") {
+    process.stderr.write(`aws-ha-updateeip: ${parsed.action} is not implemented: an Elastic IP has nothing to reload; use restart\n`);
+    return lsbUnimplemented;
   }
   if (parsed.kind === "version") {
     process.stdout.write(`${__AWS_HA_VERSION__}\n`);

@@ -22,6 +22,10 @@ export function buildWorld(description: ClusterDescription, log: Logger, env: No
     description,
     imds,
     ec2: (identity, deadline) => {
+      // The SDK warns once per process that its 2027 releases will need Node 22. aws-ha supports
+      // Node 20, and those seven lines would bury the one line that says what failed in every
+      // Heartbeat debug log and Pacemaker stderr capture. The SDK reads its switch from process.env.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
       client ??= createEc2Client({ region: description.region ?? identity.region, timeouts: t });
       return new SdkEc2(client, () => deadline.signal());
     },

@@ -34,18 +34,30 @@ export interface Selection {
 }
 
 export type TransitionReport =
-  | { status: "superseded" }
-  | { status: "planned"; plan: Plan }
-  | { status: "done"; plan: Plan; results: StepResult[] };
+  { status: "superseded" } | { status: "planned"; plan: Plan } | { status: "done"; plan: Plan; results: StepResult[] };
 
 /**
  * One event, start to finish: stamp it, wait for the node's lock, skip it if a newer event arrived
  * meanwhile, inspect every selected resource, act only on what differs, all within one deadline.
  */
-export async function runTransition(world: World, transition: Transition, options: Selection & { dryRun?: boolean } = {}): Promise<TransitionReport> {
+export async function runTransition(
+  world: World,
+  transition: Transition,
+  options: Selection & {
+    dryRun?: boolean;
+    /**
+     * false: run even if a newer event arrived meanwhile. Pacemaker orders its own actions, and an
+     * action on one resource must not swallow an action on another that merely waited for the lock.
+     */
+    newestWins?: boolean;
+  } = {},
+): Promise<TransitionReport> {
   const { description, log } = world;
   const deadline = new Deadline(description.timeouts.transition * 1000);
-  const ticket = options.dryRun ? undefined : await EventTicket.issue(description.paths.runDir, description.cluster);
+  // A bad --only is an argument error: it must neither stamp an event nor wait for the lock.
+  const resources = select(world.resources ?? resourcesFor(description), options.only);
+  const ticket =
+    options.dryRun || options.newestWins === false ? undefined : await EventTicket.issue(description.paths.runDir, description.cluster);
   // IMDS answers while we wait for the lock.
   const identity = world.imds.identity();
   identity.catch(() => undefined);
@@ -57,7 +69,6 @@ export async function runTransition(world: World, transition: Transition, option
       return { status: "superseded" };
     }
     const ctx = await contextFor(world, await identity, deadline);
-    const resources = select(world.resources ?? resourcesFor(description), options.only);
     const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
     if (options.dryRun) return { status: "planned", plan };
     const results = await executePlan(plan, ctx);
