@@ -50,6 +50,15 @@ function problemsOfText(text: string): readonly ConfigProblem[] {
 
 const cases: [scenario: string, change: (d: Description) => void, expected: ConfigProblem | ConfigProblem[]][] = [
   [
+    "two Elastic IPs on one private address",
+    (d) => d.resources.push({ kind: "eip", name: "web-eip-2", allocationId: "eipalloc-0a1b2c3d4e5f60002", privateAddress: "10.0.1.100" }),
+    {
+      path: "resources[3].privateAddress",
+      message:
+        "web-eip-2 and web-eip would both point at 10.0.1.100 on node lb-a, and EC2 keeps one Elastic IP per private address; point one of them at a vip's address",
+    },
+  ],
+  [
     "a misspelt key",
     (d) => (d.keepalived.advertIntervall = 2),
     { path: "keepalived", message: 'unknown key "advertIntervall"; check the spelling against `aws-ha-gen init`' },
