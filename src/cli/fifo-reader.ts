@@ -61,9 +61,13 @@ export async function readNotifyFifo(fifoPath: string, handlers: FifoHandlers, l
       wake = undefined;
       continue;
     }
-    const newest = queue.splice(0, queue.length).at(-1)!;
+    const waiting = queue.splice(0, queue.length);
+    const newest = waiting.pop()!;
+    for (const t of waiting)
+      log.info("skipped: a newer event arrived while this one waited", { event: t.cause, ...(t.instance ? { instance: t.instance } : {}) });
     // After SIGTERM keepalived kills us within about a second: nothing may run in-process anymore.
-    if (shuttingDown) await handlers.handOff(newest);
+    // A STOP line means the same even when it is read before the signal is: keepalived sends both.
+    if (shuttingDown || /^(stop|deleted)$/i.test(newest.cause)) await handlers.handOff(newest);
     else await handlers.run(newest);
   }
   socket.destroy();

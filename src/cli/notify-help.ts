@@ -1,9 +1,7 @@
 import { exitCodeHelp } from "./exit-codes";
 
-export const notifyHelp = `aws-ha-notify — move this cluster's resources (VIPs, Elastic IPs, overlay routes, EBS volumes,
-services) to or from this node when keepalived, Heartbeat or Pacemaker says it changed role.
-
-Usage:
+/** The forms the daemons and operators call it with; also printed after an argument error. */
+export const notifyUsage = `Usage:
   keepalived (notify_master/notify_backup/notify_fault/notify_stop):
     aws-ha-notify master|backup|fault|stop [--cluster FILE]
   keepalived generic notify (keepalived appends the last four words):
@@ -15,7 +13,12 @@ Usage:
   Operators:
     aws-ha-notify show [--json]           who holds each resource now
     aws-ha-notify check                   preflight: identity, permissions, AZ/subnet fit, devices, scripts
-    aws-ha-notify master --dry-run        print the plan for a transition and change nothing
+    aws-ha-notify master --dry-run        print the plan for a transition and change nothing`;
+
+export const notifyHelp = `aws-ha-notify — move this cluster's resources (VIPs, Elastic IPs, overlay routes, EBS volumes,
+services) to or from this node when keepalived, Heartbeat or Pacemaker says it changed role.
+
+${notifyUsage}
 
 What each state does:
   master, start          acquire: VIPs, routes and volumes concurrently, each EIP after the VIP it

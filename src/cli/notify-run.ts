@@ -1,5 +1,6 @@
 import { clusterPath, loadClusterDescription } from "../cluster/load";
 import type { ClusterDescription } from "../cluster/schema";
+import { AwsHaError } from "../errors";
 import { errorText, type Logger } from "../log";
 import { describePlan } from "../transition/plan";
 import { inspectCluster, runTransition, type World } from "../transition/runner";
@@ -71,7 +72,13 @@ async function transition(world: World, t: Transition, options: NotifyOptions): 
     const report = await runTransition({ ...world, log }, t, { only: options.only, dryRun: options.dryRun });
     if (report.status === "superseded") return exitCodes.ok;
     if (report.status === "planned") {
-      process.stdout.write(`plan for ${t.cause} (${t.direction}), nothing changed:\n${describePlan(report.plan).map((l) => `  ${l}\n`).join("") || "  nothing\n"}`);
+      process.stdout.write(
+        `plan for ${t.cause} (${t.direction}), nothing changed:\n${
+          describePlan(report.plan)
+            .map((l) => `  ${l}\n`)
+            .join("") || "  nothing\n"
+        }`,
+      );
       return exitCodes.ok;
     }
     const failed = report.results.filter((r) => r.error !== undefined);
@@ -80,7 +87,7 @@ async function transition(world: World, t: Transition, options: NotifyOptions): 
       log.info(`${t.direction} done`, { changed: report.results.filter((r) => r.outcome === "changed").length, ms });
       return exitCodes.ok;
     }
-    for (const f of failed) log.error(`${f.step.resource.name}: ${errorText(f.error)}`);
+    for (const f of failed) log.error(failureLine(f.step.resource.name, f.error));
     log.error(`${t.direction} incomplete: ${failed.length} of ${report.plan.steps.length} steps failed`, { ms });
     return Math.max(...failed.map((f) => exitCodeFor(f.error)));
   } catch (e) {
@@ -112,10 +119,21 @@ async function show(world: World, options: NotifyOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify({ cluster: world.description.cluster, resources: json }, null, 2)}\n`);
     return exitCodes.ok;
   }
-  const table = [["RESOURCE", "KIND", "HERE", "DETAIL"], ...rows.map(({ resource, holding }) => [resource.name, resource.kind, holding.held ? "yes" : "no", holding.detail])];
+  const table = [
+    ["RESOURCE", "KIND", "HERE", "DETAIL"],
+    ...rows.map(({ resource, holding }) => [resource.name, resource.kind, holding.held ? "yes" : "no", holding.detail]),
+  ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  process.stdout.write(table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n");
+  process.stdout.write(
+    table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n",
+  );
   return exitCodes.ok;
+}
+
+/** Names the resource once: errors of a resource often name it already ("volume data: …"). */
+function failureLine(name: string, error: unknown): string {
+  const named = error instanceof AwsHaError && (error.details.resource === name || error.details.resource?.endsWith(` ${name}`));
+  return named ? errorText(error) : `${name}: ${errorText(error)}`;
 }
 
 function clusterFileOf(_d: ClusterDescription, options: NotifyOptions): string {

@@ -31,6 +31,15 @@ export class EipResource implements Resource {
     if (before.held) return "unchanged";
     const privateIp = this.privateAddress(ctx);
     const eni = ctx.networkInterfaceId;
+    // EC2 moves an Elastic IP along with the secondary address it is associated with, so the VIP
+    // this one waited for has usually brought it here already: no call (and no permission) needed.
+    if (this.dependsOn.length > 0) {
+      const now = await this.describe(ctx);
+      if (now.networkInterfaceId === eni && now.privateIp === privateIp) {
+        ctx.log.info(`${this.spec.allocationId} came along with ${privateIp}`, { was: before.detail });
+        return "unchanged";
+      }
+    }
     ctx.log.info(`associating ${this.spec.allocationId} with ${privateIp} on ${eni}`, { was: before.detail });
     await ctx.ec2.associateAddress(this.spec.allocationId, eni, privateIp);
     await confirm(ctx, `confirming ${this.spec.allocationId} points at ${privateIp} on ${eni}`, this.label, async () => {

@@ -1,0 +1,117 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { nodeA, resource } from "./support/cluster-fixture";
+import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
+import { sleep, waitFor } from "./support/wait";
+import { cloudHolders } from "./support/world-view";
+
+// keepalived's notify FIFO is the one channel that delivers events in order. keepalived holds the
+// FIFO open read-write, writes one line per event, and `aws-ha-notify fifo` reads them. Here the
+// scenario plays keepalived: it holds the FIFO open, writes a burst of lines, then closes it (as
+// keepalived does when it exits), which ends the reader.
+
+let world: TwoNodeWorld | undefined;
+let writer: number | undefined;
+afterEach(async () => {
+  if (writer !== undefined) closeSync(writer);
+  writer = undefined;
+  await world?.close();
+  world = undefined;
+});
+
+/** The events the reader's log mentions, in log order: each either run to the end or skipped for a newer one. */
+function loggedEvents(stderr: string): string[] {
+  return stderr
+    .split("\n")
+    .flatMap((line) => /^(?:(?:acquire|release) done|skipped: a newer event arrived)\b.*\bevent=(\w+)/.exec(line)?.[1] ?? []);
+}
+
+describe("aws-ha-notify fifo, fed a burst of keepalived's notify lines", () => {
+  it("handles them in the order written and ends in the state of the last line", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.hook(node), resource.service(node)] });
+    const { a } = world;
+    const fifo = join(a.dir, "notify.fifo");
+    execFileSync("mkfifo", ["-m", "0600", fifo]);
+    writer = openSync(fifo, constants.O_RDWR);
+    const reader = a.start(["fifo", fifo]);
+    const say = (state: "MASTER" | "BACKUP") => writeSync(writer!, `INSTANCE "VI_1" ${state} ${state === "MASTER" ? 150 : 100}\n`);
+
+    say("MASTER");
+    await waitFor("the first MASTER line to be acted on", () => a.scripts.serviceRunning());
+    const burst = ["BACKUP", "MASTER", "BACKUP", "MASTER", "BACKUP"] as const;
+    for (const state of burst) {
+      say(state);
+      await sleep(20);
+    }
+    closeSync(writer);
+    writer = undefined;
+    const ended = await reader.finished;
+
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(loggedEvents(ended.stderr)).toEqual(["MASTER", ...burst]);
+    // The last line was BACKUP: the service is stopped and the VIP (release: true) given up.
+    expect(a.scripts.serviceRunning()).toBe(false);
+    expect(cloudHolders(world.snapshot()).vip).toBe("nobody");
+    // How many of the burst's lines ran and how many a newer one overtook depends on timing; the
+    // service, though, was started by the first line and stopped after its last start.
+    const journal = a.scripts.journal();
+    expect(journal.slice(0, 2)).toEqual(["acquire", "start"]);
+    expect(journal.lastIndexOf("stop")).toBeGreaterThan(journal.lastIndexOf("start"));
+    expect(journal.at(-1)).toBe("release");
+    expect(world.snapshot().interfaces.find((e) => e.instanceId === nodeA.instanceId)!.privateIps).toEqual([nodeA.address]);
+  });
+
+  it("at keepalived's shutdown (SIGTERM, then the STOP line, then SIGKILL after 1 s) the release finishes in a detached worker", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.service(node)] });
+    const { a } = world;
+    const fifo = join(a.dir, "notify.fifo");
+    execFileSync("mkfifo", ["-m", "0600", fifo]);
+    writer = openSync(fifo, constants.O_RDWR);
+    const reader = a.start(["fifo", fifo]);
+    writeSync(writer, 'INSTANCE "VI_1" MASTER 150\n');
+    await waitFor("the MASTER line to be acted on", () => a.scripts.serviceRunning());
+    // Slow EC2: the release takes longer than the second keepalived allows.
+    world.ec2.faults.inject({ kind: "latency", ms: 1_500, action: "UnassignPrivateIpAddresses" });
+
+    // keepalived signals the reader before it writes the STOP lines, then closes and removes the FIFO.
+    reader.killGroup("SIGTERM");
+    await sleep(50);
+    writeSync(writer, 'INSTANCE "VI_1" STOP 150\n');
+    closeSync(writer);
+    writer = undefined;
+    await sleep(1_000);
+    reader.killGroup("SIGKILL");
+    await reader.exited;
+    expect(cloudHolders(world.snapshot()).vip).toBe("node-a");
+
+    await waitFor("the detached worker to give the VIP up", () => cloudHolders(world!.snapshot()).vip === "nobody", 15_000);
+    await waitFor("the lock to be released", () => !existsSync(a.lockFile), 5_000);
+    expect(a.scripts.serviceRunning()).toBe(false);
+    expect(reader.stderr).toMatch(/keepalived is stopping: reading the FIFO to its end/);
+  });
+
+  it("ignores lines that change nothing, and a line it cannot read, and goes on", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.service(node)] });
+    const { a } = world;
+    const fifo = join(a.dir, "notify.fifo");
+    execFileSync("mkfifo", ["-m", "0600", fifo]);
+    writer = openSync(fifo, constants.O_RDWR);
+    const reader = a.start(["fifo", fifo]);
+
+    writeSync(
+      writer,
+      'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150\nINSTANCE "VI_1" SOMETHING 150\nnot a notify line\nINSTANCE "VI_1" MASTER 150\n',
+    );
+    await waitFor("the MASTER line to be acted on", () => a.scripts.serviceRunning());
+    closeSync(writer);
+    writer = undefined;
+    const ended = await reader.finished;
+
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stderr).toMatch(/WARN ignored an unreadable FIFO line .*SOMETHING/);
+    expect(loggedEvents(ended.stderr)).toEqual(["MASTER"]);
+    expect(cloudHolders(world.snapshot()).vip).toBe("node-a");
+  });
+});

@@ -1,0 +1,41 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+// What a node runs on top of the cloud resources: an init-style service script (start, stop, status
+// with LSB's exit codes) and an operator's hook. Each node has its own copies in its own directory,
+// and each leaves a journal there, so a scenario can tell what ran where and in which order.
+
+export interface NodeScripts {
+  serviceScript: string;
+  hookScript: string;
+  /** The service is running on this node now. */
+  serviceRunning(): boolean;
+  /** "start", "stop", "acquire", "release" lines, in the order they ran. */
+  journal(): string[];
+}
+
+export function writeNodeScripts(dir: string): NodeScripts {
+  const running = join(dir, "service.running");
+  const journal = join(dir, "journal");
+  const serviceScript = join(dir, "service.sh");
+  const hookScript = join(dir, "hook.sh");
+  writeFileSync(
+    serviceScript,
+    `#!/bin/sh
+case "$1" in
+  start) touch '${running}'; echo start >> '${journal}' ;;
+  stop) rm -f '${running}'; echo stop >> '${journal}' ;;
+  status) [ -e '${running}' ] && exit 0; exit 3 ;;
+  *) exit 2 ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  writeFileSync(hookScript, `#!/bin/sh\necho "$1" >> '${journal}'\n`, { mode: 0o755 });
+  return {
+    serviceScript,
+    hookScript,
+    serviceRunning: () => existsSync(running),
+    journal: () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").filter(Boolean) : []),
+  };
+}

@@ -1,0 +1,224 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseClusterDescription } from "../../../src/cluster/load";
+import type { Ec2Call } from "../../support/ec2-standin/call-log";
+import { startEc2Server, type Ec2Server } from "../../support/ec2-standin/server";
+import type { WorldSnapshot } from "../../support/ec2-standin/snapshot";
+import { worldSpecFromDescription } from "../../support/ec2-standin/world-from-description";
+import type { Timing, WorldSpec } from "../../support/ec2-standin/world-spec";
+import { startImdsServer, type ImdsServer } from "../../support/imds-standin/server";
+import { ByIdLinks } from "./by-id-links";
+import {
+  cluster,
+  ids,
+  nodeA,
+  nodeB,
+  region,
+  type DescriptionInput,
+  type NodeName,
+  type NodePaths,
+  type ResourceInput,
+} from "./cluster-fixture";
+import { asRoot, LoopDisk } from "./loop-disk";
+import { writeNodeScripts, type NodeScripts } from "./node-scripts";
+import { markedProcesses, markerVariable, NotifyProcess, requireBundle, type NotifyResult } from "./notify-cli";
+import { sleep } from "./wait";
+import { mutatingCalls } from "./world-view";
+
+// Two cluster nodes simulated on one machine, talking to one EC2 stand-in over HTTP with the real
+// SDK inside the shipped aws-ha-notify. What makes them two nodes: each has its own IMDS stand-in
+// (so each learns its own instance id and ENI), its own runDir (lock and event tickets), its own
+// byIdDir (the disk's link appears only in the directory of the node EC2 attached it to), its own
+// mount point, service script and hook, and therefore its own copy of the cluster description.
+
+export interface TwoNodeWorldOptions {
+  /** The resources, written per node: paths in them point into that node's directory. */
+  resources: (node: NodePaths) => ResourceInput[];
+  fencing?: DescriptionInput["fencing"];
+  timeouts?: DescriptionInput["timeouts"];
+  /** How long the stand-in takes to attach, detach, stop. */
+  timing?: Partial<Timing>;
+  /** Who holds what before the scenario starts, written into the seeded world. */
+  given?: (spec: WorldSpec) => void;
+  /** A loop device as the EBS volume's disk, linked into the by-id directory of its holder (root only). */
+  disk?: boolean;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+}
+
+export class SimulatedNode {
+  readonly runDir: string;
+  readonly byIdDir: string;
+  readonly mountPoint: string;
+  readonly clusterFile: string;
+  readonly scripts: NodeScripts;
+
+  constructor(
+    readonly name: NodeName,
+    readonly instanceId: string,
+    readonly dir: string,
+    readonly env: NodeJS.ProcessEnv,
+    private readonly started: Set<NotifyProcess>,
+  ) {
+    this.runDir = join(dir, "run");
+    this.byIdDir = join(dir, "by-id");
+    this.mountPoint = join(dir, "mnt", "data");
+    this.clusterFile = join(dir, "cluster.json");
+    mkdirSync(this.byIdDir, { recursive: true });
+    this.scripts = writeNodeScripts(dir);
+  }
+
+  get paths(): NodePaths {
+    return { name: this.name, dir: this.dir, mountPoint: this.mountPoint, scripts: this.scripts };
+  }
+
+  /** The transition lock: present only while a transition runs on this node. */
+  get lockFile(): string {
+    return join(this.runDir, `${cluster}.lock`);
+  }
+
+  /** Event tickets still in the run directory (the newest event's stays). */
+  tickets(): string[] {
+    const dir = join(this.runDir, `${cluster}.events`);
+    return existsSync(dir) ? readdirSync(dir).sort() : [];
+  }
+
+  /** Starts `aws-ha-notify --cluster FILE ARGS…` as this node; the caller awaits it. */
+  start(args: readonly string[], options: RunOptions = {}): NotifyProcess {
+    const child = new NotifyProcess(["--cluster", this.clusterFile, ...args], this.env, options.timeoutMs ?? 45_000);
+    this.started.add(child);
+    return child;
+  }
+
+  /** Runs `aws-ha-notify --cluster FILE ARGS…` as this node to its end. */
+  run(args: readonly string[], options: RunOptions = {}): Promise<NotifyResult> {
+    return this.start(args, options).finished;
+  }
+}
+
+export interface TwoNodeWorld {
+  a: SimulatedNode;
+  b: SimulatedNode;
+  ec2: Ec2Server;
+  imds: { a: ImdsServer; b: ImdsServer };
+  /** Present when the options asked for a disk. */
+  disk?: LoopDisk;
+  snapshot(): WorldSnapshot;
+  /** EC2 calls that changed something, since `since` (epoch ms). */
+  mutatingCalls(since?: number): Ec2Call[];
+  close(): Promise<void>;
+}
+
+export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<TwoNodeWorld> {
+  requireBundle();
+  const root = mkdtempSync(join(tmpdir(), "aws-ha-itest-"));
+  const marker = randomBytes(6).toString("hex");
+  const started = new Set<NotifyProcess>();
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(root, { recursive: true, force: true })];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (e) {
+        console.warn(`two-node world cleanup: ${(e as Error).message}`);
+      }
+    }
+  };
+  try {
+    const a = new SimulatedNode("node-a", nodeA.instanceId, join(root, "node-a"), {}, started);
+    const b = new SimulatedNode("node-b", nodeB.instanceId, join(root, "node-b"), {}, started);
+
+    const descriptionOf = (node: SimulatedNode): DescriptionInput => ({
+      cluster,
+      manager: "keepalived",
+      region,
+      nodes: [nodeA, nodeB],
+      resources: options.resources(node.paths),
+      keepalived: { virtualRouterId: 51 },
+      fencing: options.fencing ?? { enabled: false, peerReleaseTimeout: 10 },
+      timeouts: { transition: 30, request: 5, volume: 15, ...options.timeouts },
+      // `check` holds paths.notify to keepalived's script security (root-owned all the way down):
+      // node's own binary, root-owned wherever Node is installed, stands in for the installed bundle.
+      paths: { runDir: node.runDir, byIdDir: node.byIdDir, notify: process.execPath },
+    });
+    for (const node of [a, b]) writeFileSync(node.clusterFile, JSON.stringify(descriptionOf(node), null, 2));
+
+    const spec = worldSpecFromDescription(parseClusterDescription(JSON.stringify(descriptionOf(a)), a.clusterFile), {
+      subnetPrefix: 24,
+      ...(options.timing ? { timing: options.timing } : {}),
+    });
+    options.given?.(spec);
+    const ec2 = await startEc2Server({ spec });
+    cleanups.push(() => ec2.close());
+    const imds = {
+      a: await startImdsServer({ instanceId: nodeA.instanceId, world: () => ec2.world }),
+      b: await startImdsServer({ instanceId: nodeB.instanceId, world: () => ec2.world }),
+    };
+    cleanups.push(
+      () => imds.a.close(),
+      () => imds.b.close(),
+    );
+    const env = (imdsUrl: string): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+      HOME: root,
+      AWS_ENDPOINT_URL_EC2: ec2.url,
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsUrl,
+      // Static credentials: the SDK's chain stops there and never asks IMDS for a role.
+      AWS_ACCESS_KEY_ID: "AKIAITESTSTANDIN0001",
+      AWS_SECRET_ACCESS_KEY: "itest-standin-secret-not-a-real-key",
+      AWS_REGION: region,
+      AWS_HA_SYSLOG: "off",
+      [markerVariable]: marker,
+    });
+    Object.assign(a.env, env(imds.a.url));
+    Object.assign(b.env, env(imds.b.url));
+
+    let disk: LoopDisk | undefined;
+    if (options.disk) {
+      if (!asRoot) throw new Error("a loop device for the volume needs root: skip the scenario when not root");
+      disk = LoopDisk.create(root, ids.volumeId);
+      const created = disk;
+      cleanups.push(() => created.remove());
+      const links = new ByIdLinks(ec2.world, ids.volumeId, disk.device, [a, b]);
+      cleanups.push(() => links.stop());
+    }
+    // Runs first on close: no CLI may mount or call anything while the rest is torn down.
+    cleanups.push(() => endProcesses(started, marker));
+
+    return {
+      a,
+      b,
+      ec2,
+      imds,
+      ...(disk ? { disk } : {}),
+      snapshot: () => ec2.world.snapshot(),
+      mutatingCalls: (since = 0) => mutatingCalls(ec2.calls.all(since)),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Ends every CLI the scenario started and every worker they detached, by PID, and waits for them. */
+async function endProcesses(started: Set<NotifyProcess>, marker: string): Promise<void> {
+  for (const child of started) child.killGroup("SIGKILL");
+  for (let round = 0; round < 20; round++) {
+    const left = await markedProcesses(marker);
+    if (left.length === 0) break;
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await sleep(50);
+  }
+  await Promise.all([...started].map((child) => Promise.race([child.exited, sleep(2_000)])));
+}
