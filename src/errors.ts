@@ -30,8 +30,14 @@ export class AwsHaError extends Error {
 }
 
 export class ConfigError extends AwsHaError {
-  constructor(readonly problems: readonly ConfigProblem[], source: string) {
-    super("config", `${source}: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+  constructor(
+    readonly problems: readonly ConfigProblem[],
+    source: string,
+  ) {
+    super(
+      "config",
+      `${source}: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`,
+    );
   }
   override describe(): string {
     return this.message;

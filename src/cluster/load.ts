@@ -29,7 +29,10 @@ export function parseClusterDescription(text: string, source: string): ClusterDe
   try {
     raw = source.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
   } catch (e) {
-    throw new ConfigError([{ path: "(file)", message: `not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}` }], source);
+    throw new ConfigError(
+      [{ path: "(file)", message: `not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}` }],
+      source,
+    );
   }
   const parsed = clusterDescriptionSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(toProblem), source);
@@ -41,7 +44,10 @@ export function parseClusterDescription(text: string, source: string): ClusterDe
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   const path = formatPath(issue.path) || "(top level)";
   if (issue.code === "unrecognized_keys") {
-    return { path, message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; check the spelling against \`aws-ha-gen init\`` };
+    return {
+      path,
+      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; check the spelling against \`aws-ha-gen init\``,
+    };
   }
   if (issue.code === "invalid_union" && "discriminator" in issue) {
     return { path, message: "kind must be one of vip, eip, route, volume, service, hook" };
@@ -50,5 +56,8 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), "");
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    "",
+  );
 }

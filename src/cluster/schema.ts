@@ -4,9 +4,7 @@ import { z } from "zod";
 // key is an error naming the key instead of a setting silently ignored on a production node.
 
 const ipv4Pattern = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-export const ipv4 = z
-  .string()
-  .refine((s) => ipv4Pattern.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
+export const ipv4 = z.string().refine((s) => ipv4Pattern.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
 
 const awsId = (prefix: string, what: string) =>
   z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
@@ -19,11 +17,9 @@ export const allocationId = awsId("eipalloc", "an Elastic IP allocation id");
 export const volumeId = awsId("vol", "a volume id");
 export const routeTableId = awsId("rtb", "a route table id");
 
-const resourceName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,39}$/, {
-    error: "must be 1-40 characters: lower-case letters, digits and '-', starting with a letter",
-  });
+const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, {
+  error: "must be 1-40 characters: lower-case letters, digits and '-', starting with a letter",
+});
 
 const absolutePath = z.string().refine((s) => s.startsWith("/"), {
   error: (i) => `${JSON.stringify(i.input)} must be an absolute path`,
@@ -38,17 +34,17 @@ export const nodeSchema = z.strictObject({
   address: ipv4,
   instanceId,
   /** The Linux interface that carries `address` (and the VIPs). */
-  interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: "must be a Linux interface name" }).default("eth0"),
+  interface: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: "must be a Linux interface name" })
+    .default("eth0"),
   /** The ENI behind `interface`; read from IMDS when omitted. */
   networkInterfaceId: eniId.optional(),
   /** VRRP priority 1-254; the highest wins an election. Heartbeat's preferred node is the highest. */
   priority: z.number().int().min(1).max(254),
 });
 
-const releaseFlag = z
-  .boolean()
-  .default(false)
-  .describe("give the resource up on release, but only while this node still holds it");
+const releaseFlag = z.boolean().default(false).describe("give the resource up on release, but only while this node still holds it");
 
 export const vipSchema = z.strictObject({
   kind: z.literal("vip"),
@@ -82,7 +78,10 @@ export const volumeSchema = z.strictObject({
   name: resourceName,
   volumeId,
   /** The device name given to AttachVolume (Xen sees it as /dev/xvdX; Nitro ignores it). */
-  device: z.string().regex(/^\/dev\/(sd[f-p]|xvd[f-p])$/, { error: "must be /dev/sdf … /dev/sdp (or /dev/xvdf …)" }).default("/dev/sdf"),
+  device: z
+    .string()
+    .regex(/^\/dev\/(sd[f-p]|xvd[f-p])$/, { error: "must be /dev/sdf … /dev/sdp (or /dev/xvdf …)" })
+    .default("/dev/sdf"),
   mountPoint: absolutePath,
   fsType: z.enum(["ext4", "xfs", "ext3", "btrfs"]).default("ext4"),
   mountOptions: z.array(z.string().regex(/^[A-Za-z0-9_=.,-]+$/)).default([]),
@@ -96,7 +95,10 @@ export const serviceSchema = z
     kind: z.literal("service"),
     name: resourceName,
     /** A systemd unit, e.g. postgresql.service. */
-    unit: z.string().regex(/^[A-Za-z0-9@_.:-]+\.(service|target)$/, { error: "must be a systemd unit like nginx.service" }).optional(),
+    unit: z
+      .string()
+      .regex(/^[A-Za-z0-9@_.:-]+\.(service|target)$/, { error: "must be a systemd unit like nginx.service" })
+      .optional(),
     /** Or an init script, e.g. /etc/init.d/postgresql. */
     initScript: absolutePath.optional(),
   })
@@ -116,14 +118,7 @@ export const hookSchema = z
   })
   .refine((h) => h.acquire !== undefined || h.release !== undefined, { error: "give acquire, release or both" });
 
-export const resourceSchema = z.discriminatedUnion("kind", [
-  vipSchema,
-  eipSchema,
-  routeSchema,
-  volumeSchema,
-  serviceSchema,
-  hookSchema,
-]);
+export const resourceSchema = z.discriminatedUnion("kind", [vipSchema, eipSchema, routeSchema, volumeSchema, serviceSchema, hookSchema]);
 
 export const healthCheckSchema = z.strictObject({
   /** argv of a command that exits 0 while this node can serve. */
@@ -147,7 +142,10 @@ export const keepalivedSchema = z.strictObject({
   authPass: z.string().optional(),
   /** Deliver events through keepalived's notify FIFO (in order) instead of one process per event. */
   notifyFifo: z.boolean().default(true),
-  scriptUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default("root"),
+  scriptUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/)
+    .default("root"),
   healthCheck: healthCheckSchema.optional(),
 });
 
@@ -201,7 +199,10 @@ export const clusterDescriptionSchema = z.strictObject({
   /** Which daemon drives the transitions; keepalived adds the VIPs to the interface itself. */
   manager: z.enum(["keepalived", "heartbeat", "pacemaker"]).default("keepalived"),
   /** AWS region; read from IMDS when omitted. */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region like eu-west-1" }).optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region like eu-west-1" })
+    .optional(),
   nodes: z.array(nodeSchema),
   resources: z.array(resourceSchema),
   keepalived: keepalivedSchema.optional(),

@@ -43,7 +43,11 @@ export function renderHeartbeat(d: ClusterDescription, nodeName: string, options
       autoFailback: h.autoFailback,
       nodeNames: d.nodes.map((n) => n.name),
     }),
-    haresources: renderTemplate(haresourcesTemplate, { cluster: d.cluster, haDir: d.paths.haDir, line: haresourcesLine(d, options.clusterPath) }),
+    haresources: renderTemplate(haresourcesTemplate, {
+      cluster: d.cluster,
+      haDir: d.paths.haDir,
+      line: haresourcesLine(d, options.clusterPath),
+    }),
     authkeys: renderTemplate(authkeysTemplate, { cluster: d.cluster, key }),
   };
 }
@@ -54,11 +58,19 @@ export function renderHeartbeat(d: ClusterDescription, nodeName: string, options
  * acquires every resource in order and starts the services last, so they are not listed again.
  */
 export function haresourcesLine(d: ClusterDescription, clusterPath: string): string {
-  if (/\s/.test(clusterPath)) throw new AwsHaError("usage", `the cluster path ${JSON.stringify(clusterPath)} contains whitespace, which haresources cannot carry`);
+  if (/\s/.test(clusterPath))
+    throw new AwsHaError("usage", `the cluster path ${JSON.stringify(clusterPath)} contains whitespace, which haresources cannot carry`);
   const eips = d.resources.filter((r): r is EipSpec => r.kind === "eip");
   const resources =
     eips.length > 0 && eips.length === d.resources.length
-      ? eips.map((e) => [heartbeatScriptNames.updateeip, ...(e.release ? ["--release"] : []), e.allocationId, ...(e.privateAddress ? [e.privateAddress] : [])].join("::"))
+      ? eips.map((e) =>
+          [
+            heartbeatScriptNames.updateeip,
+            ...(e.release ? ["--release"] : []),
+            e.allocationId,
+            ...(e.privateAddress ? [e.privateAddress] : []),
+          ].join("::"),
+        )
       : [`${heartbeatScriptNames.notify}::--cluster=${clusterPath}`];
   return [preferredNode(d).name, ...resources].join(" ");
 }

@@ -42,7 +42,12 @@ export function buildIamPolicy(d: ClusterDescription, options: IamPolicyOptions 
   const statements: PolicyStatement[] = [{ Sid: "ReadClusterState", Effect: "Allow", Action: ec2(...read.sort()), Resource: "*" }];
 
   if (has("vip"))
-    statements.push({ Sid: "MoveVirtualIps", Effect: "Allow", Action: ec2("AssignPrivateIpAddresses", "UnassignPrivateIpAddresses"), Resource: eniArns });
+    statements.push({
+      Sid: "MoveVirtualIps",
+      Effect: "Allow",
+      Action: ec2("AssignPrivateIpAddresses", "UnassignPrivateIpAddresses"),
+      Resource: eniArns,
+    });
   if (has("eip"))
     statements.push({
       Sid: "MoveElasticIps",

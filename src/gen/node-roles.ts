@@ -6,7 +6,10 @@ import { usageError } from "../errors";
 
 export function nodeNamed(d: ClusterDescription, name: string): ClusterNode {
   const node = d.nodes.find((n) => n.name === name);
-  if (!node) throw usageError(`node ${JSON.stringify(name)} is not in cluster ${d.cluster}; its nodes are: ${d.nodes.map((n) => n.name).join(", ")}`);
+  if (!node)
+    throw usageError(
+      `node ${JSON.stringify(name)} is not in cluster ${d.cluster}; its nodes are: ${d.nodes.map((n) => n.name).join(", ")}`,
+    );
   return node;
 }
 

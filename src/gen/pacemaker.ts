@@ -22,8 +22,11 @@ export interface PacemakerOptions {
 export function renderPacemaker(d: ClusterDescription, options: PacemakerOptions): string {
   const region = options.region ?? d.region;
   if (region === undefined)
-    throw new AwsHaError("usage", "fence_aws needs the region and the description names none", { fix: "pass --region R or add region: to the description" });
-  if (/\s/.test(options.clusterPath)) throw new AwsHaError("usage", `the cluster path ${JSON.stringify(options.clusterPath)} contains whitespace`);
+    throw new AwsHaError("usage", "fence_aws needs the region and the description names none", {
+      fix: "pass --region R or add region: to the description",
+    });
+  if (/\s/.test(options.clusterPath))
+    throw new AwsHaError("usage", `the cluster path ${JSON.stringify(options.clusterPath)} contains whitespace`);
   const resources = [...d.resources].sort((a, b) => startOrder.indexOf(a.kind) - startOrder.indexOf(b.kind));
   return renderTemplate(template, {
     cluster: d.cluster,

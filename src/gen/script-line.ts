@@ -6,7 +6,11 @@ import { AwsHaError } from "../errors";
 export function scriptLine(argv: readonly string[]): string {
   return argv
     .map((word) => {
-      if (/["'\n\\]/.test(word)) throw new AwsHaError("config", `${JSON.stringify(word)} cannot be passed in a keepalived script line (quotes, backslashes and newlines are not allowed)`);
+      if (/["'\n\\]/.test(word))
+        throw new AwsHaError(
+          "config",
+          `${JSON.stringify(word)} cannot be passed in a keepalived script line (quotes, backslashes and newlines are not allowed)`,
+        );
       return /\s/.test(word) || word === "" ? `'${word}'` : word;
     })
     .join(" ");

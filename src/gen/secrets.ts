@@ -27,7 +27,11 @@ export function needsVrrpAuthPass(d: ClusterDescription): boolean {
 }
 
 /** The description's own values win; then the saved ones; what is still missing is generated. */
-export function resolveSecrets(d: ClusterDescription, saved: ClusterSecrets | undefined, random: RandomSource = randomBytes): ResolvedSecrets {
+export function resolveSecrets(
+  d: ClusterDescription,
+  saved: ClusterSecrets | undefined,
+  random: RandomSource = randomBytes,
+): ResolvedSecrets {
   const kept: ClusterSecrets = { ...saved };
   let generated = false;
   const secrets: ClusterSecrets = {};

@@ -54,7 +54,5 @@ export async function executePlan(plan: Plan, ctx: TransitionContext): Promise<S
 }
 
 export function summarise(results: readonly StepResult[]): string {
-  return results
-    .map((r) => `${r.step.resource.name} ${r.error ? `failed: ${errorText(r.error)}` : (r.outcome ?? "")}`)
-    .join("; ");
+  return results.map((r) => `${r.step.resource.name} ${r.error ? `failed: ${errorText(r.error)}` : (r.outcome ?? "")}`).join("; ");
 }

@@ -9,7 +9,12 @@ import type { Deadline } from "./deadline";
 export class TransitionLock {
   private constructor(private readonly path: string) {}
 
-  static async acquire(runDir: string, cluster: string, deadline: Deadline, isAlive: (pid: number) => boolean = pidAlive): Promise<TransitionLock> {
+  static async acquire(
+    runDir: string,
+    cluster: string,
+    deadline: Deadline,
+    isAlive: (pid: number) => boolean = pidAlive,
+  ): Promise<TransitionLock> {
     await mkdir(runDir, { recursive: true, mode: 0o755 });
     const path = join(runDir, `${cluster}.lock`);
     let delay = 10;

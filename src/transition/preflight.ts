@@ -37,7 +37,11 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
   let identity: Identity;
   try {
     identity = await world.imds.identity();
-    note("ok", "identity", `${identity.instanceId} in ${identity.availabilityZone} (${identity.region}), ENI ${identity.networkInterfaceId}`);
+    note(
+      "ok",
+      "identity",
+      `${identity.instanceId} in ${identity.availabilityZone} (${identity.region}), ENI ${identity.networkInterfaceId}`,
+    );
   } catch (e) {
     note("fail", "identity", errorText(e), "cloud");
     return findings;
@@ -67,36 +71,61 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
       note("fail", "interface", `${eni} does not carry ${self.address}; set nodes[].networkInterfaceId for ${self.name}`, "config");
     else note("ok", "interface", `${eni} carries ${self.address} in ${nic.subnetId}`);
     if (d.resources.some((r) => r.kind === "route"))
-      note(nic.sourceDestCheck ? "warn" : "ok", "source/dest check", nic.sourceDestCheck ? `on for ${eni}: the first acquire turns it off (routes need it off)` : "off, as overlay routes need");
+      note(
+        nic.sourceDestCheck ? "warn" : "ok",
+        "source/dest check",
+        nic.sourceDestCheck ? `on for ${eni}: the first acquire turns it off (routes need it off)` : "off, as overlay routes need",
+      );
   } catch (e) {
     note("fail", "interface", errorText(e), (e as { kind?: string }).kind);
   }
 
   const dryRuns: { topic: string; request: DryRunAction }[] = [
-    ...(["DescribeNetworkInterfaces", "DescribeAddresses", "DescribeRouteTables", "DescribeVolumes", "DescribeInstances"] as const).map((action) => ({
-      topic: action,
-      request: { action } as DryRunAction,
-    })),
+    ...(["DescribeNetworkInterfaces", "DescribeAddresses", "DescribeRouteTables", "DescribeVolumes", "DescribeInstances"] as const).map(
+      (action) => ({
+        topic: action,
+        request: { action } as DryRunAction,
+      }),
+    ),
   ];
   for (const r of d.resources) {
     if (r.kind === "eip")
-      dryRuns.push({ topic: `AssociateAddress ${r.name}`, request: { action: "AssociateAddress", allocationId: r.allocationId, networkInterfaceId: eni, privateIp: r.privateAddress ?? self.address } });
+      dryRuns.push({
+        topic: `AssociateAddress ${r.name}`,
+        request: {
+          action: "AssociateAddress",
+          allocationId: r.allocationId,
+          networkInterfaceId: eni,
+          privateIp: r.privateAddress ?? self.address,
+        },
+      });
     if (r.kind === "route")
       for (const table of r.routeTables)
-        dryRuns.push({ topic: `ReplaceRoute ${r.name} ${table}`, request: { action: "ReplaceRoute", routeTableId: table, cidr: `${r.address}/32`, networkInterfaceId: eni } });
+        dryRuns.push({
+          topic: `ReplaceRoute ${r.name} ${table}`,
+          request: { action: "ReplaceRoute", routeTableId: table, cidr: `${r.address}/32`, networkInterfaceId: eni },
+        });
     if (r.kind === "volume") {
-      dryRuns.push({ topic: `AttachVolume ${r.name}`, request: { action: "AttachVolume", volumeId: r.volumeId, instanceId: identity.instanceId, device: r.device } });
-      dryRuns.push({ topic: `DetachVolume ${r.name}`, request: { action: "DetachVolume", volumeId: r.volumeId, instanceId: identity.instanceId } });
+      dryRuns.push({
+        topic: `AttachVolume ${r.name}`,
+        request: { action: "AttachVolume", volumeId: r.volumeId, instanceId: identity.instanceId, device: r.device },
+      });
+      dryRuns.push({
+        topic: `DetachVolume ${r.name}`,
+        request: { action: "DetachVolume", volumeId: r.volumeId, instanceId: identity.instanceId },
+      });
     }
   }
   if (d.fencing.enabled)
-    for (const peer of peers) dryRuns.push({ topic: `StopInstances ${peer.name}`, request: { action: "StopInstances", instanceId: peer.instanceId } });
+    for (const peer of peers)
+      dryRuns.push({ topic: `StopInstances ${peer.name}`, request: { action: "StopInstances", instanceId: peer.instanceId } });
   await Promise.all(
     dryRuns.map(async ({ topic, request }) => {
       try {
         const verdict = await ec2.dryRun(request);
         if (verdict === "allowed") note("ok", "permission", `${topic} allowed (DryRun)`);
-        else note("fail", "permission", `${topic} denied: add ec2:${request.action} to the node's role (aws-ha-gen iam-policy)`, "permission");
+        else
+          note("fail", "permission", `${topic} denied: add ec2:${request.action} to the node's role (aws-ha-gen iam-policy)`, "permission");
       } catch (e) {
         note("fail", "permission", `${topic}: ${errorText(e)}`, (e as { kind?: string }).kind);
       }
@@ -122,15 +151,36 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
     try {
       const v = await ec2.describeVolume(r.volumeId);
       if (v.availabilityZone !== identity.availabilityZone)
-        note("fail", `volume ${r.name}`, `${r.volumeId} is in ${v.availabilityZone} but this node is in ${identity.availabilityZone}; EBS attaches only within one AZ`, "config");
-      else note("ok", `volume ${r.name}`, `${r.volumeId} is ${v.state} in ${v.availabilityZone}${v.attachments.map((a) => `, ${a.state} to ${a.instanceId}`).join("")}`);
+        note(
+          "fail",
+          `volume ${r.name}`,
+          `${r.volumeId} is in ${v.availabilityZone} but this node is in ${identity.availabilityZone}; EBS attaches only within one AZ`,
+          "config",
+        );
+      else
+        note(
+          "ok",
+          `volume ${r.name}`,
+          `${r.volumeId} is ${v.state} in ${v.availabilityZone}${v.attachments.map((a) => `, ${a.state} to ${a.instanceId}`).join("")}`,
+        );
       const mine = v.attachments.find((a) => a.instanceId === identity.instanceId);
       if (mine) {
         const dev = await world.host.findBlockDevice(r.volumeId, r.device, d.paths.byIdDir);
-        note(dev ? "ok" : "fail", `device ${r.name}`, dev ? `attached here as ${dev}` : `attached here but no block device found under ${d.paths.byIdDir} or as ${r.device}`, dev ? undefined : "install");
+        note(
+          dev ? "ok" : "fail",
+          `device ${r.name}`,
+          dev ? `attached here as ${dev}` : `attached here but no block device found under ${d.paths.byIdDir} or as ${r.device}`,
+          dev ? undefined : "install",
+        );
       } else {
         const byId = await stat(d.paths.byIdDir).catch(() => undefined);
-        note(byId ? "ok" : "warn", `device ${r.name}`, byId ? `will be found by its NVMe serial under ${d.paths.byIdDir}` : `${d.paths.byIdDir} is missing: only the Xen name ${r.device} can be used`);
+        note(
+          byId ? "ok" : "warn",
+          `device ${r.name}`,
+          byId
+            ? `will be found by its NVMe serial under ${d.paths.byIdDir}`
+            : `${d.paths.byIdDir} is missing: only the Xen name ${r.device} can be used`,
+        );
       }
     } catch (e) {
       note("fail", `volume ${r.name}`, errorText(e), (e as { kind?: string }).kind);
@@ -144,13 +194,21 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
     if (r.kind === "service" && r.initScript) scripts.add(r.initScript);
   }
   for (const script of scripts) {
-    const missing = await access(script, constants.X_OK).then(() => false, () => true);
+    const missing = await access(script, constants.X_OK).then(
+      () => false,
+      () => true,
+    );
     if (missing) {
       note("fail", "script", `${script} is missing or not executable`, "install");
       continue;
     }
     const problems = await world.scriptProblems(script);
-    note(problems.length ? "fail" : "ok", "script", problems.length ? `${script}: ${problems.join("; ")}` : `${script} passes keepalived's script security`, problems.length ? "install" : undefined);
+    note(
+      problems.length ? "fail" : "ok",
+      "script",
+      problems.length ? `${script}: ${problems.join("; ")}` : `${script} passes keepalived's script security`,
+      problems.length ? "install" : undefined,
+    );
   }
   return findings;
 }

@@ -54,7 +54,10 @@ describe("the transition lock", () => {
   it("gives up at the deadline while a live owner holds the lock, naming the lock", async () => {
     const dir = runDir();
     const held = await TransitionLock.acquire(dir, "web", new Deadline(5_000));
-    await expect(TransitionLock.acquire(dir, "web", new Deadline(150))).rejects.toMatchObject({ kind: "timeout", message: expect.stringContaining("web.lock") });
+    await expect(TransitionLock.acquire(dir, "web", new Deadline(150))).rejects.toMatchObject({
+      kind: "timeout",
+      message: expect.stringContaining("web.lock"),
+    });
     await held.release();
   });
 });

@@ -30,7 +30,8 @@ class Recorded implements Resource {
 }
 
 const ctx = { log: new Logger([]), deadline: new Deadline(10_000) } as unknown as TransitionContext;
-const holdings = (rs: Resource[], held: Record<string, boolean> = {}) => new Map(rs.map((r) => [r.name, { held: held[r.name] ?? false, detail: "" }]));
+const holdings = (rs: Resource[], held: Record<string, boolean> = {}) =>
+  new Map(rs.map((r) => [r.name, { held: held[r.name] ?? false, detail: "" }]));
 
 describe("executing a plan", () => {
   it("acquires independent resources concurrently, an EIP after its VIP, services last", async () => {
@@ -59,9 +60,14 @@ describe("executing a plan", () => {
   it("never releases a volume under a service that failed to stop", async () => {
     const j: string[] = [];
     const rs = [new Recorded("data", "volume", [], j), new Recorded("db", "service", ["data"], j, { fails: true })];
-    const results = await executePlan(planTransition({ direction: "release", cause: "backup" }, rs, holdings(rs, { data: true, db: true })), ctx);
+    const results = await executePlan(
+      planTransition({ direction: "release", cause: "backup" }, rs, holdings(rs, { data: true, db: true })),
+      ctx,
+    );
     expect(j).toEqual(["release db start"]);
-    expect(String((results.find((r) => r.step.resource.name === "data")!.error as Error).message)).toContain("not attempted because db failed");
+    expect(String((results.find((r) => r.step.resource.name === "data")!.error as Error).message)).toContain(
+      "not attempted because db failed",
+    );
   });
 
   it("acting on what is already as wanted makes no call", async () => {

@@ -21,7 +21,11 @@ describe("how the daemons call aws-ha-notify", () => {
   });
 
   it("Heartbeat passes haresources arguments first and the action last", () => {
-    expect(commandOf("--cluster=/etc/aws-ha/cluster.yaml", "start")).toMatchObject({ kind: "transition", lsb: true, transition: { direction: "acquire" } });
+    expect(commandOf("--cluster=/etc/aws-ha/cluster.yaml", "start")).toMatchObject({
+      kind: "transition",
+      lsb: true,
+      transition: { direction: "acquire" },
+    });
     expect(commandOf("stop")).toMatchObject({ kind: "transition", transition: { direction: "release", cause: "stop" } });
     expect(commandOf("status")).toEqual({ kind: "status" });
     expect(commandOf("restart")).toEqual({ kind: "restart" });
@@ -29,7 +33,10 @@ describe("how the daemons call aws-ha-notify", () => {
   });
 
   it("the FIFO script gets the FIFO path last", () => {
-    expect(commandOf("fifo", "--cluster", "/etc/c.yaml", "/run/aws-ha/web.fifo")).toEqual({ kind: "fifo", fifoPath: "/run/aws-ha/web.fifo" });
+    expect(commandOf("fifo", "--cluster", "/etc/c.yaml", "/run/aws-ha/web.fifo")).toEqual({
+      kind: "fifo",
+      fifoPath: "/run/aws-ha/web.fifo",
+    });
   });
 
   it("operator commands and options", () => {

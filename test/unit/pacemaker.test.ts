@@ -33,7 +33,8 @@ describe("aws-ha-gen pacemaker", () => {
 
   it("gives a volume's start enough time for the peer's release, fencing and the attach", () => {
     const volumeLine = creates.find((l) => l.includes(`resource=${example.resources.find((r) => r.kind === "volume")!.name} `))!;
-    const needed = example.fencing.peerReleaseTimeout + (example.fencing.enabled ? example.fencing.stopTimeout : 0) + 2 * example.timeouts.volume;
+    const needed =
+      example.fencing.peerReleaseTimeout + (example.fencing.enabled ? example.fencing.stopTimeout : 0) + 2 * example.timeouts.volume;
     const start = Number(/start timeout=(\d+)s/.exec(volumeLine)![1]);
     expect(start).toBeGreaterThanOrEqual(needed);
   });

@@ -34,7 +34,14 @@ class Shared implements Resource {
   }
 }
 
-const identity: Identity = { instanceId: "i-0aaaaaaaaaaaaaaa1", region: "eu-west-1", availabilityZone: "eu-west-1a", mac: "m", networkInterfaceId: "eni-0aaaaaaaaaaaaaaa1", localIpv4s: ["10.0.1.10"] };
+const identity: Identity = {
+  instanceId: "i-0aaaaaaaaaaaaaaa1",
+  region: "eu-west-1",
+  availabilityZone: "eu-west-1a",
+  mac: "m",
+  networkInterfaceId: "eni-0aaaaaaaaaaaaaaa1",
+  localIpv4s: ["10.0.1.10"],
+};
 
 function worldWith(resource: Shared): World {
   const description = clusterDescriptionSchema.parse({
@@ -71,7 +78,9 @@ describe("a transition", () => {
     const vip = new Shared("vip", "peer");
     const world = worldWith(vip);
     const reports = await Promise.all(
-      (["master", "backup", "master"] as const).map((cause) => runTransition(world, { direction: cause === "master" ? "acquire" : "release", cause })),
+      (["master", "backup", "master"] as const).map((cause) =>
+        runTransition(world, { direction: cause === "master" ? "acquire" : "release", cause }),
+      ),
     );
     expect(vip.holder).toBe("me");
     expect(reports.filter((r) => r.status === "superseded").length).toBeGreaterThanOrEqual(1);
@@ -87,7 +96,9 @@ describe("a transition", () => {
   });
 
   it("--only with a name that matches nothing is a usage error naming the choices", async () => {
-    await expect(runTransition(worldWith(new Shared("vip", "peer")), { direction: "acquire", cause: "master" }, { only: ["volume"] })).rejects.toMatchObject({
+    await expect(
+      runTransition(worldWith(new Shared("vip", "peer")), { direction: "acquire", cause: "master" }, { only: ["volume"] }),
+    ).rejects.toMatchObject({
       kind: "usage",
       message: expect.stringContaining("--only volume"),
     });
