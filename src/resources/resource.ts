@@ -14,7 +14,7 @@ export interface Holding {
    * moved elsewhere): acquire completes it, and release has something to undo.
    */
   partial?: boolean;
-  /** Instance id (or node name) of the holder, when someone holds it. */
+  /** Instance id of the holder when someone holds it; an ENI id where EC2 names only the ENI (routes). */
   holder?: string;
   /** One line for `show` and the logs, e.g. "10.0.1.100 on eni-0abc (i-0peer)". */
   detail: string;
