@@ -1,7 +1,8 @@
 import { AwsHaError } from "../errors";
+import { requestText, type TextAnswer } from "./http-text";
 import type { Identity, Imds } from "./identity";
 
-// IMDSv2 over the global fetch. The SDK's MetadataService has no timeout by default and fetches a
+// IMDSv2 over node:http. The SDK's MetadataService has no timeout by default and fetches a
 // token per request; a failover cannot afford either, so this reads the few paths it needs itself:
 // one session token per process, every request bounded by `timeoutMs`.
 
@@ -11,11 +12,6 @@ const TOKEN_TTL_SECONDS = 21600;
 /** Retries of a request that got no HTTP answer at all (refused, reset, timed out). */
 const NETWORK_RETRIES = 2;
 const RETRY_BACKOFF_MS = 100;
-
-interface Answer {
-  status: number;
-  body: string;
-}
 
 export class FetchImds implements Imds {
   private readonly endpoint: string;
@@ -99,12 +95,10 @@ export class FetchImds implements Imds {
     return answer.body.trim();
   }
 
-  private async request(method: "GET" | "PUT", path: string, headers: Record<string, string>): Promise<Answer> {
+  private async request(method: "GET" | "PUT", path: string, headers: Record<string, string>): Promise<TextAnswer> {
     for (let attempt = 0; ; attempt++) {
       try {
-        // The signal bounds the body too: a service that sends headers and then stalls still times out.
-        const response = await fetch(`${this.endpoint}${path}`, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
-        return { status: response.status, body: await response.text() };
+        return await requestText(`${this.endpoint}${path}`, { method, headers, timeoutMs: this.timeoutMs });
       } catch (e) {
         if (attempt >= NETWORK_RETRIES) throw this.unreachable(e);
         await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS * 2 ** attempt));
@@ -113,11 +107,8 @@ export class FetchImds implements Imds {
   }
 
   private unreachable(e: unknown): AwsHaError {
-    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const reason =
-      err.name === "TimeoutError"
-        ? `no answer within ${this.timeoutMs} ms`
-        : (err.cause?.code ?? err.cause?.message ?? err.message ?? String(e));
+    const err = e as { name?: string; code?: string; message?: string };
+    const reason = err.name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : (err.code ?? err.message ?? String(e));
     return new AwsHaError(
       "cloud",
       `cannot reach the instance metadata service at ${this.endpoint} (${reason}, ${NETWORK_RETRIES + 1} tries)`,

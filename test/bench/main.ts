@@ -1,0 +1,161 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { benchBaseline, type BaselineFigures } from "./baseline-bench";
+import { BenchCloud } from "./bench-cloud";
+import { callTimeline, describeChain } from "./call-chain";
+import { benchColdStart, type ColdStartFigures } from "./cold-start";
+import { printTable, type Row } from "./report";
+import { median, ms, percentile, ratio, summary } from "./stats";
+import { benchTransition, type TransitionFigures } from "./transition-bench";
+import { benchVolume, type VolumeFigures } from "./volume-bench";
+
+// `npm run bench`: figures, never assertions. Everything runs on loopback against the stand-ins
+// in this process; the measured CLIs are the built bundles (bin/, or --bin DIR to compare a build).
+
+const latencyMs = 50;
+const runs = { transition: 15, baseline: 7, volume: 7, coldStart: 15 };
+const attachMs = 1000;
+
+interface Args {
+  root: string;
+  bin: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const value = (name: string) => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const root = resolve(value("--root") ?? process.cwd());
+  return { root, bin: resolve(value("--bin") ?? join(root, "bin")) };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const workDir = mkdtempSync(join(tmpdir(), "aws-ha-bench-"));
+  const section = (name: string) => {
+    const dir = join(workDir, name);
+    mkdirSync(dir);
+    return dir;
+  };
+  console.log(
+    `aws-ha bench: bundles from ${args.bin}, ${latencyMs} ms per EC2 call, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  const cloud = await BenchCloud.start(latencyMs);
+  const stopOnSignal = () => void cleanUp().then(() => process.exit(130));
+  process.once("SIGINT", stopOnSignal);
+  process.once("SIGTERM", stopOnSignal);
+  let cleaned = false;
+  async function cleanUp(): Promise<void> {
+    if (cleaned) return;
+    cleaned = true;
+    await cloud.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  try {
+    const notify = join(args.bin, "aws-ha-notify");
+
+    console.log(`\n5. CLI cold start (--help, ${runs.coldStart} runs each)`);
+    const cold = await benchColdStart(args.bin, runs.coldStart);
+    console.log(`   node -e 0          ${summary(cold.node)}`);
+    for (const c of cold.clis) console.log(`   ${c.name.padEnd(18)} ${summary(c.samples)}, ${(c.bytes / 1024).toFixed(0)} KiB`);
+
+    console.log(`\n1. master transition, VIP + EIP, cold aws-ha-notify (${runs.transition} runs, node B holds both before each)`);
+    const transition = await benchTransition(cloud, section("transition"), notify, runs.transition);
+    console.log(`   process            ${summary(transition.samples)}`);
+    console.log(`   its own "done ms"  ${summary(transition.internalMs.filter(Number.isFinite))}`);
+    console.log(`   EC2 calls of the median run:`);
+    for (const line of callTimeline(transition.typical.calls, transition.typical.startedAt)) console.log(`     ${line}`);
+
+    console.log(`\n3. floor`);
+    console.log(
+      `   longest chain of dependent EC2 calls: ${transition.chain.length}: ${describeChain(transition.chain, transition.typical.calls)}`,
+    );
+    const floor = transition.chain.length * latencyMs + median(cold.node);
+    console.log(`   floor = ${transition.chain.length} × ${latencyMs} ms + node -e 0 ${ms(median(cold.node))} = ${ms(floor)}`);
+    for (const line of whereTheTimeWent(transition, median(cold.node))) console.log(`   ${line}`);
+
+    console.log(`\n2. AWS CLI baseline (test/bench/cli-baseline.sh, ${runs.baseline} runs)`);
+    const baseline = await benchBaseline(cloud, section("baseline"), join(args.root, "test/bench/cli-baseline.sh"), runs.baseline);
+    if ("skipped" in baseline) console.log(`   skipped: ${baseline.skipped}`);
+    else console.log(`   ${baseline.version}, ${baseline.calls} EC2 calls: ${summary(baseline.samples)}`);
+
+    console.log(`\n4. volume: attach takes ${attachMs} ms in the stand-in (${runs.volume} runs)`);
+    console.log(
+      "   free at the start; its by-id link appears when the stand-in reports it attached; real ext4 mount of a loop device, fsck off",
+    );
+    const volume = await benchVolume(cloud, section("volume"), notify, runs.volume, attachMs);
+    if ("skipped" in volume) console.log(`   skipped: ${volume.skipped}`);
+    else {
+      console.log(`   attached → done    ${summary(volume.afterAttach)}`);
+      console.log(`   whole transition   ${summary(volume.total)}`);
+    }
+
+    console.log("");
+    printTable(tableRows(transition, floor, baseline, volume, cold));
+  } finally {
+    await cleanUp();
+  }
+}
+
+/** The median run split at its first EC2 request and its last EC2 answer, on the bench's clock. */
+function whereTheTimeWent(t: TransitionFigures, nodeMs: number): string[] {
+  const { calls, startedAt, endedAt } = t.typical;
+  if (calls.length === 0) return [];
+  const first = Math.min(...calls.map((c) => c.at));
+  const last = Math.max(...calls.map((c) => c.at + c.durationMs));
+  const latency = t.chain.length * latencyMs;
+  return [
+    `the median run (${ms(endedAt - startedAt)}):`,
+    `  spawn → first EC2 request   ${ms(first - startedAt)}  (node itself ${ms(nodeMs)}; the rest is loading the bundle, the description, IMDS, the lock)`,
+    `  first request → last answer ${ms(last - first)}  (${ms(latency)} of it injected latency along the chain)`,
+    `  last answer → exit           ${ms(endedAt - last)}`,
+  ];
+}
+
+function tableRows(t: TransitionFigures, floor: number, baseline: BaselineFigures, volume: VolumeFigures, cold: ColdStartFigures): Row[] {
+  const ours = median(t.samples);
+  const nodeMs = median(cold.node);
+  const rows: Row[] = [
+    { figure: "1 master VIP+EIP, cold aws-ha-notify", median: ms(ours), p90: ms(percentile(t.samples, 90)) },
+    "skipped" in baseline
+      ? { figure: "2 AWS CLI script", median: "skipped" }
+      : { figure: "2 AWS CLI script", median: ms(median(baseline.samples)), p90: ms(percentile(baseline.samples, 90)) },
+    { figure: `3 floor (${t.chain.length} × ${latencyMs} ms + node)`, median: ms(floor) },
+  ];
+  if (!("skipped" in baseline)) rows.push(judged("  baseline / ours", median(baseline.samples) / ours, "≥ 5×", (r) => r >= 5));
+  rows.push(judged("  ours / floor", ours / floor, "≤ 1.3×", (r) => r <= 1.3));
+  if ("skipped" in volume) rows.push({ figure: "4 volume attached → done", median: "skipped" });
+  else {
+    const after = median(volume.afterAttach);
+    rows.push({
+      figure: "4 volume attached → done",
+      median: ms(after),
+      p90: ms(percentile(volume.afterAttach, 90)),
+      target: "≤ 300 ms",
+      verdict: after <= 300 ? "met" : "missed",
+    });
+  }
+  rows.push({ figure: "5 node -e 0", median: ms(nodeMs) });
+  for (const c of cold.clis)
+    rows.push({
+      figure: `  ${c.name} --help`,
+      median: ms(median(c.samples)),
+      p90: ms(percentile(c.samples, 90)),
+      target: `${ratio(median(c.samples) / nodeMs)} node`,
+      verdict: `${(c.bytes / 1024).toFixed(0)} KiB`,
+    });
+  return rows;
+}
+
+function judged(figure: string, value: number, target: string, met: (v: number) => boolean): Row {
+  return { figure, median: ratio(value), target, verdict: met(value) ? "met" : "missed" };
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,65 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Ec2Call } from "../support/ec2-standin/call-log";
+import type { BenchCloud } from "./bench-cloud";
+import { allocationId, nodeA, vip, worldHeldByB, writeVipEipCluster } from "./bench-cluster";
+import { longestChain } from "./call-chain";
+import { cleanEnv, expectSuccess, timedRun } from "./timed-process";
+
+// Figure 1: a keepalived MASTER event on node A, as keepalived runs it: a cold aws-ha-notify
+// process, the VIP and its EIP held by node B before every run. Timed from spawn to exit.
+
+export interface TransitionFigures {
+  samples: number[];
+  /** aws-ha's own "acquire done ms=…" of each run: the part after start-up. */
+  internalMs: number[];
+  /** The calls of the run whose time was the median, and when that run started and ended (epoch ms). */
+  typical: { calls: Ec2Call[]; startedAt: number; endedAt: number };
+  chain: Ec2Call[];
+}
+
+export async function benchTransition(cloud: BenchCloud, workDir: string, notifyBin: string, runs: number): Promise<TransitionFigures> {
+  const runDir = join(workDir, "run");
+  const cluster = writeVipEipCluster(workDir, { runDir, byIdDir: join(workDir, "by-id") });
+  const spec = worldHeldByB(cluster.description);
+  const measured: { ms: number; internal: number; calls: Ec2Call[]; startedAt: number; endedAt: number }[] = [];
+  // One unmeasured run first: the bundle and node itself come from the page cache afterwards,
+  // as they do on a node that has run them before.
+  for (let i = 0; i <= runs; i++) {
+    const server = await cloud.reset(spec);
+    rmSync(runDir, { recursive: true, force: true });
+    mkdirSync(runDir, { recursive: true });
+    const startedAt = Date.now();
+    const run = expectSuccess(
+      await timedRun([process.execPath, notifyBin, "master", "--cluster", cluster.file], {
+        env: cleanEnv(cloud.nodeEnv()),
+        timeoutMs: 30_000,
+      }),
+      "aws-ha-notify master",
+    );
+    checkTakenOver(server.world.snapshot());
+    if (i > 0) measured.push({ ms: run.ms, internal: doneMs(run.stderr), calls: server.calls.all(), startedAt, endedAt: run.endedAt });
+  }
+  const byTime = [...measured].sort((a, b) => a.ms - b.ms);
+  const typical = byTime[Math.floor((byTime.length - 1) / 2)]!;
+  return {
+    samples: measured.map((m) => m.ms),
+    internalMs: measured.map((m) => m.internal),
+    typical: { calls: typical.calls, startedAt: typical.startedAt, endedAt: typical.endedAt },
+    chain: longestChain(typical.calls),
+  };
+}
+
+/** A run that did not move both resources to node A measured something else. */
+function checkTakenOver(world: ReturnType<BenchCloud["server"]["world"]["snapshot"]>): void {
+  const eniOfA = world.interfaces.find((i) => i.instanceId === nodeA.instanceId);
+  const eip = world.addresses.find((a) => a.allocationId === allocationId);
+  if (!eniOfA?.privateIps.includes(vip) || eip?.networkInterfaceId !== eniOfA.networkInterfaceId || eip.privateIp !== vip)
+    throw new Error(`after the run node A does not hold ${vip} and ${allocationId}: ${JSON.stringify({ eniOfA, eip })}`);
+}
+
+function doneMs(stderr: string): number {
+  const line = stderr.split("\n").find((l) => /acquire done/.test(l));
+  const found = line && /\bms=(\d+)/.exec(line);
+  return found ? Number(found[1]) : Number.NaN;
+}
