@@ -137,7 +137,12 @@ export class SyslogSink implements Sink {
   write(r: LogRecord): void {
     if (this.failed || r.level === "debug") return;
     if (!this.child) {
-      this.child = spawn("logger", ["--prio-prefix", "-t", this.tag, "--id=" + process.pid], { stdio: ["pipe", "ignore", "ignore"] });
+      // Its own process group: keepalived signals a script's whole group at shutdown, and the lines
+      // that say what the release did must outlive that. It ends when our end of its stdin closes.
+      this.child = spawn("logger", ["--prio-prefix", "-t", this.tag, "--id=" + process.pid], {
+        stdio: ["pipe", "ignore", "ignore"],
+        detached: true,
+      });
       this.child.on("error", () => (this.failed = true));
       this.child.stdin?.on("error", () => (this.failed = true));
     }

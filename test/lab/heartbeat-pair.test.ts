@@ -30,8 +30,8 @@ describe.skipIf(blocker !== undefined)("Heartbeat pair: Elastic IP with aws-ha-u
     lab = await Lab.create(fixture("heartbeat-pair"), "heartbeat");
     eip = lab.description.resources.find((r): r is EipSpec => r.kind === "eip")!;
   });
-  afterEach((context) => {
-    if (context.task.result?.state === "fail") dumpLogs(lab, 60);
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") await dumpLogs(lab, 60);
   });
   afterAll(() => lab?.destroy());
 
@@ -51,10 +51,20 @@ describe.skipIf(blocker !== undefined)("Heartbeat pair: Elastic IP with aws-ha-u
     const tookAt = Date.now();
     const deadAt = heartbeatLines(other, /is dead/, diedAt)[0];
     const updateeip = other.syslog.lines.filter((l) => l.at >= diedAt && l.tag === "aws-ha-updateeip");
+    // Heartbeat ran haresources' aws-ha-updateeip start on the survivor; nothing else moves the address.
+    expect(
+      updateeip.map((l) => l.message).filter((m) => /^acquire\b.*outcome=changed/.test(m)),
+      `updateeip on ${other.name}: ${updateeip.map((l) => l.message).join(" | ")}`,
+    ).not.toEqual([]);
     console.log(
       `[lab] 8 heartbeat main dies: death→"is dead" ${deadAt ? ((deadAt - diedAt) / 1000).toFixed(1) + " s" : "n/a"}, ` +
         `"is dead"→Elastic IP moved ${deadAt ? ((tookAt - deadAt) / 1000).toFixed(1) + " s" : "n/a"}, total ${((tookAt - diedAt) / 1000).toFixed(1)} s` +
-        (updateeip.length ? `, updateeip: ${updateeip.map((l) => l.message).filter((m) => /ms=/.test(m)).join("; ")}` : ""),
+        (updateeip.length
+          ? `, updateeip: ${updateeip
+              .map((l) => l.message)
+              .filter((m) => /ms=/.test(m))
+              .join("; ")}`
+          : ""),
     );
 
     // The main node comes back; auto_failback on returns the address to it.
@@ -66,6 +76,8 @@ describe.skipIf(blocker !== undefined)("Heartbeat pair: Elastic IP with aws-ha-u
     const backAt = Date.now();
     const calls = await lab.ec2.control.calls();
     expect(await eipOn(other)).toBe(false);
-    console.log(`[lab] 8 heartbeat failback: main start→Elastic IP back ${((backAt - returnedAt) / 1000).toFixed(1)} s; EC2 calls since start: ${summarizeCalls(calls.filter((c) => c.at >= startedAt))}`);
+    console.log(
+      `[lab] 8 heartbeat failback: main start→Elastic IP back ${((backAt - returnedAt) / 1000).toFixed(1)} s; EC2 calls since start: ${summarizeCalls(calls.filter((c) => c.at >= startedAt))}`,
+    );
   });
 });

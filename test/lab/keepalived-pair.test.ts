@@ -26,14 +26,14 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VIP, Elastic IP and dat
   beforeAll(async () => {
     lab = await Lab.create(fixture("keepalived-pair"), "keepalived");
   });
-  afterEach((context) => {
-    if (context.task.result?.state === "fail") dumpLogs(lab);
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") await dumpLogs(lab);
   });
   afterAll(() => lab?.destroy());
 
   it("1: both start; exactly one master holds the VIP, the Elastic IP and the mounted volume", async () => {
     const startedAt = Date.now();
-    for (const node of lab.nodes) node.keepalived.start();
+    await lab.startKeepalived();
     const { holder, at } = await waitForSoleHolder(lab, undefined, 60_000);
     master = lab.node(holder);
     backup = lab.nodes.find((n) => n !== master)!;
@@ -43,7 +43,14 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VIP, Elastic IP and dat
     expect(master.machine.mountAt(volumeOf().mountPoint)).toBeDefined();
     expect(backup.machine.mountAt(volumeOf().mountPoint)).toBeUndefined();
     proof = await writeProof(master, volumeOf().mountPoint);
-    printTimeline({ scenario: "1 start", cause: "start", causeAt: startedAt, daemonAt: master.vrrpStateLines("MASTER")[0], notify: master.notify(startedAt), convergedAt: at });
+    printTimeline({
+      scenario: "1 start",
+      cause: "start",
+      causeAt: startedAt,
+      daemonAt: master.vrrpStateLines("MASTER")[0],
+      notify: master.notify(startedAt),
+      convergedAt: at,
+    });
   });
 
   it("2: kill -9 of the master's keepalived; the backup fences it and holds everything, data intact", async () => {
@@ -65,7 +72,10 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VIP, Elastic IP and dat
       daemonAt: backup.vrrpStateLines("MASTER", killedAt)[0],
       notify: backup.notify(killedAt),
       convergedAt: at,
-      notes: [`fenced ${((lab.power.stoppedAt.get(master.instanceId) ?? at) - killedAt) / 1000} s after the kill`, `EC2 calls: ${summarizeCalls(calls.slice(callsBefore))}`],
+      notes: [
+        `fenced (instance stopped) ${(((lab.power.stoppedAt.get(master.instanceId) ?? at) - killedAt) / 1000).toFixed(1)} s after the kill`,
+        `EC2 calls: ${summarizeCalls(calls.slice(callsBefore))}`,
+      ],
     });
     [master, backup] = [backup, master];
   });
@@ -82,22 +92,31 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VIP, Elastic IP and dat
       expect(soleHolder(lab, o), describeObservation(o)).toBe(master.name);
       await sleep(100);
     }
-    await waitFor(() => returning.vrrpStateLines("BACKUP", returnedAt).length > 0, { what: `${returning.name} to enter BACKUP`, timeoutMs: 10_000 });
+    await waitFor(() => returning.vrrpStateLines("BACKUP", returnedAt).length > 0, {
+      what: `${returning.name} to enter BACKUP`,
+      timeoutMs: 10_000,
+    });
     expect(returning.vrrpStateLines("MASTER", returnedAt)).toEqual([]);
     expect(mutatingCalls(await lab.ec2.control.calls(), returnedAt)).toEqual([]);
     expect(returning.machine.mountAt(volumeOf().mountPoint)).toBeUndefined();
-    console.log(`[lab] 3 return with nopreempt: ${returning.name} BACKUP ${(((returning.vrrpStateLines("BACKUP", returnedAt)[0] ?? returnedAt) - returnedAt) / 1000).toFixed(1)} s after start, no EC2 change`);
+    console.log(
+      `[lab] 3 return with nopreempt: ${returning.name} BACKUP ${(((returning.vrrpStateLines("BACKUP", returnedAt)[0] ?? returnedAt) - returnedAt) / 1000).toFixed(1)} s after start, no EC2 change`,
+    );
   });
 
   it("4: graceful stop of the master; notify_stop releases the volume and the peer mounts it without fencing", async () => {
-    const stoppedAt = await master.keepalived.stop();
+    // The world is watched while keepalived is still on its way out.
+    const stopping = master.keepalived.stop();
     const { at } = await waitForSoleHolder(lab, backup, 60_000);
+    const { at: stoppedAt, exitMs } = await stopping;
     const calls = await lab.ec2.control.calls();
     expect(stopInstancesCalls(calls, stoppedAt)).toEqual([]);
     // The old master is still running: it released the volume itself, past keepalived's 1 s kill.
     expect(instanceState((await observe(lab)).world, master.instanceId)).toBe("running");
     expect(master.machine.mountAt(volumeOf().mountPoint)).toBeUndefined();
     const releasedAt = master.notify(stoppedAt).find((r) => /release done/.test(r.msg))?.at;
+    // The release finished on the old master itself, in the worker that outlives notify_stop.
+    expect(releasedAt, "the old master's aws-ha-notify never logged 'release done'").toBeDefined();
     expect(await readProof(backup, volumeOf().mountPoint)).toBe(proof);
     printTimeline({
       scenario: "4 graceful stop",
@@ -106,7 +125,11 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VIP, Elastic IP and dat
       daemonAt: backup.vrrpStateLines("MASTER", stoppedAt)[0],
       notify: backup.notify(stoppedAt),
       convergedAt: at,
-      notes: [releasedAt ? `old master released in ${((releasedAt - stoppedAt) / 1000).toFixed(1)} s` : "old master's release line not seen", `EC2 calls: ${summarizeCalls(calls.filter((c) => c.at >= stoppedAt))}`],
+      notes: [
+        releasedAt ? `old master released in ${((releasedAt - stoppedAt) / 1000).toFixed(1)} s` : "old master's release line not seen",
+        `keepalived exited in ${(exitMs / 1000).toFixed(1)} s`,
+        `EC2 calls: ${summarizeCalls(calls.filter((c) => c.at >= stoppedAt))}`,
+      ],
     });
     [master, backup] = [backup, master];
   });

@@ -22,14 +22,14 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VRRP partition", () => 
   beforeAll(async () => {
     lab = await Lab.create(fixture("keepalived-pair"), "keepalived");
   });
-  afterEach((context) => {
-    if (context.task.result?.state === "fail") dumpLogs(lab);
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") await dumpLogs(lab);
   });
   afterAll(() => lab?.destroy());
 
   it("5: both become master; the volume is never mounted twice and fencing resolves it", async () => {
     const volume = lab.volumeSpecs[0]!;
-    for (const node of lab.nodes) node.keepalived.start();
+    await lab.startKeepalived();
     const { holder } = await waitForSoleHolder(lab, undefined, 60_000);
     const first = lab.node(holder);
     const other = lab.nodes.find((n) => n !== first)!;
@@ -46,7 +46,10 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VRRP partition", () => 
       const cutAt = Date.now();
       await lab.network.partition(first.name);
       // Both are MASTER now: the cut-off one never heard it lost anything.
-      await waitFor(() => other.vrrpStateLines("MASTER", cutAt).length > 0, { what: `${other.name} to become MASTER behind the partition`, timeoutMs: 15_000 });
+      await waitFor(() => other.vrrpStateLines("MASTER", cutAt).length > 0, {
+        what: `${other.name} to become MASTER behind the partition`,
+        timeoutMs: 15_000,
+      });
       expect(first.vrrpStateLines("BACKUP", cutAt)).toEqual([]);
       const { at } = await waitForSoleHolder(lab, other, 120_000);
       const calls = await lab.ec2.control.calls();

@@ -20,14 +20,14 @@ describe.skipIf(blocker !== undefined)("keepalived trio: two successive master f
   beforeAll(async () => {
     lab = await Lab.create(fixture("keepalived-trio"), "keepalived");
   });
-  afterEach((context) => {
-    if (context.task.result?.state === "fail") dumpLogs(lab);
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") await dumpLogs(lab);
   });
   afterAll(() => lab?.destroy());
 
   it("7: the master dies, then the next one; the last node holds everything with the data", async () => {
     const volume = lab.volumeSpecs[0]!;
-    for (const node of lab.nodes) node.keepalived.start();
+    await lab.startKeepalived();
     const byPriority = [...lab.nodes].sort((a, b) => b.member.priority - a.member.priority);
     await waitForSoleHolder(lab, byPriority[0], 60_000);
     const proof = await writeProof(byPriority[0]!, volume.mountPoint);

@@ -18,6 +18,7 @@ export function failedCalls(calls: readonly ApiCall[], since = 0): ApiCall[] {
 
 export function summarizeCalls(calls: readonly ApiCall[]): string {
   const counts = new Map<string, number>();
-  for (const c of calls) counts.set(c.action + (c.error ? `!${c.error}` : ""), (counts.get(c.action + (c.error ? `!${c.error}` : "")) ?? 0) + 1);
+  for (const c of calls)
+    counts.set(c.action + (c.error ? `!${c.error}` : ""), (counts.get(c.action + (c.error ? `!${c.error}` : "")) ?? 0) + 1);
   return [...counts].map(([k, n]) => `${k}×${n}`).join(" ");
 }

@@ -24,7 +24,11 @@ export function run(argv: readonly string[], options: CommandOptions = {}): Prom
       { timeout: options.timeoutMs ?? 15_000, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024, env: options.env ?? process.env },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (error && typeof error.code !== "number" ? ` ${error.message}` : "") });
+        resolve({
+          code,
+          stdout: String(stdout),
+          stderr: String(stderr) + (error && typeof error.code !== "number" ? ` ${error.message}` : ""),
+        });
       },
     );
     if (options.input !== undefined) child.stdin?.end(options.input);

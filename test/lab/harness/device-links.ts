@@ -24,9 +24,12 @@ export class DeviceLinks {
   follow(world: WorldState): void {
     for (const node of this.nodes) {
       for (const volume of this.volumes) {
-        const attachment = world.volumes.find((v) => v.volumeId === volume.volumeId)?.attachments.find((a) => a.instanceId === node.instanceId);
+        const attachment = world.volumes
+          .find((v) => v.volumeId === volume.volumeId)
+          ?.attachments.find((a) => a.instanceId === node.instanceId);
         // "attaching" has no device yet; "detaching" still has it, as on EC2.
-        const present = attachment !== undefined && (attachment.state === "attached" || attachment.state === "detaching" || attachment.state === "busy");
+        const present =
+          attachment !== undefined && (attachment.state === "attached" || attachment.state === "detaching" || attachment.state === "busy");
         const link = join(node.byIdDir, volume.byIdName);
         const current = linkTarget(link);
         if (present && current !== volume.device) {

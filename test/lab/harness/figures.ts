@@ -27,10 +27,14 @@ export function describeTimeline(t: FailoverTimeline): string {
   const eventAt = t.notify[0]?.at;
   const done = [...t.notify].reverse().find((r) => /(acquire|start) done/.test(r.msg));
   const from = t.daemonAt ?? eventAt;
-  if (from !== undefined && done) parts.push(`MASTER→resources ${seconds(done.at - from)}${done.fields.ms ? ` (notify ms=${done.fields.ms})` : ""}`);
-  else if (from !== undefined && t.convergedAt !== undefined) parts.push(`MASTER→resources ${seconds(t.convergedAt - from)} (seen in the world)`);
+  if (from !== undefined && done)
+    parts.push(`MASTER→resources ${seconds(done.at - from)}${done.fields.ms ? ` (notify ms=${done.fields.ms})` : ""}`);
+  else if (from !== undefined && t.convergedAt !== undefined)
+    parts.push(`MASTER→resources ${seconds(t.convergedAt - from)} (seen in the world)`);
   if (t.convergedAt !== undefined) parts.push(`total ${seconds(t.convergedAt - t.causeAt)}`);
-  const steps = t.notify.filter((r) => r.fields.ms !== undefined && !/done|incomplete/.test(r.msg)).map((r) => `${r.msg} ${r.fields.ms}ms`);
+  const steps = t.notify
+    .filter((r) => r.fields.ms !== undefined && !/done|incomplete/.test(r.msg))
+    .map((r) => `${r.fields.resource ? `${r.fields.resource} ` : ""}${r.msg} ${r.fields.ms}ms`);
   if (steps.length > 0) parts.push(`steps: ${steps.join("; ")}`);
   parts.push(...(t.notes ?? []));
   return `[lab] ${t.scenario}: ${parts.join(", ")}`;

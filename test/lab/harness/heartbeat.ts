@@ -66,8 +66,12 @@ export class NodeHeartbeat {
 }
 
 function haclusterIds(): { uid: number; gid: number } {
-  const passwd = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("hacluster:"));
-  const group = readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith("haclient:"));
+  const passwd = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("hacluster:"));
+  const group = readFileSync("/etc/group", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("haclient:"));
   if (!passwd || !group) throw new Error("the hacluster user or haclient group is missing (is the heartbeat package installed?)");
   return { uid: Number(passwd.split(":")[2]), gid: Number(group.split(":")[2]) };
 }

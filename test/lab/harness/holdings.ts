@@ -84,6 +84,8 @@ export async function waitForSoleHolder(lab: Lab, node: LabNode | undefined, tim
       { what: node ? `${node.name} to hold every resource alone` : "one node to hold every resource alone", timeoutMs, intervalMs: 100 },
     );
   } catch (e) {
-    throw new Error(`${(e as Error).message}; last seen: ${last ? describeObservation(last) : "nothing"}${lab.problems.length ? `; lab problems: ${lab.problems.join(" | ")}` : ""}`);
+    throw new Error(
+      `${(e as Error).message}; last seen: ${last ? describeObservation(last) : "nothing"}${lab.problems.length ? `; lab problems: ${lab.problems.join(" | ")}` : ""}`,
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Daemon } from "./daemon";
-import { processAlive, signalProcess, waitGone } from "./daemon";
+import { signalProcess, waitGone } from "./daemon";
 import type { NodeMachine } from "./node-machine";
 
 // keepalived on a lab node, started as reference §5 measured it: in the foreground with explicit
@@ -24,7 +24,21 @@ export class NodeKeepalived {
   ) {}
 
   start(): Daemon {
-    const argv = ["keepalived", "-n", "-l", "-D", "-P", "-f", this.configPath, "-p", keepalivedPidFiles.parent, "-r", keepalivedPidFiles.vrrp, "-c", keepalivedPidFiles.checkers];
+    const argv = [
+      "keepalived",
+      "-n",
+      "-l",
+      "-D",
+      "-P",
+      "-f",
+      this.configPath,
+      "-p",
+      keepalivedPidFiles.parent,
+      "-r",
+      keepalivedPidFiles.vrrp,
+      "-c",
+      keepalivedPidFiles.checkers,
+    ];
     this.daemon = this.node.startDaemon("keepalived", argv, this.env);
     return this.daemon;
   }
@@ -33,40 +47,52 @@ export class NodeKeepalived {
     return this.daemon?.running ?? false;
   }
 
-  /** The parent and its VRRP child, from the pid files (the child is not in any list we keep). */
+  /**
+   * Every keepalived process of the node (the parent and its VRRP child), found in the node's process
+   * table rather than in the pid files, which a crash leaves stale and a young daemon has not written.
+   */
   pids(): number[] {
-    const pids: number[] = [];
-    for (const file of [keepalivedPidFiles.parent, keepalivedPidFiles.vrrp]) {
-      try {
-        const pid = Number.parseInt(readFileSync(this.node.hostPathOf(file), "utf8"), 10);
-        if (Number.isFinite(pid) && pid > 0 && processAlive(pid)) pids.push(pid);
-      } catch {
-        // not written yet, or removed at a clean exit
-      }
-    }
-    if (this.daemon?.running && !pids.includes(this.daemon.pid)) pids.unshift(this.daemon.pid);
-    return pids;
+    return this.node.processes().filter((pid) => commandName(pid) === "keepalived");
   }
 
-  /** A crash: SIGKILL to the parent and the VRRP child at once, so no notify runs. Returns when both are gone. */
+  /**
+   * A crash: the whole daemon dies at once, so no notify runs. Everything is stopped before anything
+   * is killed: the VRRP child gets SIGTERM as soon as its parent dies (PR_SET_PDEATHSIG) and would
+   * otherwise shut down gracefully, announcing priority 0 and writing STOP to the notify FIFO.
+   * Returns when all are gone.
+   */
   async crash(): Promise<number> {
     const pids = this.pids();
+    if (pids.length === 0) throw new Error(`keepalived is not running on ${this.node.name}`);
     const at = Date.now();
+    for (const pid of pids) signalProcess(pid, "SIGSTOP");
     for (const pid of pids) signalProcess(pid, "SIGKILL");
     if (!(await waitGone(pids, 5_000))) throw new Error(`keepalived on ${this.node.name} survived SIGKILL (${pids.join(", ")})`);
     return at;
   }
 
-  /** A graceful stop (systemctl stop): SIGTERM to the parent, which runs notify_stop and exits. */
-  async stop(timeoutMs = 15_000): Promise<number> {
+  /**
+   * A graceful stop (systemctl stop): SIGTERM to the parent, which runs notify_stop and exits.
+   * Returns the moment of the signal and how long keepalived took to exit, which is not part of the
+   * failover: the peer takes over as soon as it hears priority 0.
+   */
+  async stop(timeoutMs = 15_000): Promise<{ at: number; exitMs: number }> {
     const pids = this.pids();
     const at = Date.now();
     if (this.daemon) signalProcess(this.daemon.pid, "SIGTERM");
     if (!(await waitGone(pids, timeoutMs))) throw new Error(`keepalived on ${this.node.name} did not stop within ${timeoutMs} ms`);
-    return at;
+    return { at, exitMs: Date.now() - at };
   }
 
   log(): string {
     return this.daemon?.log() ?? "";
+  }
+}
+
+function commandName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return undefined;
   }
 }

@@ -56,11 +56,13 @@ export class LabNode {
    * directories: keepalived's script security disables scripts in a group- or world-writable path.
    */
   install(): void {
+    mkdirSync(this.machine.hostPathOf(labDirInNode), { recursive: true, mode: 0o755 });
     writeFileSync(this.machine.hostPathOf(descriptionInNode), this.descriptionText, { mode: 0o644 });
     const install = (name: BundleName, nodePath: string) => {
       const hostPath = this.machine.hostPathOf(nodePath);
       mkdirSync(dirname(hostPath), { recursive: true, mode: 0o755 });
-      for (let dir = dirname(hostPath); dir.startsWith(this.machine.runDir) && dir !== this.machine.runDir; dir = dirname(dir)) chmodSync(dir, 0o755);
+      for (let dir = dirname(hostPath); dir.startsWith(this.machine.runDir) && dir !== this.machine.runDir; dir = dirname(dir))
+        chmodSync(dir, 0o755);
       copyFileSync(bundlePath(name), hostPath);
       chmodSync(hostPath, 0o755);
     };
@@ -77,7 +79,10 @@ export class LabNode {
 
   /** Renders this node's configs with aws-ha-gen on the node itself, as an operator would. */
   async render(): Promise<string> {
-    await this.machine.execOk(["node", `${labDirInNode}/bin/aws-ha-gen`, "all", "--cluster", descriptionInNode, "--out", renderedInNode], { env: this.env, timeoutMs: 30_000 });
+    await this.machine.execOk(["node", `${labDirInNode}/bin/aws-ha-gen`, "all", "--cluster", descriptionInNode, "--out", renderedInNode], {
+      env: this.env,
+      timeoutMs: 30_000,
+    });
     return this.machine.hostPathOf(renderedInNode);
   }
 
@@ -86,12 +91,16 @@ export class LabNode {
     copyFileSync(renderedFile(outDir, this.name, "keepalived.conf"), this.machine.hostPathOf(`${labDirInNode}/keepalived.conf`));
     // keepalived -t proves the syntax in the namespace that owns the interface (reference §2).
     const test = await this.machine.exec(["keepalived", "-t", "-e", "-f", `${labDirInNode}/keepalived.conf`], { env: this.env });
-    if (test.code !== 0) throw new Error(`keepalived -t rejected the rendered config on ${this.name} (rc ${test.code}): ${test.stderr.trim()}`);
+    if (test.code !== 0)
+      throw new Error(`keepalived -t rejected the rendered config on ${this.name} (rc ${test.code}): ${test.stderr.trim()}`);
   }
 
   async installHeartbeatConfig(): Promise<void> {
     const outDir = await this.render();
-    await this.heartbeat.install({ renderedDir: dirname(renderedFile(outDir, this.name, "ha.cf")), updateeipPath: this.description.paths.updateeip });
+    await this.heartbeat.install({
+      renderedDir: dirname(renderedFile(outDir, this.name, "ha.cf")),
+      updateeipPath: this.description.paths.updateeip,
+    });
   }
 
   notify(since = 0): NotifyRecord[] {
@@ -100,7 +109,9 @@ export class LabNode {
 
   /** keepalived's "Entering MASTER STATE" (or another state) lines after `since`. */
   vrrpStateLines(state: "MASTER" | "BACKUP" | "FAULT", since = 0): number[] {
-    return this.syslog.lines.filter((l) => l.at >= since && l.tag.startsWith("Keepalived") && l.message.includes(`Entering ${state} STATE`)).map((l) => l.at);
+    return this.syslog.lines
+      .filter((l) => l.at >= since && l.tag.startsWith("Keepalived") && l.message.includes(`Entering ${state} STATE`))
+      .map((l) => l.at);
   }
 
   logFile(name: string): string {

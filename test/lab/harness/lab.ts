@@ -11,7 +11,9 @@ import { LoopVolume } from "./loop-volume";
 import { LabNetwork } from "./network";
 import { NodeMachine } from "./node-machine";
 import { NodeSyslog } from "./node-syslog";
+import { keepLogs } from "./scenario";
 import { Teardown } from "./teardown";
+import { waitFor } from "./wait";
 import { WorldWatch } from "./world-watch";
 
 // A whole lab built from one cluster description (test/lab/fixtures/*.yaml): the networks, the EC2
@@ -90,9 +92,31 @@ export class Lab {
     await node.boot();
   }
 
+  /**
+   * Starts keepalived on every node, highest priority first, each once it has entered its initial
+   * BACKUP state. All start BACKUP, so the first election is decided by who times out first; the
+   * priorities are only ~0.2 s apart there, and the order makes the process start times irrelevant.
+   */
+  async startKeepalived(): Promise<void> {
+    for (const node of [...this.nodes].sort((a, b) => b.member.priority - a.member.priority)) {
+      const startedAt = Date.now();
+      node.keepalived.start();
+      await waitFor(() => node.vrrpStateLines("BACKUP", startedAt).length > 0, {
+        what: `keepalived on ${node.name} to enter BACKUP`,
+        timeoutMs: 15_000,
+        intervalMs: 20,
+      });
+    }
+  }
+
   destroy(): void {
     this.watch.stop();
     for (const s of this.syslogs) s.close();
+    try {
+      keepLogs(this);
+    } catch (e) {
+      console.warn(`[lab] could not keep the logs: ${(e as Error).message}`);
+    }
     const failures = this.teardown.runAll();
     if (failures.length > 0) console.warn(`[lab] teardown problems:\n  ${failures.join("\n  ")}`);
   }
@@ -115,7 +139,13 @@ export class Lab {
 
     for (const [i, member] of this.description.nodes.entries()) {
       const cloudAddress = `${cloudNet}.${11 + i}`;
-      await this.network.addNode({ name: member.name, clusterInterface: member.interface, clusterAddress: member.address, cloudInterface: "cloud0", cloudAddress });
+      await this.network.addNode({
+        name: member.name,
+        clusterInterface: member.interface,
+        clusterAddress: member.address,
+        cloudInterface: "cloud0",
+        cloudAddress,
+      });
       const nodeDir = join(this.dir, "nodes", member.name);
       mkdirSync(nodeDir, { recursive: true, mode: 0o755 });
       const syslog = await NodeSyslog.listen(join(nodeDir, "syslog.sock"), join(nodeDir, "syslog.log"));
@@ -133,13 +163,24 @@ export class Lab {
         },
         this.teardown,
       );
-      const node = new LabNode(member, machine, syslog, this.description, this.descriptionText, this.ec2.imds, this.ec2.nodeEnv(member.instanceId));
+      const node = new LabNode(
+        member,
+        machine,
+        syslog,
+        this.description,
+        this.descriptionText,
+        this.ec2.imds,
+        this.ec2.nodeEnv(member.instanceId),
+      );
       node.install();
       await node.boot();
       this.nodes.push(node);
     }
 
-    this.links = new DeviceLinks(this.volumes, this.nodes.map((n) => ({ instanceId: n.instanceId, byIdDir: n.machine.byIdHostDir })));
+    this.links = new DeviceLinks(
+      this.volumes,
+      this.nodes.map((n) => ({ instanceId: n.instanceId, byIdDir: n.machine.byIdHostDir })),
+    );
     const links = this.links;
     const power = new InstancePower(this.nodes.map((n) => ({ instanceId: n.instanceId, machine: n.machine })));
     this.power = power;

@@ -113,7 +113,10 @@ export class NodeMachine {
       logFile: join(this.logDir, "anchor.log"),
     });
     this.undoAnchor = this.teardown.add(`node ${this.name} processes`, () => this.killAllSync());
-    await waitFor(() => existsSync(ready) || !this.anchor?.running ? true : undefined, { what: `node ${this.name} to boot`, timeoutMs: 10_000 });
+    await waitFor(() => (existsSync(ready) || !this.anchor?.running ? true : undefined), {
+      what: `node ${this.name} to boot`,
+      timeoutMs: 10_000,
+    });
     if (!this.anchor.running) throw new Error(`node ${this.name} failed to boot: ${this.anchor.log()}`);
   }
 
@@ -133,7 +136,8 @@ export class NodeMachine {
         if (a.local !== keep) await run(["ip", "-n", this.spec.netns, "addr", "del", `${a.local}/${a.prefixlen}`, "dev", name]);
     }
     // A rebooted instance starts with an empty /run, except what the lab installed there.
-    for (const entry of readdirSync(this.runDir)) if (entry !== "aws-ha-lab" && entry !== "heartbeat") rmSync(join(this.runDir, entry), { recursive: true, force: true });
+    for (const entry of readdirSync(this.runDir))
+      if (entry !== "aws-ha-lab" && entry !== "heartbeat") rmSync(join(this.runDir, entry), { recursive: true, force: true });
   }
 
   /** argv prefix that runs a command inside the node (network, mount and UTS namespaces). */
@@ -150,7 +154,12 @@ export class NodeMachine {
   }
 
   startDaemon(name: string, argv: readonly string[], env: NodeJS.ProcessEnv): Daemon {
-    const daemon = Daemon.start({ name: `${this.name} ${name}`, argv: [...this.enter(), ...argv], logFile: join(this.logDir, `${name}.log`), env });
+    const daemon = Daemon.start({
+      name: `${this.name} ${name}`,
+      argv: [...this.enter(), ...argv],
+      logFile: join(this.logDir, `${name}.log`),
+      env,
+    });
     return daemon;
   }
 
@@ -196,6 +205,9 @@ export class NodeMachine {
     // Teardown detaches the loop devices next: give the kernel a moment to drop the node's mounts.
     const pause = new Int32Array(new SharedArrayBuffer(4));
     for (let i = 0; i < 40 && pids.some(isLiveNotZombie); i++) Atomics.wait(pause, 0, 0, 50);
+    // Orphans (keepalived's VRRP child) are reaped by PID 1, on its own schedule: give it a moment,
+    // so no lab process is listed anywhere after the run.
+    for (let i = 0; i < 60 && pids.some((pid) => existsSync(`/proc/${pid}`)); i++) Atomics.wait(pause, 0, 0, 50);
     this.anchor = undefined;
   }
 }
@@ -204,8 +216,18 @@ export class NodeMachine {
 function privateDev(blockDevices: readonly string[]): string[] {
   const steps = [`mount -t tmpfs -o mode=0755,size=1m lab-dev /dev`];
   for (const [name, major, minor] of characterDevices) steps.push(`mknod -m 666 /dev/${name} c ${major} ${minor}`);
-  steps.push(`mkdir /dev/shm /dev/pts`, `mount -t tmpfs -o mode=1777 lab-shm /dev/shm`, `mount -t devpts -o newinstance,ptmxmode=0666 lab-pts /dev/pts`, `ln -s pts/ptmx /dev/ptmx`);
-  steps.push(`ln -s /proc/self/fd /dev/fd`, `ln -s /proc/self/fd/0 /dev/stdin`, `ln -s /proc/self/fd/1 /dev/stdout`, `ln -s /proc/self/fd/2 /dev/stderr`);
+  steps.push(
+    `mkdir /dev/shm /dev/pts`,
+    `mount -t tmpfs -o mode=1777 lab-shm /dev/shm`,
+    `mount -t devpts -o newinstance,ptmxmode=0666 lab-pts /dev/pts`,
+    `ln -s pts/ptmx /dev/ptmx`,
+  );
+  steps.push(
+    `ln -s /proc/self/fd /dev/fd`,
+    `ln -s /proc/self/fd/0 /dev/stdin`,
+    `ln -s /proc/self/fd/1 /dev/stdout`,
+    `ln -s /proc/self/fd/2 /dev/stderr`,
+  );
   for (const device of blockDevices) {
     const rdev = statSync(device).rdev;
     const major = (rdev >> 8) & 0xfff;

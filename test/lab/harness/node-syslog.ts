@@ -31,18 +31,17 @@ export class NodeSyslog {
 
   static async listen(socketPath: string, logFile: string): Promise<NodeSyslog> {
     rmSync(socketPath, { force: true });
-    let receiver: NodeSyslog | undefined;
     const server = createServer((connection) => {
       let partial = "";
       connection.setEncoding("utf8");
       connection.on("data", (chunk: string) => {
         const parts = (partial + chunk).split(/[\n\0]/);
         partial = parts.pop() ?? "";
-        for (const raw of parts) receiver?.receive(raw);
+        for (const raw of parts) receiver.receive(raw);
       });
       connection.on("error", () => undefined);
     });
-    receiver = new NodeSyslog(socketPath, logFile, server);
+    const receiver = new NodeSyslog(socketPath, logFile, server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(socketPath, resolve);
@@ -64,7 +63,9 @@ export class NodeSyslog {
   private receive(raw: string): void {
     if (!raw.trim()) return;
     const m = rfc3164.exec(raw);
-    const line: SyslogLine = m ? { at: Date.now(), tag: m[1]!, ...(m[2] ? { pid: Number(m[2]) } : {}), message: m[3]! } : { at: Date.now(), tag: "", message: raw };
+    const line: SyslogLine = m
+      ? { at: Date.now(), tag: m[1]!, ...(m[2] ? { pid: Number(m[2]) } : {}), message: m[3]! }
+      : { at: Date.now(), tag: "", message: raw };
     this.lines.push(line);
     try {
       appendFileSync(this.logFile, `${new Date(line.at).toISOString()} ${line.tag}${line.pid ? `[${line.pid}]` : ""}: ${line.message}\n`);

@@ -19,7 +19,8 @@ export function parseNotifyLine(line: SyslogLine): NotifyRecord {
   const text = line.message.trim();
   if (text.startsWith("{")) {
     try {
-      const { level, msg, time: _time, ...rest } = JSON.parse(text) as Record<string, unknown>;
+      const { level, msg, ...rest } = JSON.parse(text) as Record<string, unknown>;
+      delete rest.time;
       const fields = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]));
       return { ...base, level: String(level ?? "info"), msg: String(msg ?? ""), fields };
     } catch {

@@ -8,7 +8,14 @@ export const proofFile = "lab-proof.txt";
 
 export async function writeProof(node: LabNode, mountPoint: string): Promise<string> {
   const content = `written on ${node.name} at ${new Date().toISOString()} ${randomBytes(8).toString("hex")}`;
-  await node.machine.execOk(["sh", "-c", `printf '%s' "$1" > "$2/${proofFile}" && sync -f "$2/${proofFile}"`, "proof", content, mountPoint]);
+  await node.machine.execOk([
+    "sh",
+    "-c",
+    `printf '%s' "$1" > "$2/${proofFile}" && sync -f "$2/${proofFile}"`,
+    "proof",
+    content,
+    mountPoint,
+  ]);
   return content;
 }
 

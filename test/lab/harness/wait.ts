@@ -16,7 +16,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * Polls `probe` until it returns something other than undefined/false/null and returns that.
  * A probe that throws counts as "not yet"; its last error is quoted on timeout.
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  options: WaitOptions,
+): Promise<T> {
   const intervalMs = options.intervalMs ?? 100;
   const started = Date.now();
   const maxAttempts = Math.ceil(options.timeoutMs / intervalMs) + 1;
