@@ -1,0 +1,157 @@
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import { basename, join } from "node:path";
+import process from "node:process";
+import { Script, type ScriptOptions } from "node:vm";
+
+// The start of every built CLI. The real bundle travels inside this file as a string; compiling it
+// through vm.Script lets V8 reuse the bytecode a previous run left in the cache directory instead of
+// parsing and compiling ~1.5 MB of JavaScript on every failover. Whatever goes wrong with the cache,
+// the command runs exactly as without it: the cache is an optimisation, never a reason to fail, and
+// nothing here ever writes to stdout (the LSB/OCF status channel).
+
+declare const __AWS_HA_BUNDLE__: string;
+declare const __AWS_HA_BUNDLE_HASH__: string;
+
+type Outcome = "off" | "hit" | "miss" | "rejected" | "refused";
+
+const debugging = process.env.AWS_HA_CODE_CACHE_DEBUG === "1";
+const say = (line: string) => {
+  if (debugging) process.stderr.write(`code cache: ${line}\n`);
+};
+
+const uid = typeof process.getuid === "function" ? process.getuid() : -1;
+
+function cacheDir(): string {
+  const chosen = process.env.AWS_HA_CODE_CACHE_DIR;
+  if (chosen) return chosen;
+  if (uid === 0) return "/var/cache/aws-ha";
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "aws-ha");
+}
+
+// Only a place nobody else can write is trusted: bytecode from there runs as this user (root on a
+// cluster node), so a cache another user could swap would be a way in.
+function trusted(stats: { uid: number; mode: number }): boolean {
+  return stats.uid === uid && (stats.mode & 0o022) === 0;
+}
+
+function openDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stats = lstatSync(dir);
+    return stats.isDirectory() && trusted(stats);
+  } catch {
+    return false;
+  }
+}
+
+function readCache(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFile() && trusted(stats) ? readFileSync(fd) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Written beside the final name and renamed over it, so a concurrent run reads the old cache or the
+// new one, never half of one. Caches of older builds or Node versions of the same CLI go with it.
+function writeCache(dir: string, file: string, data: Buffer) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+    say(`written ${file}`);
+  } catch (error) {
+    say(`not written: ${(error as Error).message}`);
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // nothing was left behind
+    }
+    return;
+  }
+  const prefix = `${basename(__filename)}-${profile()}-`;
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith(prefix) && name.endsWith(".cache") && join(dir, name) !== file) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // another run removed it first
+      }
+    }
+  }
+}
+
+// A run compiles only the functions it calls, and a cache that V8 accepts is never rewritten, so a
+// --help run must not leave the cache a failover then uses: each kind of run keeps its own file.
+function profile(): string {
+  const args = process.argv.slice(2);
+  return args.length === 0 || args.some((a) => a === "--help" || a === "-h" || a === "--version") ? "help" : "run";
+}
+
+function compile(): Script {
+  const source = `(function (exports, require, module, __filename, __dirname) {${__AWS_HA_BUNDLE__}\n})`;
+  const options: ScriptOptions = { filename: __filename };
+  if (process.env.AWS_HA_CODE_CACHE === "off") {
+    say("off");
+    return new Script(source, options);
+  }
+  let outcome: Outcome = "refused";
+  let script: Script | undefined;
+  let dir = "";
+  let file = "";
+  try {
+    dir = cacheDir();
+    if (openDir(dir)) {
+      file = join(dir, `${basename(__filename)}-${profile()}-${__AWS_HA_BUNDLE_HASH__}-${process.version}-${process.arch}.cache`);
+      const cachedData = readCache(file);
+      script = new Script(source, { ...options, cachedData });
+      outcome = cachedData === undefined ? "miss" : script.cachedDataRejected ? "rejected" : "hit";
+    }
+  } catch {
+    outcome = "refused";
+  }
+  say(outcome === "refused" ? `refused ${dir}` : outcome);
+  if (script === undefined) return new Script(source, options);
+  if (outcome === "miss" || outcome === "rejected") {
+    // At exit the cache also holds every function this run compiled lazily, which is most of what
+    // the next run needs. A synchronous write is the only kind that still happens in 'exit'.
+    const compiled = script;
+    process.once("exit", () => {
+      try {
+        const started = performance.now();
+        writeCache(dir, file, compiled.createCachedData());
+        say(`${Math.round(performance.now() - started)} ms to write`);
+      } catch {
+        // the next run compiles from source again
+      }
+    });
+  }
+  return script;
+}
+
+(compile().runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, __filename, __dirname);

@@ -1,0 +1,144 @@
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { embedWithCodeCache } from "../../src/build/embed";
+
+// The built CLIs start through a bootstrap that compiles the real bundle with V8's code cache. These
+// scenarios run a small embedded bundle (and the built aws-ha-gen when bin/ holds one) as separate
+// processes, the way keepalived starts them, and look at what they leave in the cache directory.
+
+const fixtureBundle = `#!/usr/bin/env node
+"use strict";
+const { hostname } = require("node:os");
+import("node:path").then(({ basename }) => {
+  process.stdout.write(JSON.stringify({ file: basename(__filename), dir: __dirname, exportsIsModuleExports: exports === module.exports, host: typeof hostname() }) + "\\n");
+  process.exitCode = Number(process.argv[2] ?? 0);
+});
+`;
+
+let root = "";
+let bin = "";
+
+beforeAll(() => {
+  root = mkdtempSync("/tmp/aws-ha-code-cache-");
+  bin = join(root, "aws-ha-fixture");
+  writeFileSync(bin, fixtureBundle, { mode: 0o755 });
+  embedWithCodeCache([bin]);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function freshCacheDir(name: string): string {
+  const dir = join(root, name, "cache");
+  mkdirSync(join(root, name), { recursive: true });
+  return dir;
+}
+
+function run(file: string, args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [file, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 20_000,
+    env: { PATH: process.env.PATH, HOME: root, AWS_HA_CODE_CACHE_DEBUG: "1", ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const cacheFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".cache")) : []);
+
+describe("a CLI started through the code-cache bootstrap", () => {
+  it("runs the embedded bundle as the CommonJS module of its own file, exit code and stdout intact", () => {
+    const r = run(bin, ["3"], { AWS_HA_CODE_CACHE_DIR: freshCacheDir("module") });
+    expect(r.code, r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual({ file: "aws-ha-fixture", dir: root, exportsIsModuleExports: true, host: "string" });
+    expect(r.stdout).not.toContain("code cache");
+  });
+
+  it("misses on the first run, leaves an owner-only cache in an owner-only directory, and hits on the second", () => {
+    const dir = freshCacheDir("twice");
+    const first = run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(first.stderr).toContain("code cache: miss");
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const [file] = cacheFiles(dir);
+    expect(file).toMatch(new RegExp(`^aws-ha-fixture-run-[0-9a-f]{16}-${process.version}-${process.arch}\\.cache$`));
+    expect(statSync(join(dir, file!)).mode & 0o777).toBe(0o600);
+
+    const second = run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain("code cache: hit");
+    expect(second.stderr).not.toContain("written");
+  });
+
+  it("ignores a cache directory that others may write to, and still runs", () => {
+    const dir = freshCacheDir("group-writable");
+    mkdirSync(dir, { mode: 0o700 });
+    chmodSync(dir, 0o770);
+    for (let i = 0; i < 2; i++) {
+      const r = run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`code cache: refused ${dir}`);
+    }
+    expect(cacheFiles(dir)).toEqual([]);
+  });
+
+  it("rejects a corrupted cache file and replaces it with a good one", () => {
+    const dir = freshCacheDir("corrupted");
+    run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir });
+    const file = join(dir, cacheFiles(dir)[0]!);
+    const good = readFileSync(file);
+    writeFileSync(file, Buffer.alloc(good.length, 0x5a));
+
+    const rejected = run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.stderr).toContain("code cache: rejected");
+    expect(readFileSync(file).equals(Buffer.alloc(good.length, 0x5a))).toBe(false);
+    expect(run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: hit");
+  });
+
+  it("writes nothing when turned off", () => {
+    const dir = freshCacheDir("off");
+    const r = run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir, AWS_HA_CODE_CACHE: "off" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("code cache: off");
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("keeps --help runs apart from real ones, so a --help run never decides what a failover finds cached", () => {
+    const dir = freshCacheDir("profiles");
+    run(bin, ["--help"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: miss");
+    expect(
+      cacheFiles(dir)
+        .map((n) => n.split("-")[3])
+        .sort(),
+    ).toEqual(["help", "run"]);
+  });
+});
+
+describe("the built aws-ha-gen", () => {
+  const built = join(process.cwd(), "bin", "aws-ha-gen");
+  it.skipIf(!existsSync(built))("creates its cache on the first run and uses it on the second", () => {
+    const copy = join(root, "aws-ha-gen");
+    copyFileSync(built, copy);
+    const dir = freshCacheDir("built");
+    const first = run(copy, ["--version"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("code cache: miss");
+    const second = run(copy, ["--version"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stderr).toContain("code cache: hit");
+    expect(cacheFiles(dir)).toHaveLength(1);
+  });
+});
