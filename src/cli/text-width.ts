@@ -3,6 +3,7 @@
 // command's start-up; the help text is ours and holds no wide or combining characters, so code
 // points without the ANSI colour codes are the columns.
 
+// eslint-disable-next-line no-control-regex -- the escape character is exactly what is matched
 const ansiEscape = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 export default function textWidth(text: string): number {
