@@ -38,11 +38,15 @@ const ec2ClientByModule: EsbuildPlugin = {
   },
 };
 
-// yargs lays out --help with the string-width package; ours needs no Unicode segmentation.
-const plainTextWidth: EsbuildPlugin = {
-  name: "plain-text-width",
+// yargs lays out --help with the string-width package, and checks its invariants with node:assert;
+// aws-ha-gen's help needs neither Unicode segmentation nor assert's machinery.
+const lightHelp: EsbuildPlugin = {
+  name: "light-help",
   setup(build) {
     build.onResolve({ filter: /^string-width$/ }, () => ({ path: resolve("src/cli/text-width.ts") }));
+    build.onResolve({ filter: /^assert$/ }, (args) =>
+      args.importer.includes("/node_modules/yargs/") ? { path: resolve("src/cli/internal-assertions.ts") } : undefined,
+    );
   },
 };
 
@@ -62,7 +66,7 @@ export default defineConfig({
   // yargs is ESM and reads import.meta.url when it loads; the shim gives it the bundle's own URL.
   shims: true,
   loader: { ".eta": "text", ".xml": "text", ".yaml": "text" },
-  esbuildPlugins: [ec2ClientByModule, plainTextWidth],
+  esbuildPlugins: [ec2ClientByModule, lightHelp],
   define: { __AWS_HA_VERSION__: JSON.stringify(version) },
   // tsup reads an empty output extension as "the default" (.js), so the bundles get the names that
   // package.json's "bin" points at here. Each then gets a start that reuses V8's compiled code from
