@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { summarizeCalls } from "./harness/api-calls";
 import { eipAssociation } from "./harness/cloud-control";
 import type { EipSpec } from "../../src/cluster/schema";
-import { Lab } from "./harness/lab";
+import type { Lab } from "./harness/lab";
 import type { LabNode } from "./harness/lab-node";
 import { labBlocker } from "./harness/prerequisites";
-import { announceSkip, dumpLogs, fixture } from "./harness/scenario";
+import { announceSkip, labForScenarios } from "./harness/scenario";
 import { waitFor } from "./harness/wait";
 
 // Scenario 8: Heartbeat v1 with the files aws-ha-gen rendered (ha.cf, haresources, authkeys) and
@@ -26,14 +26,10 @@ describe.skipIf(blocker !== undefined)("Heartbeat pair: Elastic IP with aws-ha-u
   const heartbeatLines = (node: LabNode, pattern: RegExp, since: number) =>
     node.syslog.lines.filter((l) => l.at >= since && /heartbeat|ResourceManager/i.test(l.tag) && pattern.test(l.message)).map((l) => l.at);
 
-  beforeAll(async () => {
-    lab = await Lab.create(fixture("heartbeat-pair"), "heartbeat");
+  labForScenarios("heartbeat-pair", "heartbeat", (built) => {
+    lab = built;
     eip = lab.description.resources.find((r): r is EipSpec => r.kind === "eip")!;
   });
-  afterEach(async (context) => {
-    if (context.task.result?.state === "fail") await dumpLogs(lab, 60);
-  });
-  afterAll(() => lab?.destroy());
 
   it("8: main dies, the other node takes the Elastic IP; main returns and auto_failback moves it back", async () => {
     const [main, other] = [...lab.nodes].sort((a, b) => b.member.priority - a.member.priority) as [LabNode, LabNode];

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { failedCalls, stopInstancesCalls, summarizeCalls } from "./harness/api-calls";
 import { printTimeline } from "./harness/figures";
 import { waitForSoleHolder } from "./harness/holdings";
-import { Lab } from "./harness/lab";
+import type { Lab } from "./harness/lab";
 import { labBlocker } from "./harness/prerequisites";
-import { announceSkip, dumpLogs, fixture } from "./harness/scenario";
-import { readProof, writeProof } from "./harness/volume-data";
+import { announceSkip, labForScenarios, startPairHoldingData } from "./harness/scenario";
+import { readProof } from "./harness/volume-data";
 import { waitFor } from "./harness/wait";
 
 // Scenario 6: EC2 answers the takeover with throttling and server errors; aws-ha retries within its
@@ -17,21 +17,10 @@ announceSkip("keepalived EC2 faults", blocker);
 describe.skipIf(blocker !== undefined)("keepalived pair: EC2 throttling and 5xx during takeover", () => {
   let lab: Lab;
 
-  beforeAll(async () => {
-    lab = await Lab.create(fixture("keepalived-pair"), "keepalived");
-  });
-  afterEach(async (context) => {
-    if (context.task.result?.state === "fail") await dumpLogs(lab);
-  });
-  afterAll(() => lab?.destroy());
+  labForScenarios("keepalived-pair", "keepalived", (built) => (lab = built));
 
   it("6: throttling and 5xx injected during takeover; still converges within the deadline", async () => {
-    const volume = lab.volumeSpecs[0]!;
-    await lab.startKeepalived();
-    const { holder } = await waitForSoleHolder(lab, undefined, 60_000);
-    const first = lab.node(holder);
-    const other = lab.nodes.find((n) => n !== first)!;
-    const proof = await writeProof(first, volume.mountPoint);
+    const { volume, holder: first, other, proof } = await startPairHoldingData(lab);
 
     // Faults on calls every takeover makes: moving the address, reading the Elastic IP (it follows
     // the address, so there may be nothing to associate), detaching and attaching the volume.

@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mutatingCalls, stopInstancesCalls, summarizeCalls } from "./harness/api-calls";
 import { instanceState } from "./harness/cloud-control";
 import { printTimeline } from "./harness/figures";
 import { describeObservation, observe, soleHolder, waitForSoleHolder } from "./harness/holdings";
-import { Lab } from "./harness/lab";
+import type { Lab } from "./harness/lab";
 import type { LabNode } from "./harness/lab-node";
 import { labBlocker } from "./harness/prerequisites";
-import { announceSkip, dumpLogs, fixture } from "./harness/scenario";
+import { announceSkip, labForScenarios } from "./harness/scenario";
 import { readProof, writeProof } from "./harness/volume-data";
 import { sleep, waitFor } from "./harness/wait";
 
@@ -23,13 +23,7 @@ describe.skipIf(blocker !== undefined)("keepalived pair: VIP, Elastic IP and dat
   let proof = "";
   const volumeOf = () => lab.volumeSpecs[0]!;
 
-  beforeAll(async () => {
-    lab = await Lab.create(fixture("keepalived-pair"), "keepalived");
-  });
-  afterEach(async (context) => {
-    if (context.task.result?.state === "fail") await dumpLogs(lab);
-  });
-  afterAll(() => lab?.destroy());
+  labForScenarios("keepalived-pair", "keepalived", (built) => (lab = built));
 
   it("1: both start; exactly one master holds the VIP, the Elastic IP and the mounted volume", async () => {
     const startedAt = Date.now();

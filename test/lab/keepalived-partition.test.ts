@@ -1,13 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stopInstancesCalls, summarizeCalls } from "./harness/api-calls";
 import { holderOfVolume } from "./harness/cloud-control";
 import { printTimeline } from "./harness/figures";
 import { waitForSoleHolder } from "./harness/holdings";
-import { Lab } from "./harness/lab";
+import type { Lab } from "./harness/lab";
 import { MountSampler } from "./harness/mount-sampler";
 import { labBlocker } from "./harness/prerequisites";
-import { announceSkip, dumpLogs, fixture } from "./harness/scenario";
-import { readProof, writeProof } from "./harness/volume-data";
+import { announceSkip, labForScenarios, startPairHoldingData } from "./harness/scenario";
+import { readProof } from "./harness/volume-data";
 import { waitFor } from "./harness/wait";
 
 // Scenario 5: the cluster link between the pair breaks while both still reach EC2. Both become
@@ -19,21 +19,10 @@ announceSkip("keepalived partition", blocker);
 describe.skipIf(blocker !== undefined)("keepalived pair: VRRP partition", () => {
   let lab: Lab;
 
-  beforeAll(async () => {
-    lab = await Lab.create(fixture("keepalived-pair"), "keepalived");
-  });
-  afterEach(async (context) => {
-    if (context.task.result?.state === "fail") await dumpLogs(lab);
-  });
-  afterAll(() => lab?.destroy());
+  labForScenarios("keepalived-pair", "keepalived", (built) => (lab = built));
 
   it("5: both become master; the volume is never mounted twice and fencing resolves it", async () => {
-    const volume = lab.volumeSpecs[0]!;
-    await lab.startKeepalived();
-    const { holder } = await waitForSoleHolder(lab, undefined, 60_000);
-    const first = lab.node(holder);
-    const other = lab.nodes.find((n) => n !== first)!;
-    const proof = await writeProof(first, volume.mountPoint);
+    const { volume, holder: first, other, proof } = await startPairHoldingData(lab);
 
     const sampler = new MountSampler(lab, volume);
     sampler.start();

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stopInstancesCalls, summarizeCalls } from "./harness/api-calls";
 import { printTimeline } from "./harness/figures";
 import { waitForSoleHolder } from "./harness/holdings";
-import { Lab } from "./harness/lab";
+import type { Lab } from "./harness/lab";
 import type { LabNode } from "./harness/lab-node";
 import { labBlocker } from "./harness/prerequisites";
-import { announceSkip, dumpLogs, fixture } from "./harness/scenario";
+import { announceSkip, labForScenarios } from "./harness/scenario";
 import { readProof, writeProof } from "./harness/volume-data";
 
 // Scenario 7: three keepalived nodes; the master crashes twice in a row and each time the next
@@ -17,13 +17,7 @@ announceSkip("keepalived trio", blocker);
 describe.skipIf(blocker !== undefined)("keepalived trio: two successive master failures", () => {
   let lab: Lab;
 
-  beforeAll(async () => {
-    lab = await Lab.create(fixture("keepalived-trio"), "keepalived");
-  });
-  afterEach(async (context) => {
-    if (context.task.result?.state === "fail") await dumpLogs(lab);
-  });
-  afterAll(() => lab?.destroy());
+  labForScenarios("keepalived-trio", "keepalived", (built) => (lab = built));
 
   it("7: the master dies, then the next one; the last node holds everything with the data", async () => {
     const volume = lab.volumeSpecs[0]!;

@@ -1,18 +1,21 @@
-import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Lab } from "./lab";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import type { VolumeSpec } from "../../../src/cluster/schema";
+import { waitForSoleHolder } from "./holdings";
+import { Lab } from "./lab";
+import type { LabNode } from "./lab-node";
+import { writeProof } from "./volume-data";
 
-// Small pieces every scenario file shares: where the fixtures are, and what to show when a
-// scenario fails (the logs live in the lab directory, which teardown removes).
+// Small pieces every scenario file shares: where the fixtures are, one lab per describe block, what
+// to show when a scenario fails (the logs live in the lab directory, which teardown removes), and
+// the usual first step of a keepalived pair.
 
 export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}.yaml`, import.meta.url));
 
 /** keepalived repeats these for every gratuitous ARP; they would push everything else out of a tail. */
 const noise = /gratuitous ARP/;
-
-/** Set to a directory to keep every lab's logs there after teardown, for a closer look at a failure. */
-export const keepLogsVariable = "AWS_HA_LAB_KEEP_LOGS";
 
 /** Prints the tail of every node's syslog and daemon log and the EC2 calls, for a failed scenario. */
 export async function dumpLogs(lab: Lab | undefined, lines = 60): Promise<void> {
@@ -43,21 +46,40 @@ export async function dumpLogs(lab: Lab | undefined, lines = 60): Promise<void> 
   if (lab.problems.length > 0) console.log(`[lab] lab problems: ${lab.problems.join(" | ")}`);
 }
 
-/** Copies the lab's logs to $AWS_HA_LAB_KEEP_LOGS/<lab directory name>, if set. */
-export function keepLogs(lab: Lab): void {
-  const target = process.env[keepLogsVariable];
-  if (!target) return;
-  const dest = join(target, basename(lab.dir));
-  const keep = (from: string, to: string) => {
-    if (!existsSync(from)) return;
-    mkdirSync(dirname(to), { recursive: true });
-    cpSync(from, to, { recursive: true });
-  };
-  keep(join(lab.dir, "ec2-standin.log"), join(dest, "ec2-standin.log"));
-  for (const node of lab.nodes) {
-    keep(join(node.machine.spec.dir, "syslog.log"), join(dest, node.name, "syslog.log"));
-    keep(node.machine.logDir, join(dest, node.name, "logs"));
-  }
+/**
+ * Builds the fixture's lab before the first scenario of the surrounding describe block (`ready`
+ * receives it), prints the logs after each failed scenario, and destroys the lab after the last.
+ */
+export function labForScenarios(fixtureName: string, daemon: "keepalived" | "heartbeat", ready: (lab: Lab) => void): void {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await Lab.create(fixture(fixtureName), daemon);
+    ready(lab);
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") await dumpLogs(lab);
+  });
+  afterAll(() => lab?.destroy());
+}
+
+export interface PairHoldingData {
+  volume: VolumeSpec;
+  /** The node that took every resource at the start. */
+  holder: LabNode;
+  other: LabNode;
+  /** What `holder` wrote on the volume (see volume-data.ts). */
+  proof: string;
+}
+
+/** Starts keepalived on a pair, waits for one node to hold everything, and writes a proof on its volume. */
+export async function startPairHoldingData(lab: Lab): Promise<PairHoldingData> {
+  const volume = lab.volumeSpecs[0]!;
+  await lab.startKeepalived();
+  const { holder } = await waitForSoleHolder(lab, undefined, 60_000);
+  const first = lab.node(holder);
+  const other = lab.nodes.find((n) => n !== first)!;
+  const proof = await writeProof(first, volume.mountPoint);
+  return { volume, holder: first, other, proof };
 }
 
 export function announceSkip(what: string, reason: string | undefined): void {
