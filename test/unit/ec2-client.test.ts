@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { createEc2Client } from "../../src/cloud/ec2-client";
 import { SdkEc2 } from "../../src/cloud/ec2-sdk";
 import { AwsHaError } from "../../src/errors";
+import { LoopbackServer } from "./support/loopback-server";
 
 // The real client over HTTP to a scripted EC2 on 127.0.0.1, found the way nodes find a VPC
 // endpoint: through AWS_ENDPOINT_URL_EC2.
@@ -37,37 +37,18 @@ const ec2Error =
 const silent: Reply = () => undefined;
 
 /** A scripted EC2: the n-th request gets the n-th reply, the last one repeats. */
-class ScriptedEc2 {
+class ScriptedEc2 extends LoopbackServer {
   readonly bodies: string[] = [];
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly replies: Reply[]) {
-    this.server = createServer((req, res) => {
+  constructor(replies: Reply[]) {
+    super((req, res) => {
       let body = "";
       req.on("data", (chunk) => (body += chunk));
       req.on("end", () => {
         this.bodies.push(body);
-        const reply = this.replies[Math.min(this.bodies.length, this.replies.length) - 1]!;
-        reply(req, res, body);
+        replies[Math.min(this.bodies.length, replies.length) - 1]!(req, res, body);
       });
     });
-    this.server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
-  }
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    const address = this.server.address();
-    if (!address || typeof address === "string") throw new Error("no port");
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
   }
 }
 

@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { FetchImds } from "../../src/cloud/imds";
 import { AwsHaError } from "../../src/errors";
+import { LoopbackServer } from "./support/loopback-server";
 
 // An IMDSv2 on 127.0.0.1 that this file starts: it hands out tokens, insists on them, and can be told
 // to go silent, refuse, or forget a token.
@@ -29,19 +29,13 @@ interface Behaviour {
   dropFirst?: number;
 }
 
-class FakeImds {
+class FakeImds extends LoopbackServer {
   puts = 0;
   gets: { path: string; token: string | undefined }[] = [];
   private requests = 0;
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly behaviour: Behaviour = {}) {
-    this.server = createServer((req, res) => this.answer(req, res));
-    this.server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
+    super((req, res) => this.answer(req, res));
   }
 
   private answer(req: IncomingMessage, res: ServerResponse) {
@@ -61,18 +55,6 @@ class FakeImds {
     const value = metadata[path];
     if (value === undefined) return res.writeHead(404).end();
     return res.writeHead(200).end(value);
-  }
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    const address = this.server.address();
-    if (!address || typeof address === "string") throw new Error("no port");
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
   }
 }
 
