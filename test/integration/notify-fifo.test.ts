@@ -28,15 +28,21 @@ function loggedEvents(stderr: string): string[] {
     .flatMap((line) => /^(?:(?:acquire|release) done|skipped: a newer event arrived)\b.*\bevent=(\w+)/.exec(line)?.[1] ?? []);
 }
 
+/** keepalived's side: it makes the FIFO, holds it open read-write and starts the reader on it. */
+function listenAsKeepalived(node: TwoNodeWorld["a"]): { reader: ReturnType<TwoNodeWorld["a"]["start"]>; fd: number } {
+  const fifo = join(node.dir, "notify.fifo");
+  execFileSync("mkfifo", ["-m", "0600", fifo]);
+  const fd = openSync(fifo, constants.O_RDWR);
+  writer = fd;
+  return { reader: node.start(["fifo", fifo]), fd };
+}
+
 describe("aws-ha-notify fifo, fed a burst of keepalived's notify lines", () => {
   it("handles them in the order written and ends in the state of the last line", async () => {
     world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.hook(node), resource.service(node)] });
     const { a } = world;
-    const fifo = join(a.dir, "notify.fifo");
-    execFileSync("mkfifo", ["-m", "0600", fifo]);
-    writer = openSync(fifo, constants.O_RDWR);
-    const reader = a.start(["fifo", fifo]);
-    const say = (state: "MASTER" | "BACKUP") => writeSync(writer!, `INSTANCE "VI_1" ${state} ${state === "MASTER" ? 150 : 100}\n`);
+    const { reader, fd } = listenAsKeepalived(a);
+    const say = (state: "MASTER" | "BACKUP") => writeSync(fd, `INSTANCE "VI_1" ${state} ${state === "MASTER" ? 150 : 100}\n`);
 
     say("MASTER");
     await waitFor("the first MASTER line to be acted on", () => a.scripts.serviceRunning());
@@ -45,7 +51,7 @@ describe("aws-ha-notify fifo, fed a burst of keepalived's notify lines", () => {
       say(state);
       await sleep(20);
     }
-    closeSync(writer);
+    closeSync(fd);
     writer = undefined;
     const ended = await reader.finished;
 
@@ -66,11 +72,8 @@ describe("aws-ha-notify fifo, fed a burst of keepalived's notify lines", () => {
   it("at keepalived's shutdown (SIGTERM, then the STOP line, then SIGKILL after 1 s) the release finishes in a detached worker", async () => {
     world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.service(node)] });
     const { a } = world;
-    const fifo = join(a.dir, "notify.fifo");
-    execFileSync("mkfifo", ["-m", "0600", fifo]);
-    writer = openSync(fifo, constants.O_RDWR);
-    const reader = a.start(["fifo", fifo]);
-    writeSync(writer, 'INSTANCE "VI_1" MASTER 150\n');
+    const { reader, fd } = listenAsKeepalived(a);
+    writeSync(fd, 'INSTANCE "VI_1" MASTER 150\n');
     await waitFor("the MASTER line to be acted on", () => a.scripts.serviceRunning());
     // Slow EC2: the release takes longer than the second keepalived allows.
     world.ec2.faults.inject({ kind: "latency", ms: 1_500, action: "UnassignPrivateIpAddresses" });
@@ -78,8 +81,8 @@ describe("aws-ha-notify fifo, fed a burst of keepalived's notify lines", () => {
     // keepalived signals the reader before it writes the STOP lines, then closes and removes the FIFO.
     reader.killGroup("SIGTERM");
     await sleep(50);
-    writeSync(writer, 'INSTANCE "VI_1" STOP 150\n');
-    closeSync(writer);
+    writeSync(fd, 'INSTANCE "VI_1" STOP 150\n');
+    closeSync(fd);
     writer = undefined;
     await sleep(1_000);
     reader.killGroup("SIGKILL");
@@ -95,17 +98,14 @@ describe("aws-ha-notify fifo, fed a burst of keepalived's notify lines", () => {
   it("ignores lines that change nothing, and a line it cannot read, and goes on", async () => {
     world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.service(node)] });
     const { a } = world;
-    const fifo = join(a.dir, "notify.fifo");
-    execFileSync("mkfifo", ["-m", "0600", fifo]);
-    writer = openSync(fifo, constants.O_RDWR);
-    const reader = a.start(["fifo", fifo]);
+    const { reader, fd } = listenAsKeepalived(a);
 
     writeSync(
-      writer,
+      fd,
       'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150\nINSTANCE "VI_1" SOMETHING 150\nnot a notify line\nINSTANCE "VI_1" MASTER 150\n',
     );
     await waitFor("the MASTER line to be acted on", () => a.scripts.serviceRunning());
-    closeSync(writer);
+    closeSync(fd);
     writer = undefined;
     const ended = await reader.finished;
 
