@@ -23,6 +23,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "soak",
+          include: ["test/soak/**/*.test.ts"],
+          // The soak bounds itself (AWS_HA_SOAK_SECONDS, AWS_HA_SOAK_SHRINK_SECONDS); this only catches a hang.
+          testTimeout: 4 * 60 * 60_000,
+          hookTimeout: 60_000,
+          // One process: its lanes already share the machine's two cores, and clock steps patch Date.now in it.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "lab",
           include: ["test/lab/**/*.test.ts"],
           testTimeout: 300_000,

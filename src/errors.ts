@@ -1,3 +1,5 @@
+import { escapeControls } from "./log";
+
 // Typed errors carry what failed and what the operator must do about it. Only the CLI layer turns
 // an error kind into an exit code (see src/cli/exit-codes.ts).
 
@@ -16,8 +18,10 @@ export class AwsHaError extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly details: { resource?: string; awsCode?: string; fix?: string } = {},
+    /** `cause`: the SDK's (or Node's) own error, kept for the log and a debugger, never printed as is. */
+    options: { cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
     this.name = "AwsHaError";
   }
 
@@ -29,15 +33,18 @@ export class AwsHaError extends Error {
   }
 }
 
+/**
+ * The most problems a ConfigError lists: a description with thousands of bad entries would
+ * otherwise print thousands of lines to the terminal or syslog. Its `problems` keep them all.
+ */
+export const listedProblems = 20;
+
 export class ConfigError extends AwsHaError {
   constructor(
     readonly problems: readonly ConfigProblem[],
     source: string,
   ) {
-    super(
-      "config",
-      `${source}: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`}\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`,
-    );
+    super("config", problemList(problems, source));
   }
   override describe(): string {
     return this.message;
@@ -48,6 +55,21 @@ export interface ConfigProblem {
   /** Where in the description, e.g. `nodes[1].address`. */
   path: string;
   message: string;
+}
+
+/**
+ * `SOURCE: N problems` and one line `  PATH: MESSAGE` per problem, each escaped so that a file name
+ * or a value quoted from the file cannot break its line. Past the bound, the heading says how many
+ * are left out and still counts the lines that follow it, so a reader can rely on that count.
+ */
+function problemList(problems: readonly ConfigProblem[], source: string): string {
+  const listed = problems.slice(0, listedProblems);
+  const plural = (n: number) => (n === 1 ? "1 problem" : `${n} problems`);
+  const left = problems.length - listed.length;
+  const where = escapeControls(source);
+  const heading = left > 0 ? `${where} (${problems.length} problems in all, ${left} of them not listed)` : where;
+  const lines = listed.map((p) => `  ${escapeControls(p.path)}: ${escapeControls(p.message)}`);
+  return [`${heading}: ${plural(listed.length)}`, ...lines].join("\n");
 }
 
 export const usageError = (message: string) => new AwsHaError("usage", message);

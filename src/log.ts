@@ -21,6 +21,57 @@ export interface Sink {
 
 const secretKeys = /pass|key|secret|token/i;
 
+// Every line carries words from outside (hook arguments, instance names, FIFO lines, EC2's answers).
+// A newline in one would forge a second line, a NUL ends a syslog record early, and a 10 MB one
+// would become a 10 MB line and thousands of syslog records. So every value is escaped and bounded.
+
+/** The most bytes a message keeps, and each field. */
+export const messageLimitBytes = 2048;
+export const fieldLimitBytes = 1024;
+/** The most bytes of one line on stderr or in syslog; SyslogSink tells logger so it never splits one. */
+export const lineLimitBytes = 4096;
+
+// C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
+// overrides that make a terminal show text in another order than it is.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const namedEscapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0" };
+
+/** Control characters as visible escapes (newline → \n, NUL → \0, ESC → \x1b), so text stays on its line. */
+export function escapeControls(text: string): string {
+  return text.replace(controls, (c) => {
+    const code = c.charCodeAt(0);
+    return namedEscapes[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`);
+  });
+}
+
+/** At most `limit` bytes of UTF-8 (never half a character), saying how many bytes it left out. */
+export function capBytes(text: string, limit: number): string {
+  // Each UTF-16 unit is at least one byte: a string this short is within the limit.
+  if (text.length <= limit / 3) return text;
+  const total = Buffer.byteLength(text);
+  if (total <= limit) return text;
+  const budget = Math.max(0, limit - 32);
+  let head = text.slice(0, budget);
+  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
+  const encoded = Buffer.from(head);
+  let end = Math.min(budget, encoded.length);
+  // A byte 10xxxxxx continues a character: cut before that character's first byte.
+  while (end > 0 && end < encoded.length && (encoded[end]! & 0xc0) === 0x80) end--;
+  const kept = encoded.subarray(0, end).toString("utf8");
+  return `${kept}… ${total - end} bytes more`;
+}
+
+/** Text from anywhere made fit for one log line: escaped, then bounded. */
+export function oneLine(text: string, limit = messageLimitBytes): string {
+  return capBytes(escapeControls(text), limit);
+}
+
+/** A word from outside as a message quotes it: JSON-quoted, escaped, and only the start of a long one. */
+export function quoted(word: string, limit = 60): string {
+  return word.length > limit ? `${JSON.stringify(`${word.slice(0, limit)}…`)} (${word.length} characters)` : JSON.stringify(word);
+}
+
 export class Logger {
   private readonly secrets: Set<string>;
   constructor(
@@ -53,6 +104,16 @@ export class Logger {
     this.emit("error", msg, fields);
   }
 
+  /**
+   * Logs why a command failed. A description's problem list is one record per problem, each
+   * escaped on its own: the operator reads them as lines, and no value can forge a line.
+   */
+  failure(e: unknown, fields: Fields = {}): void {
+    // A ConfigError's lines are escaped one by one when it is made (src/errors.ts).
+    const lines = Array.isArray((e as { problems?: unknown } | undefined)?.problems) ? errorText(e).split("\n") : [errorText(e)];
+    for (const line of lines) this.error(line.trim(), fields);
+  }
+
   /** Runs fn and logs its outcome with its duration. */
   async step<T>(msg: string, fields: Fields, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -75,9 +136,16 @@ export class Logger {
     const merged: Fields = {};
     for (const [k, v] of Object.entries({ ...this.base, ...fields })) {
       if (v === undefined) continue;
-      merged[k] = secretKeys.test(k) ? "[redacted]" : typeof v === "string" ? this.scrub(v) : v;
+      // Secrets go before the cut: a cut could leave half of one that no longer matches.
+      merged[oneLine(k, 64)] = secretKeys.test(k)
+        ? "[redacted]"
+        : typeof v === "string"
+          ? oneLine(this.scrub(v), fieldLimitBytes)
+          : Array.isArray(v)
+            ? boundedList(v.map((item) => this.scrub(String(item))))
+            : v;
     }
-    const record: LogRecord = { time: new Date().toISOString(), level, msg: this.scrub(msg), fields: merged };
+    const record: LogRecord = { time: new Date().toISOString(), level, msg: oneLine(this.scrub(msg), messageLimitBytes), fields: merged };
     for (const sink of this.sinks) sink.write(record);
   }
 
@@ -93,15 +161,58 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function formatText(r: LogRecord): string {
-  const kv = Object.entries(r.fields)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : /\s/.test(String(v)) ? JSON.stringify(v) : String(v)}`)
-    .join(" ");
-  return `${r.level === "info" ? "" : `${r.level.toUpperCase()} `}${r.msg}${kv ? ` ${kv}` : ""}`;
+/** The items of a list field, escaped, as many as fit in a field; the rest counted. */
+function boundedList(items: readonly string[]): string[] {
+  const kept: string[] = [];
+  let used = 0;
+  let left = 0;
+  for (const item of items) {
+    const text = escapeControls(item);
+    const size = Buffer.byteLength(text) + 1;
+    if (left === 0 && used + size <= fieldLimitBytes) {
+      kept.push(text);
+      used += size;
+    } else left += size;
+  }
+  return left > 0 ? [...kept, `… ${left} bytes more`] : kept;
 }
 
+function textValue(v: Fields[string]): string {
+  const text = Array.isArray(v) ? v.join(",") : String(v);
+  // Values are escaped already: quoting only keeps a value with spaces together.
+  return /\s/.test(text) ? `"${text.replace(/"/g, '\\"')}"` : text;
+}
+
+export function formatText(r: LogRecord): string {
+  const kv = Object.entries(r.fields)
+    .map(([k, v]) => `${k}=${textValue(v)}`)
+    .join(" ");
+  // Escaping again changes nothing in a Logger's records; it guards records made elsewhere.
+  return oneLine(`${r.level === "info" ? "" : `${r.level.toUpperCase()} `}${r.msg}${kv ? ` ${kv}` : ""}`, lineLimitBytes);
+}
+
+/** One JSON object per line; when the whole would pass the line's bound, its strings get a smaller share each. */
 export function formatJson(r: LogRecord): string {
-  return JSON.stringify({ time: r.time, level: r.level, msg: r.msg, ...r.fields });
+  const whole = JSON.stringify({ time: r.time, level: r.level, msg: r.msg, ...r.fields });
+  if (Buffer.byteLength(whole) <= lineLimitBytes) return whole;
+  const strings = 1 + Object.values(r.fields).filter((v) => typeof v === "string" || Array.isArray(v)).length;
+  // JSON may double a character (\ and "), so each string gets half its even share.
+  const share = Math.max(48, Math.floor((lineLimitBytes - 512) / strings / 2));
+  const fields = Object.fromEntries(
+    Object.entries(r.fields).map(([k, v]) => [
+      capBytes(k, 64),
+      typeof v === "string" ? capBytes(v, share) : Array.isArray(v) ? capBytes(v.join(","), share) : v,
+    ]),
+  );
+  const shrunk = JSON.stringify({ time: r.time, level: r.level, msg: capBytes(r.msg, share), ...fields });
+  if (Buffer.byteLength(shrunk) <= lineLimitBytes) return shrunk;
+  // Only a record with a great many fields gets here: keep what it was about.
+  return JSON.stringify({
+    time: r.time,
+    level: r.level,
+    msg: capBytes(r.msg, 1024),
+    truncated: `${Object.keys(r.fields).length} fields left out, ${Buffer.byteLength(whole)} bytes in all`,
+  });
 }
 
 const levelRank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -139,15 +250,17 @@ export class SyslogSink implements Sink {
     if (!this.child) {
       // Its own process group: keepalived signals a script's whole group at shutdown, and the lines
       // that say what the release did must outlive that. It ends when our end of its stdin closes.
-      this.child = spawn("logger", ["--prio-prefix", "-t", this.tag, "--id=" + process.pid], {
+      // logger splits a longer line into several records, 1 KiB each unless told the size.
+      this.child = spawn("logger", ["--prio-prefix", "--size", String(lineLimitBytes + 64), "-t", this.tag, "--id=" + process.pid], {
         stdio: ["pipe", "ignore", "ignore"],
         detached: true,
       });
       this.child.on("error", () => (this.failed = true));
       this.child.stdin?.on("error", () => (this.failed = true));
     }
+    // Both formats give one bounded line without control characters: one record each, whole.
     const line = this.format === "json" ? formatJson(r) : formatText(r);
-    this.child.stdin?.write(`<${3 * 8 + syslogPriority[r.level]}>${line.replace(/\n/g, " ")}\n`);
+    this.child.stdin?.write(`<${3 * 8 + syslogPriority[r.level]}>${line}\n`);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,6 @@ import {
   constants,
   fstatSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -15,6 +14,7 @@ import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { Script, type ScriptOptions } from "node:vm";
+import { makeDirectory } from "../host/make-directory";
 
 // The start of every built CLI. The real bundle travels inside this file as a string; compiling it
 // through vm.Script lets V8 reuse the bytecode a previous run left in the cache directory instead of
@@ -49,7 +49,8 @@ function trusted(stats: { uid: number; mode: number }): boolean {
 
 function openDir(dir: string): boolean {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Not mkdir's recursive mode, which spins for ever below /proc: the cache must never hang a run.
+    makeDirectory(dir, 0o700);
     const stats = lstatSync(dir);
     return stats.isDirectory() && trusted(stats);
   } catch {

@@ -36,4 +36,5 @@ export const exitCodeHelp = `Exit codes:
   3  status: not every resource is held here
   4  AWS denied an action: the message names it; \`aws-ha-gen iam-policy\` prints the policy
   5  something this node needs is missing (a binary, a device)
-  6  the cluster description is missing, malformed or does not name this instance`;
+  6  the cluster description is missing, malformed or does not name this instance, or a user
+     other than root could change it or a command it names (the message gives the fix)`;

@@ -1,5 +1,6 @@
 import yargs, { type Argv, type Options } from "yargs";
 import { usageError } from "../errors";
+import { oneLine, quoted } from "../log";
 import { commandHelp, genEpilogue, genUsage, optionHelp, type GenCommandName } from "./gen-help";
 
 // The subcommands and their options. Parsing only: each handler hands its arguments to `run`, which
@@ -28,7 +29,7 @@ export function genParser(argv: readonly string[], run: GenRunner): Argv {
           (acc, [cmd, meaning]) => acc.example(cmd, meaning),
           y.usage(`${commandHelp[name].synopsis}\n\n${commandHelp[name].describe}`).options(options),
         ),
-      (args: GenArgs) => run(name, args),
+      (args: GenArgs) => run(name, onceEach(args, options)),
     ] as const;
 
   return yargs([...argv])
@@ -62,11 +63,27 @@ export function genParser(argv: readonly string[], run: GenRunner): Argv {
       if (error && error.name !== "YError") throw error;
       const text = message ?? error?.message ?? "bad arguments";
       // yargs' suggestion alone does not say what was wrong.
-      const typed = argv.find((a) => !a.startsWith("-"));
-      throw usageError(
-        text.startsWith("Did you mean")
-          ? `unknown command ${JSON.stringify(typed)}; did you mean${text.slice("Did you mean".length)}`
-          : text,
-      );
+      const typed = argv.find((a) => !a.startsWith("-")) ?? "";
+      const said = text.startsWith("Did you mean")
+        ? `unknown command ${quoted(typed)}; did you mean${text.slice("Did you mean".length)}`
+        : text;
+      // yargs repeats the words it did not understand as they were typed: escaped, they stay on the one line.
+      throw usageError(oneLine(said));
     });
+}
+
+/**
+ * The arguments, once every option that takes one value was given once. yargs turns a repeated
+ * `--cluster a --cluster b` into the list [a, b], which no command can use; flags may repeat.
+ */
+function onceEach(args: GenArgs, options: Record<string, Options>): GenArgs {
+  for (const [name, option] of Object.entries(options)) {
+    const value = args[name];
+    if (option.type !== "string" || !Array.isArray(value)) continue;
+    const shown = value.slice(0, 3).map((v) => quoted(String(v)));
+    throw usageError(
+      `--${name} was given ${value.length} times (${[...shown, ...(value.length > 3 ? ["…"] : [])].join(", ")}); give it once`,
+    );
+  }
+  return args;
 }

@@ -1,4 +1,5 @@
 import { AwsHaError, ConfigError } from "../errors";
+import { oneLine } from "../log";
 import { genParser, type GenArgs } from "./gen-commands";
 import type { GenCommandName } from "./gen-help";
 import type { GenIo } from "./gen-run";
@@ -23,7 +24,11 @@ async function run(command: GenCommandName, args: GenArgs): Promise<void> {
   runners[command](args as never, io);
 }
 
-/** A description problem prints as the list of places it names; anything else as one line. */
+/**
+ * A description problem prints as the list of places it names (each line escaped by ConfigError);
+ * anything else as one line. Messages quote words from outside — arguments, paths, the system's
+ * own error text — so each is escaped and bounded here, whoever made it.
+ */
 function report(e: unknown): number {
   if (e instanceof ConfigError) {
     process.stderr.write(`${e.describe()}\n`);
@@ -31,10 +36,10 @@ function report(e: unknown): number {
   }
   if (e instanceof AwsHaError) {
     const hint = e.kind === "usage" ? "\nRun aws-ha-gen --help (or aws-ha-gen COMMAND --help) for the options." : "";
-    process.stderr.write(`aws-ha-gen: ${e.describe()}${hint}\n`);
+    process.stderr.write(`aws-ha-gen: ${oneLine(e.describe())}${hint}\n`);
     return e.kind === "usage" || e.kind === "config" ? exitCodes.badInput : exitCodes.failed;
   }
-  process.stderr.write(`aws-ha-gen: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`aws-ha-gen: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
   return exitCodes.failed;
 }
 

@@ -7,6 +7,7 @@ import { renderKeepalivedConf } from "../gen/keepalived";
 import { nodeNamed, wantsHeartbeat } from "../gen/node-roles";
 import { renderPacemaker } from "../gen/pacemaker";
 import { resolveSecrets } from "../gen/secrets";
+import { quoted } from "../log";
 import { clusterFiles, configMode, heartbeatFiles, nodeFiles, scriptMode, type OutputFile, type RenderContext } from "./gen-files";
 import { planSecrets, type SecretsPlan } from "./gen-secrets";
 import { writeFiles } from "./gen-write";
@@ -89,11 +90,11 @@ export function runAll(args: DescriptionArgs & SecretArgs & IamArgs & { out: str
 
 function load(args: DescriptionArgs, io: GenIo): { d: ClusterDescription; path: string; clusterPathOnNodes: string } {
   const path = clusterPath(args.cluster, io.env);
-  const d = loadClusterDescription(path);
+  // Rendering runs nothing the description names: an operator's own copy anywhere will do.
+  const d = loadClusterDescription(path, { trustedUid: false });
   // A relative path means nothing on the nodes; the default is where every command looks.
   const clusterPathOnNodes = args.nodeCluster ?? (isAbsolute(path) ? path : defaultClusterPath);
-  if (!isAbsolute(clusterPathOnNodes))
-    throw usageError(`--node-cluster must be an absolute path, not ${JSON.stringify(clusterPathOnNodes)}`);
+  if (!isAbsolute(clusterPathOnNodes)) throw usageError(`--node-cluster must be an absolute path, not ${quoted(clusterPathOnNodes)}`);
   return { d, path, clusterPathOnNodes };
 }
 
@@ -111,9 +112,9 @@ function context(clusterPathOnNodes: string, plan: SecretsPlan, iam: IamPolicyOp
 
 function iamOptions(args: IamArgs): IamPolicyOptions {
   if (args.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region))
-    throw usageError(`--region ${JSON.stringify(args.region)} is not an AWS region like eu-west-1`);
+    throw usageError(`--region ${quoted(args.region)} is not an AWS region like eu-west-1`);
   if (args.account !== undefined && !/^\d{12}$/.test(args.account))
-    throw usageError(`--account ${JSON.stringify(args.account)} is not a 12-digit AWS account id`);
+    throw usageError(`--account ${quoted(args.account)} is not a 12-digit AWS account id`);
   return { ...(args.region !== undefined && { region: args.region }), ...(args.account !== undefined && { account: args.account }) };
 }
 

@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { currentUid, describeProblem, fixesFor, octal, walkPath } from "../cluster/file-trust";
+import { maxDescriptionBytes, readBoundedText } from "../cluster/read-bounded";
 import type { ClusterDescription } from "../cluster/schema";
 import { AwsHaError } from "../errors";
 import { formatSavedSecrets, parseSavedSecrets, resolveSecrets, type ClusterSecrets } from "../gen/secrets";
@@ -48,15 +49,50 @@ export function planSecrets(d: ClusterDescription, store: string | undefined, us
   return { secrets, generated: generated.map((k) => descriptionKeys[k]), file };
 }
 
+/**
+ * The secrets an earlier run kept, or undefined when there are none yet. Whatever is in the file
+ * goes into every node's authkeys and keepalived.conf, so a file another user could have planted or
+ * read is refused, not used: it must be this user's (or root's), reachable only through directories
+ * nobody else can change, and readable by its owner alone.
+ */
 function readSaved(path: string): ClusterSecrets | undefined {
+  refuseUntrustedSecrets(path, currentUid());
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readBoundedText(path, {
+      what: "the saved secrets",
+      maxBytes: maxDescriptionBytes,
+      fix: "point --secrets at the .secrets.json an earlier aws-ha-gen run wrote, or delete it to generate new secrets",
+    });
   } catch (e) {
+    if (e instanceof AwsHaError) throw e;
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new AwsHaError("config", `cannot read the saved secrets ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
       fix: "run aws-ha-gen as the user that wrote it (the file is mode 0600)",
     });
   }
   return parseSavedSecrets(text, path);
+}
+
+function refuseUntrustedSecrets(path: string, uid: number): void {
+  const walked = walkPath(path, uid);
+  const problems = [...walked.problems];
+  const file = walked.target;
+  // keepalived's rules judge writing; a secret must not be readable by anyone else either.
+  const modeJudged = problems.some((p) => p.path === file?.path && p.cause !== "owner");
+  if (file && !modeJudged && file.entry.mode & 0o077)
+    problems.push({
+      path: file.path,
+      kind: "file",
+      cause: "others",
+      issue: `is readable or writable by group or others (mode ${octal(file.entry.mode)})`,
+    });
+  if (problems.length === 0) return;
+  const owner = uid === 0 ? "root:root" : String(uid);
+  const fixes = fixesFor(problems, file?.path ?? path, secretMode, owner);
+  throw new AwsHaError(
+    "config",
+    `the saved secrets ${path} could have been planted or read by another user, and they would go into every node's configuration: ${problems.map(describeProblem).join(", ")}`,
+    { fix: `${fixes.join("; ")} (or delete it to generate new secrets, then install the new files on every node at once)` },
+  );
 }

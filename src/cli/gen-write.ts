@@ -1,6 +1,7 @@
-import { chmodSync, lstatSync, mkdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { AwsHaError } from "../errors";
+import { makeDirectory, MakeDirectoryError } from "../host/make-directory";
 import type { OutputFile } from "./gen-files";
 
 // All or nothing: every file is first written beside its destination under a temporary name, and
@@ -13,13 +14,7 @@ export function writeFiles(outDir: string, files: readonly OutputFile[]): string
   try {
     for (const file of files) {
       const final = resolve(outDir, file.path);
-      const made = mkdirSync(dirname(final), { recursive: true, mode: 0o755 });
-      // mkdirSync names the topmost directory it made; every one below it down to ours is new too.
-      if (made !== undefined)
-        for (let dir = dirname(final); ; dir = dirname(dir)) {
-          madeDirs.push(dir);
-          if (dir === made || dir === dirname(dir)) break;
-        }
+      madeDirs.push(...makeDirectory(dirname(final), 0o755));
       // A directory in the way would only fail at the rename, after other files were replaced.
       if (lstatSync(final, { throwIfNoEntry: false })?.isDirectory())
         throw Object.assign(new Error("is a directory"), { code: "EISDIR", path: final });
@@ -49,7 +44,8 @@ export function writeFiles(outDir: string, files: readonly OutputFile[]): string
 
 function writeError(e: unknown): AwsHaError {
   const err = e as NodeJS.ErrnoException;
-  return new AwsHaError("host", `cannot write ${err.path ?? "the output"}: ${err.code ?? err.message}; nothing was written`, {
+  const what = e instanceof MakeDirectoryError ? e.message : `cannot write ${err.path ?? "the output"}: ${err.code ?? err.message}`;
+  return new AwsHaError("host", `${what}; nothing was written`, {
     fix: "choose an --out directory this user can write",
   });
 }

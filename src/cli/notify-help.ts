@@ -29,6 +29,16 @@ What each state does:
   status                 prints "aws-ha CLUSTER is running" (exit 0) when this node holds every
                          resource, else "aws-ha CLUSTER is stopped" (exit 3)
 
+How the words are read:
+  generic notify         the last four words are keepalived's, and the name among them is taken as
+                         it is (quotes, spaces, anything); a priority that is not a number is logged
+                         and the state still counts. Before them only options may come.
+  init actions           only options may come before the action (haresources:
+                         aws-ha-notify::--cluster=FILE); any other word there is a usage error.
+  fifo                   the FIFO must exist and be a FIFO; a missing path, a file or a directory
+                         is a usage error (exit 2). A FIFO line that cannot be read is logged and
+                         skipped; the reader goes on.
+
 Options:
   --cluster FILE         the cluster description (default: $AWS_HA_CLUSTER, else /etc/aws-ha/cluster.yaml)
   --only KIND|NAME,…     act on these resource kinds (vip, eip, route, volume, service, hook) or names

@@ -1,7 +1,7 @@
 import { parseNotifyArgs } from "./notify-args";
 import { exitCodeFor, exitCodes } from "./exit-codes";
 import { isDetachedWorker, runDetached, survivePipeLoss } from "./detach";
-import { errorText } from "../log";
+import { errorText, oneLine } from "../log";
 import { isOcfInvocation } from "./ocf-detect";
 
 // Kept small: --help and argument errors answer without loading the AWS SDK.
@@ -13,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const { notifyUsage } = await import("./notify-help");
     process.stderr.write(
-      `aws-ha-notify: ${errorText(e)}\n\n${notifyUsage}\n\nRun aws-ha-notify --help for options, exit codes and examples.\n`,
+      `aws-ha-notify: ${oneLine(errorText(e))}\n\n${notifyUsage}\n\nRun aws-ha-notify --help for options, exit codes and examples.\n`,
     );
     return exitCodeFor(e);
   }
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e) => {
-    process.stderr.write(`aws-ha-notify: ${errorText(e)}\n`);
+    process.stderr.write(`aws-ha-notify: ${oneLine(errorText(e))}\n`);
     process.exitCode = exitCodes.failed;
   },
 );

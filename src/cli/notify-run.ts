@@ -16,12 +16,13 @@ import { runPreflight } from "./preflight";
 export async function runNotify(command: NotifyCommand, options: NotifyOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const log = openLogger("aws-ha-notify", options, env);
   try {
-    const description = loadClusterDescription(clusterPath(options.cluster, env));
+    // `check` reports an untrusted description (FAIL trust) instead of refusing to look at it.
+    const description = loadClusterDescription(clusterPath(options.cluster, env), command.kind === "check" ? { trustedUid: false } : {});
     log.redact(description.keepalived?.authPass, description.heartbeat?.authKey);
     const world = buildWorld(description, log, env);
     return await dispatch(command, options, world);
   } catch (e) {
-    log.error(errorText(e));
+    log.failure(e);
     if (command.kind === "status") process.stdout.write(`aws-ha status unknown: ${errorText(e).split("\n")[0]}\n`);
     return command.kind === "status" ? 4 : exitCodeFor(e);
   } finally {
@@ -54,7 +55,7 @@ async function dispatch(command: NotifyCommand, options: NotifyOptions, world: W
           run: async (t) => void (await transition(world, t, options)),
           handOff: async (t) => {
             // Not awaited to the end: keepalived kills this reader about a second after SIGTERM.
-            void runDetached([t.cause.toLowerCase(), `--cluster=${clusterFileOf(description, options)}`, ...onlyArgs(options)]);
+            void runDetached([t.cause.toLowerCase(), `--cluster=${clusterFileOf(description, options)}`, ...onlyArgs(options)], t.arrival);
           },
         },
         log,
@@ -67,6 +68,7 @@ async function dispatch(command: NotifyCommand, options: NotifyOptions, world: W
 
 async function transition(world: World, t: Transition, options: NotifyOptions): Promise<number> {
   const log = world.log.child({ event: t.cause, ...(t.instance ? { instance: t.instance } : {}) });
+  if (t.oddity) log.warn(`${t.oddity}; acting on ${t.cause} anyway`);
   const started = performance.now();
   try {
     const report = await runTransition({ ...world, log }, t, { only: options.only, dryRun: options.dryRun });

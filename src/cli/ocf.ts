@@ -72,7 +72,7 @@ export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv)
       );
     return Math.max(...failed.map((f) => codeFor(f.error)));
   } catch (e) {
-    log.error(errorText(e));
+    log.failure(e);
     const kind = (e as { kind?: string }).kind;
     // A probe on a node without a usable description must not count as a failure there.
     if (probe && (kind === "config" || kind === "install")) return ocf.notRunning;

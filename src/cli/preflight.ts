@@ -1,3 +1,5 @@
+import { clusterPath } from "../cluster/load";
+import { currentUid } from "../cluster/file-trust";
 import type { World } from "../transition/runner";
 import { runPreflightChecks, type Finding } from "../transition/preflight";
 import { exitCodeFor, exitCodes } from "./exit-codes";
@@ -7,7 +9,12 @@ import type { NotifyOptions } from "./notify-args";
 const mark: Record<Finding["verdict"], string> = { ok: "ok  ", warn: "warn", fail: "FAIL" };
 
 export async function runPreflight(world: World, options: NotifyOptions): Promise<number> {
-  const findings = await runPreflightChecks({ ...world, scriptProblems: scriptSecurityProblems });
+  const findings = await runPreflightChecks({
+    ...world,
+    scriptProblems: scriptSecurityProblems,
+    // The description was loaded without the trust check, so that this reports it instead.
+    trust: { descriptionPath: clusterPath(options.cluster, process.env), trustedUid: currentUid() },
+  });
   if (options.json) process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
   else process.stdout.write(findings.map((f) => `${mark[f.verdict]}  ${f.topic}: ${f.message}`).join("\n") + "\n");
   const failures = findings.filter((f) => f.verdict === "fail");

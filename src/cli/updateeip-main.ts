@@ -1,6 +1,6 @@
 import { parseUpdateEipArgs } from "./updateeip-args";
 import { exitCodeFor, exitCodes } from "./exit-codes";
-import { errorText } from "../log";
+import { errorText, oneLine } from "../log";
 
 /** LSB's code for an action the script does not implement (3 means "stopped" only for status). */
 const lsbUnimplemented = 3;
@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e) => {
-    process.stderr.write(`aws-ha-updateeip: ${errorText(e)}\n`);
+    process.stderr.write(`aws-ha-updateeip: ${oneLine(errorText(e))}\n`);
     process.exitCode = exitCodes.failed;
   },
 );

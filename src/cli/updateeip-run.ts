@@ -3,7 +3,6 @@ import { hostname } from "node:os";
 import { clusterPath, loadClusterDescription } from "../cluster/load";
 import { clusterDescriptionSchema, type ClusterDescription, type EipSpec } from "../cluster/schema";
 import { AwsHaError } from "../errors";
-import { errorText } from "../log";
 import { EipResource } from "../resources/eip";
 import { Deadline } from "../transition/deadline";
 import { inspectCluster, runTransition, type World } from "../transition/runner";
@@ -61,7 +60,7 @@ export async function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv):
         return await restart(eipWorld);
     }
   } catch (e) {
-    log.error(errorText(e));
+    log.failure(e);
     if (args.action === "status") {
       // Heartbeat reads the text: without "running" it does not count the address as ours.
       process.stdout.write(`${label} status unknown\n`);

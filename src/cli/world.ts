@@ -18,6 +18,7 @@ export function buildWorld(description: ClusterDescription, log: Logger, env: No
   const t = description.timeouts;
   const imds = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: t.metadata * 1000 });
   let client: ReturnType<typeof createEc2Client> | undefined;
+  let singleAttempt: ReturnType<typeof createEc2Client> | undefined;
   return {
     description,
     imds,
@@ -26,8 +27,13 @@ export function buildWorld(description: ClusterDescription, log: Logger, env: No
       // Node 20, and those seven lines would bury the one line that says what failed in every
       // Heartbeat debug log and Pacemaker stderr capture. The SDK reads its switch from process.env.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-      client ??= createEc2Client({ region: description.region ?? identity.region, timeouts: t });
-      return new SdkEc2(client, () => deadline.signal());
+      const region = description.region ?? identity.region;
+      client ??= createEc2Client({ region, timeouts: t });
+      return new SdkEc2(
+        client,
+        () => deadline.signal(),
+        () => (singleAttempt ??= createEc2Client({ region, timeouts: t, maxAttempts: 1 })),
+      );
     },
     host: new LinuxHost(),
     log,

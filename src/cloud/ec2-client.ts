@@ -11,18 +11,20 @@ import type { ClusterDescription } from "../cluster/schema";
  * and network errors with jittered exponential backoff, and never an ordinary 4xx such as
  * UnauthorizedOperation. The transition deadline's abort signal bounds the whole call on top.
  */
-const MAX_ATTEMPTS = 4;
+export const MAX_ATTEMPTS = 4;
 
 export function createEc2Client(options: {
   region: string;
   timeouts: ClusterDescription["timeouts"];
   /** Only for tests and tools; nodes use the SDK's chain (instance profile, AWS_* env). */
   credentials?: EC2ClientConfig["credentials"];
+  /** 1 for calls whose every attempt must be preceded by a check of our own (see SdkEc2.deleteRouteTo). */
+  maxAttempts?: number;
 }): EC2Client {
   const { region, timeouts, credentials } = options;
   return new EC2Client({
     region,
-    maxAttempts: MAX_ATTEMPTS,
+    maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
     retryMode: "standard",
     // Without throwOnRequestTimeout the SDK only logs a warning and the call can hang for ever.
     requestHandler: new NodeHttpHandler({

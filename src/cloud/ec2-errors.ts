@@ -1,4 +1,5 @@
 import { AwsHaError } from "../errors";
+import { oneLine } from "../log";
 
 // EC2 answers every failure with a code string (the SDK puts it in `error.name`), not a typed class.
 // This file turns those codes, and the SDK's own timeout, abort and network failures, into
@@ -9,6 +10,8 @@ interface FailureFacts {
   code: string;
   message: string;
   status?: number;
+  /** Set when the answer was not EC2's: why the SDK could not read it as EC2's XML. */
+  foreign?: string;
 }
 
 const NETWORK_CODES = new Set([
@@ -48,7 +51,19 @@ const AWS_ID = /\b(?:i|vol|eni|eipalloc|eipassoc|rtb|subnet|vpc)-[0-9a-f]{8,17}\
 
 /** The EC2 error code of a failure, or the network error code the SDK wrapped, if any. */
 export function awsCodeOf(error: unknown): string | undefined {
-  return factsOf(error)?.code;
+  const facts = factsOf(error);
+  // An answer that is not EC2's has no EC2 code; the SDK's class name ("Error") is not one.
+  return facts?.foreign === undefined ? facts?.code : undefined;
+}
+
+/**
+ * A failure that a later attempt may not meet: throttling, EC2's 5xx, the network. EC2 rejects a
+ * throttled request without acting on it.
+ */
+export function isTransient(error: unknown): boolean {
+  const facts = factsOf(error);
+  if (!facts || facts.foreign !== undefined) return false;
+  return THROTTLING_CODES.has(facts.code) || NETWORK_CODES.has(facts.code) || (facts.status ?? 0) >= 500 || facts.status === 429;
 }
 
 /** True when EC2 answered with `code`. */
@@ -65,20 +80,32 @@ export function ec2Failure(action: string, error: unknown, resource?: string): A
   if (error instanceof AwsHaError) return error;
   const facts = factsOf(error);
   if (!facts)
-    return new AwsHaError("cloud", `EC2 ${action} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    return new AwsHaError("cloud", `EC2 ${action} failed: ${oneLine(error instanceof Error ? error.message : String(error), 300)}`, {
       resource,
       fix: "see the log; retry the transition",
     });
-  const { code, message } = facts;
+  if (facts.foreign !== undefined)
+    return new AwsHaError(
+      "cloud",
+      `EC2 answered ${action} with something that is not EC2's XML (${facts.status === undefined ? "not even HTTP" : `HTTP status ${facts.status}`}; ${facts.foreign})`,
+      {
+        resource,
+        fix: "something other than EC2 answered: check the EC2 endpoint the node uses (AWS_ENDPOINT_URL_EC2, a VPC endpoint) and any proxy or firewall in between, then retry the transition",
+      },
+      { cause: error },
+    );
+  // EC2's code and message are words from outside, printed on one line of the log.
+  const code = oneLine(facts.code, 80);
+  const message = oneLine(facts.message, 300);
   const details = (fix: string) => ({ resource, awsCode: code, fix });
 
-  if (code === "UnauthorizedOperation" || code === "AccessDenied" || code === "AccessDeniedException")
+  if (isDenial(code))
     return new AwsHaError(
       "permission",
       `EC2 denied ${action} (${code})`,
       details(`add ec2:${action} to the node's role (aws-ha-gen iam-policy prints the policy)`),
     );
-  if (code.endsWith("AuthFailure") || code === "InvalidClientTokenId" || code === "SignatureDoesNotMatch")
+  if (isCredentialFailure(code))
     return new AwsHaError(
       "permission",
       `EC2 did not accept the node's credentials for ${action} (${code})`,
@@ -86,10 +113,8 @@ export function ec2Failure(action: string, error: unknown, resource?: string): A
     );
 
   if (code.endsWith(".NotFound")) {
-    const id = AWS_ID.exec(message)?.[0] ?? resource ?? "the id";
-    const what = NOT_FOUND_KINDS[code] ?? "resource";
-    return new AwsHaError("config", `EC2 ${action}: ${what} ${id} does not exist (${code})`, {
-      resource: resource ?? id,
+    return new AwsHaError("config", `EC2 ${action}: ${notFoundText(code, message, resource)} (${code})`, {
+      resource: resource ?? AWS_ID.exec(message)?.[0] ?? "the id",
       awsCode: code,
       fix: "check the ids in the cluster description: they must exist in the node's region and account",
     });
@@ -145,6 +170,52 @@ export function ec2Failure(action: string, error: unknown, resource?: string): A
   );
 }
 
+/**
+ * True when EC2 refused the request itself — its parameters, or the resources it names and how they
+ * fit together (an unknown id, a route that does not exist) — rather than the caller's permission or
+ * credentials, the request rate, the network or the service's health.
+ */
+export function isRequestRefusal(error: unknown): boolean {
+  const facts = factsOf(error);
+  if (!facts || facts.foreign !== undefined) return false;
+  if (facts.status === undefined || facts.status < 400 || facts.status >= 500 || facts.status === 429) return false;
+  const { code } = facts;
+  return code !== "DryRunOperation" && !isDenial(code) && !isCredentialFailure(code) && !THROTTLING_CODES.has(code);
+}
+
+/**
+ * ReplaceRoute on a table without the route: InvalidRoute.NotFound, or (as EC2 documents it)
+ * InvalidParameterValue "There is no route defined for '…' in the route table. Use CreateRoute instead."
+ */
+export function namesMissingRoute(code: string, message: string): boolean {
+  return code === "InvalidRoute.NotFound" || (code === "InvalidParameterValue" && /no route/i.test(message));
+}
+
+/**
+ * A refusal in the operator's words: "volume vol-… does not exist (InvalidVolume.NotFound)", else
+ * EC2's message and code, on one line and bounded (it is printed as one line of `check`).
+ */
+export function refusalText(code: string, message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = (text: string, limit: number) => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").slice(0, limit);
+  const said = code.endsWith(".NotFound") ? notFoundText(code, message) : flat(message, 300).replace(/\.?\s*$/, "");
+  return `${said} (${flat(code, 80)})`;
+}
+
+function isDenial(code: string): boolean {
+  return code === "UnauthorizedOperation" || code === "AccessDenied" || code === "AccessDeniedException";
+}
+
+function isCredentialFailure(code: string): boolean {
+  return code.endsWith("AuthFailure") || code === "InvalidClientTokenId" || code === "SignatureDoesNotMatch";
+}
+
+// EC2's NotFound messages name the kind of id in its own words; the operator thinks in the description's.
+function notFoundText(code: string, message: string, resource?: string): string {
+  const id = AWS_ID.exec(message)?.[0] ?? resource ?? "the id";
+  return `${NOT_FOUND_KINDS[code] ?? "resource"} ${id} does not exist`;
+}
+
 function factsOf(error: unknown): FailureFacts | undefined {
   if (!(error instanceof Error)) return undefined;
   const e = error as Error & { code?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: unknown; cause?: unknown };
@@ -152,8 +223,19 @@ function factsOf(error: unknown): FailureFacts | undefined {
   // request timeout carries code ETIMEDOUT as well: the name says which it is.
   if (e.name === "AbortError" || e.name === "TimeoutError") return { code: e.name, message: e.message };
   if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return { code: e.code, message: e.message };
+  // Node's HTTP parser refused the answer (HPE_INVALID_CONSTANT…): whatever answered does not speak HTTP.
+  if (typeof e.code === "string" && e.code.startsWith("HPE_"))
+    return { code: e.code, message: e.message, foreign: oneLine(e.message.split("\n")[0] ?? "", 200) };
+  const status = e.$metadata?.httpStatusCode;
+  // The SDK's deserializer could not read the answer (a proxy's page, JSON, XML that is not EC2's):
+  // it keeps the answer as $response and sets no $fault, which every service error has.
+  if (e.$fault === undefined && "$response" in e)
+    return { code: e.name, message: e.message, status, foreign: oneLine(e.message.split("\n")[0] ?? "", 200) };
+  // An error envelope without a code: the SDK names it "Unknown", and EC2 always gives one.
+  if (e.$fault !== undefined && e.name === "Unknown" && status !== undefined && status >= 400 && status < 500 && status !== 429)
+    return { code: e.name, message: e.message, status, foreign: "it names no error code" };
   // Service errors: the SDK sets name to EC2's code and keeps the HTTP status.
-  if (e.$metadata !== undefined || e.$fault !== undefined) return { code: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  if (e.$metadata !== undefined || e.$fault !== undefined) return { code: e.name, message: e.message, status };
   const cause = e.cause instanceof Error ? factsOf(e.cause) : undefined;
   return cause ?? undefined;
 }

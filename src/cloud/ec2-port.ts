@@ -63,7 +63,19 @@ export type DryRunAction =
   | { action: "DescribeInstances" }
   | { action: "DescribeRouteTables" };
 
-export type Permission = "allowed" | "denied";
+/**
+ * EC2 refused a DryRun request itself — an id it does not know, a route that does not exist yet —
+ * before (or instead of) answering the permission question: the permission is neither proven nor denied.
+ */
+export interface Refusal {
+  /** EC2's error code, e.g. InvalidParameterValue, InvalidVolume.NotFound. */
+  code: string;
+  /** EC2's message. */
+  message: string;
+}
+
+/** EC2's answer to a DryRun: DryRunOperation (allowed), UnauthorizedOperation (denied), or a refusal. */
+export type Permission = "allowed" | "denied" | Refusal;
 
 export interface Ec2 {
   describeInterface(networkInterfaceId: string): Promise<InterfaceView>;
@@ -85,7 +97,12 @@ export interface Ec2 {
   describeRoutes(routeTableIds: readonly string[], cidr: string): Promise<RouteView[]>;
   /** ReplaceRoute, or CreateRoute when the table has no route for the CIDR yet. */
   routeTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<void>;
-  deleteRoute(routeTableId: string, cidr: string): Promise<void>;
+  /**
+   * DeleteRoute only while the route still targets `networkInterfaceId`, checked again before every
+   * attempt: EC2's DeleteRoute has no condition, and a retried delete could remove the route a peer
+   * has just pointed at itself. true: deleted; false: not ours (any more) or gone.
+   */
+  deleteRouteTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<boolean>;
   disableSourceDestCheck(networkInterfaceId: string): Promise<void>;
 
   describeVolume(volumeId: string): Promise<VolumeView>;
@@ -97,5 +114,6 @@ export interface Ec2 {
   /** Fencing: StopInstances with Force (and SkipOsShutdown). */
   stopInstance(instanceId: string): Promise<void>;
 
+  /** Other failures (throttling, the network, the service, rejected credentials) are thrown. */
   dryRun(request: DryRunAction): Promise<Permission>;
 }

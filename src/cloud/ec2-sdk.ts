@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AssignPrivateIpAddressesCommand,
   AssociateAddressCommand,
@@ -20,6 +21,7 @@ import {
   type NetworkInterface,
 } from "@aws-sdk/client-ec2";
 import { AwsHaError } from "../errors";
+import { escapeControls, quoted } from "../log";
 import type {
   AddressView,
   AttachmentState,
@@ -33,7 +35,8 @@ import type {
   VolumeState,
   VolumeView,
 } from "./ec2-port";
-import { awsCodeOf, ec2Failure, isAwsCode } from "./ec2-errors";
+import { MAX_ATTEMPTS } from "./ec2-client";
+import { awsCodeOf, ec2Failure, isAwsCode, isRequestRefusal, isTransient, namesMissingRoute } from "./ec2-errors";
 
 // The Ec2 port over the AWS SDK. Each method is one EC2 action (two for routeTo), bounded by the
 // transition deadline's signal; "already done" answers count as success so that re-runs converge.
@@ -42,6 +45,8 @@ export class SdkEc2 implements Ec2 {
   constructor(
     private readonly client: EC2Client,
     private readonly signal: () => AbortSignal,
+    /** A client that makes one attempt per call; the main client when none is given. */
+    private readonly singleAttempt: () => EC2Client = () => client,
   ) {}
 
   async describeInterface(networkInterfaceId: string): Promise<InterfaceView> {
@@ -185,12 +190,20 @@ export class SdkEc2 implements Ec2 {
     }
   }
 
-  async deleteRoute(routeTableId: string, cidr: string): Promise<void> {
-    try {
-      await this.client.send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), this.options);
-    } catch (e) {
-      if (isMissingRoute(e)) return;
-      throw ec2Failure("DeleteRoute", e, `${routeTableId} ${cidr}`);
+  async deleteRouteTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const [route] = await this.describeRoutes([routeTableId], cidr);
+      if (!route?.exists || route.networkInterfaceId !== networkInterfaceId) return false;
+      try {
+        // One attempt per check: the SDK's own retry would send the delete again unchecked.
+        await this.singleAttempt().send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), this.options);
+        return true;
+      } catch (e) {
+        if (isMissingRoute(e)) return false;
+        if (attempt >= MAX_ATTEMPTS || !isTransient(e)) throw ec2Failure("DeleteRoute", e, `${routeTableId} ${cidr}`);
+        // Jittered like the SDK's standard strategy, and bounded by the deadline's signal.
+        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt), undefined, { signal: this.signal() }).catch(() => undefined);
+      }
     }
   }
 
@@ -213,13 +226,15 @@ export class SdkEc2 implements Ec2 {
     );
     const volume = out.Volumes?.[0];
     if (!volume) throw missing("DescribeVolumes", "volume", volumeId);
+    const stateOf = <T extends string>(states: readonly T[], value: string | undefined, what: string, field: string) =>
+      documented(states, value, { action: "DescribeVolumes", what, field, resource: volumeId });
     return {
       volumeId,
-      state: (volume.State ?? "error") as VolumeState,
+      state: stateOf(volumeStates, volume.State, "volume state", "status"),
       availabilityZone: volume.AvailabilityZone ?? "",
       attachments: (volume.Attachments ?? []).map((a) => ({
         instanceId: a.InstanceId ?? "",
-        state: (a.State ?? "detached") as AttachmentState,
+        state: stateOf(attachmentStates, a.State, "attachment state", "attachmentSet.item.status"),
         device: a.Device ?? "",
       })),
     };
@@ -256,7 +271,12 @@ export class SdkEc2 implements Ec2 {
     if (!instance) throw missing("DescribeInstances", "instance", instanceId);
     return {
       instanceId,
-      state: (instance.State?.Name ?? "pending") as InstanceState,
+      state: documented(instanceStates, instance.State?.Name, {
+        action: "DescribeInstances",
+        what: "instance state",
+        field: "instanceState.name",
+        resource: instanceId,
+      }),
       availabilityZone: instance.Placement?.AvailabilityZone ?? "",
     };
   }
@@ -278,6 +298,8 @@ export class SdkEc2 implements Ec2 {
     } catch (e) {
       if (isAwsCode(e, "DryRunOperation")) return "allowed";
       if (isAwsCode(e, "UnauthorizedOperation")) return "denied";
+      // EC2 judges some requests before their permission (DryRun included): a refusal proves neither.
+      if (isRequestRefusal(e)) return { code: awsCodeOf(e)!, message: messageOf(e) };
       throw ec2Failure(request.action, e);
     }
   }
@@ -358,14 +380,35 @@ export class SdkEc2 implements Ec2 {
   }
 }
 
-// ReplaceRoute on a table without the route answers InvalidRoute.NotFound, or (as EC2 documents it)
-// InvalidParameterValue "There is no route defined for '…' in the route table. Use CreateRoute instead."
 function isMissingRoute(e: unknown): boolean {
-  return isAwsCode(e, "InvalidRoute.NotFound") || (isAwsCode(e, "InvalidParameterValue") && /no route/i.test(messageOf(e)));
+  const code = awsCodeOf(e);
+  return code !== undefined && namesMissingRoute(code, messageOf(e));
 }
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+// The states EC2 documents. Fencing and the volume waits decide on them (attach only when
+// "available", fence until "stopped"), so a word EC2 does not send — or none — is never passed on as one.
+const volumeStates: readonly VolumeState[] = ["creating", "available", "in-use", "deleting", "deleted", "error"];
+const attachmentStates: readonly AttachmentState[] = ["attaching", "attached", "detaching", "detached", "busy"];
+const instanceStates: readonly InstanceState[] = ["pending", "running", "shutting-down", "terminated", "stopping", "stopped"];
+
+function documented<T extends string>(
+  states: readonly T[],
+  value: string | undefined,
+  where: { action: string; what: string; field: string; resource: string },
+): T {
+  if (value !== undefined && (states as readonly string[]).includes(value)) return value as T;
+  const answer =
+    value === undefined
+      ? `no ${where.what} (${where.field}), which EC2 always sends`
+      : `${escapeControls(quoted(value, 40))} as the ${where.what} (${where.field}), which EC2 does not send`;
+  throw new AwsHaError("cloud", `EC2 ${where.action} answered ${answer}`, {
+    resource: where.resource,
+    fix: "aws-ha acts only on the states EC2 documents: check the EC2 endpoint the node uses (AWS_ENDPOINT_URL_EC2, a VPC endpoint) and any proxy in between, then retry the transition",
+  });
 }
 
 /** EC2 usually says NotFound itself; an empty answer to a query by id means the same. */

@@ -14,9 +14,22 @@ export interface TextRequest {
   headers: Record<string, string>;
   /** Bounds the whole exchange, body included: a service that sends headers and then stalls still times out. */
   timeoutMs: number;
+  /** Bounds the body: a longer one ends the exchange, so a broken or hostile service cannot fill this process's memory. */
+  maxBytes: number;
 }
 
-/** Rejects with an error named "TimeoutError" when the time is up, else with the socket's error (its `code`, e.g. ECONNREFUSED). */
+/** The answer's body passed `limit` bytes (or said it would): the exchange was cut off. */
+export class AnswerTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is longer than ${limit} bytes`);
+    this.name = "AnswerTooLarge";
+  }
+}
+
+/**
+ * Rejects with an error named "TimeoutError" when the time is up, with AnswerTooLarge for a body over
+ * `maxBytes`, else with the socket's error (its `code`, e.g. ECONNREFUSED).
+ */
 export function requestText(url: string, options: TextRequest): Promise<TextAnswer> {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -26,9 +39,19 @@ export function requestText(url: string, options: TextRequest): Promise<TextAnsw
       clearTimeout(timer);
       outcome();
     };
+    const tooLarge = () => {
+      settle(() => reject(new AnswerTooLarge(options.maxBytes)));
+      req.destroy();
+    };
     const req = request(url, { method: options.method, headers: options.headers }, (res) => {
+      if (Number(res.headers["content-length"]) > options.maxBytes) return tooLarge();
       const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      res.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > options.maxBytes) return tooLarge();
+        chunks.push(chunk);
+      });
       res.on("end", () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") })));
       res.on("error", (e) => settle(() => reject(e)));
     });

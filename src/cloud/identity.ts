@@ -1,3 +1,5 @@
+import { clusterDescriptionSchema, eniId, instanceId, ipv4 } from "../cluster/schema";
+
 /** What this instance is, read from IMDSv2 (or from the description where it says so). */
 export interface Identity {
   instanceId: string;
@@ -14,4 +16,41 @@ export interface Imds {
   identity(): Promise<Identity>;
   /** The ENI behind a given MAC (for nodes whose cluster interface is not the primary one). */
   interfaceIdOf(mac: string): Promise<string>;
+}
+
+// What IMDS answers decides which instance, ENI and region every EC2 call names, and a MAC becomes
+// part of the next metadata path. So each part is held to the rules the cluster description uses
+// for the same ids before anything is done with it: a proxy's error page, or a service that is
+// not EC2's, then stops the run with a message instead of steering it.
+
+const macPattern = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+// Region, then a zone letter; or a Local or Wavelength Zone after the region (us-west-2-lax-1a).
+const zonePattern = /^[a-z0-9-]{1,64}$/;
+
+export interface IdentityRule {
+  /** "an instance id", "a MAC address", … */
+  what: string;
+  holds(value: string): boolean;
+}
+
+export const identityRules = {
+  instanceId: { what: "an instance id", holds: (v: string) => instanceId.safeParse(v).success },
+  region: { what: "an AWS region", holds: (v: string) => clusterDescriptionSchema.shape.region.safeParse(v).success && v !== "" },
+  mac: { what: "a MAC address", holds: (v: string) => macPattern.test(v) },
+  networkInterfaceId: { what: "a network interface id", holds: (v: string) => eniId.safeParse(v).success },
+  localIpv4s: {
+    what: "a list of IPv4 addresses",
+    holds: (v: string) => {
+      const lines = v.split("\n");
+      return lines.length <= 256 && lines.every((line) => ipv4.safeParse(line).success);
+    },
+  },
+} satisfies Record<string, IdentityRule>;
+
+/** An availability zone of `region`: its name starts with the region's. */
+export function zoneRule(region: string): IdentityRule {
+  return {
+    what: `an availability zone of ${region}`,
+    holds: (v) => zonePattern.test(v) && v.startsWith(region) && v.length > region.length,
+  };
 }

@@ -1,6 +1,7 @@
 import { AwsHaError } from "../errors";
-import { requestText, type TextAnswer } from "./http-text";
-import type { Identity, Imds } from "./identity";
+import { quoted } from "../log";
+import { AnswerTooLarge, requestText, type TextAnswer } from "./http-text";
+import { identityRules, zoneRule, type Identity, type IdentityRule, type Imds } from "./identity";
 
 // IMDSv2 over node:http. The SDK's MetadataService has no timeout by default and fetches a
 // token per request; a failover cannot afford either, so this reads the few paths it needs itself:
@@ -12,6 +13,11 @@ const TOKEN_TTL_SECONDS = 21600;
 /** Retries of a request that got no HTTP answer at all (refused, reset, timed out). */
 const NETWORK_RETRIES = 2;
 const RETRY_BACKOFF_MS = 100;
+/** Far above any value read here (the identity document is about 500 bytes), far below harm. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+const tokenPattern = /^[\x21-\x7e]{1,1024}$/;
+const notEc2Fix =
+  "this does not look like EC2's metadata service: check AWS_EC2_METADATA_SERVICE_ENDPOINT and any proxy between this process and 169.254.169.254";
 
 export class FetchImds implements Imds {
   private readonly endpoint: string;
@@ -37,22 +43,32 @@ export class FetchImds implements Imds {
   }
 
   async interfaceIdOf(mac: string): Promise<string> {
-    return this.metadata(`network/interfaces/macs/${mac.toLowerCase()}/interface-id`);
+    const lower = mac.toLowerCase();
+    // It becomes part of a metadata path.
+    if (!identityRules.mac.holds(lower))
+      throw new AwsHaError("config", `${quoted(mac)} is not a MAC address`, {
+        fix: "set nodes[].interface to a Linux interface backed by an ENI, or nodes[].networkInterfaceId, in the cluster description",
+      });
+    return this.metadata(`network/interfaces/macs/${lower}/interface-id`, identityRules.networkInterfaceId);
   }
 
   private async readIdentity(): Promise<Identity> {
     await this.sessionToken();
-    const mac = this.metadata("mac");
+    const mac = this.metadata("mac", identityRules.mac);
     const primaryInterface = mac.then((m) =>
-      Promise.all([this.metadata(`network/interfaces/macs/${m}/interface-id`), this.metadata(`network/interfaces/macs/${m}/local-ipv4s`)]),
+      Promise.all([
+        this.metadata(`network/interfaces/macs/${m}/interface-id`, identityRules.networkInterfaceId),
+        this.metadata(`network/interfaces/macs/${m}/local-ipv4s`, identityRules.localIpv4s),
+      ]),
     );
     const [instanceId, region, availabilityZone, macAddress, [networkInterfaceId, localIpv4s]] = await Promise.all([
-      this.metadata("instance-id"),
-      this.metadata("placement/region"),
+      this.metadata("instance-id", identityRules.instanceId),
+      this.metadata("placement/region", identityRules.region),
       this.metadata("placement/availability-zone"),
       mac,
       primaryInterface,
     ]);
+    this.check("placement/availability-zone", availabilityZone, zoneRule(region));
     return {
       instanceId,
       region,
@@ -66,8 +82,8 @@ export class FetchImds implements Imds {
     };
   }
 
-  /** One metadata path, trimmed; a rejected token is replaced once. */
-  private async metadata(path: string): Promise<string> {
+  /** One metadata path, trimmed and held to `rule`; a rejected token is replaced once. */
+  private async metadata(path: string, rule?: IdentityRule): Promise<string> {
     const token = this.sessionToken();
     let answer = await this.request("GET", `/latest/meta-data/${path}`, { "x-aws-ec2-metadata-token": await token });
     if (answer.status === 401) {
@@ -75,7 +91,18 @@ export class FetchImds implements Imds {
       answer = await this.request("GET", `/latest/meta-data/${path}`, { "x-aws-ec2-metadata-token": await this.sessionToken() });
     }
     if (answer.status !== 200) throw this.refusal(`GET /latest/meta-data/${path}`, answer.status, path);
-    return answer.body.trim();
+    const value = answer.body.trim();
+    if (rule) this.check(path, value, rule);
+    return value;
+  }
+
+  private check(path: string, value: string, rule: IdentityRule): void {
+    if (!rule.holds(value))
+      throw new AwsHaError(
+        "cloud",
+        `the instance metadata service at ${this.endpoint} answered ${path} ${quoted(value)}, which is not ${rule.what}`,
+        { fix: notEc2Fix },
+      );
   }
 
   private sessionToken(): Promise<string> {
@@ -92,14 +119,31 @@ export class FetchImds implements Imds {
   private async fetchToken(): Promise<string> {
     const answer = await this.request("PUT", "/latest/api/token", { "x-aws-ec2-metadata-token-ttl-seconds": String(TOKEN_TTL_SECONDS) });
     if (answer.status !== 200) throw this.refusal("PUT /latest/api/token", answer.status);
-    return answer.body.trim();
+    const token = answer.body.trim();
+    // It travels in a header of every later request.
+    if (!tokenPattern.test(token))
+      throw new AwsHaError(
+        "cloud",
+        `the instance metadata service at ${this.endpoint} answered PUT /latest/api/token with a token that is not printable text`,
+        { fix: notEc2Fix },
+      );
+    return token;
   }
 
   private async request(method: "GET" | "PUT", path: string, headers: Record<string, string>): Promise<TextAnswer> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await requestText(`${this.endpoint}${path}`, { method, headers, timeoutMs: this.timeoutMs });
+        return await requestText(`${this.endpoint}${path}`, { method, headers, timeoutMs: this.timeoutMs, maxBytes: MAX_ANSWER_BYTES });
       } catch (e) {
+        // An answer that size is no metadata: asking again would only read as much again.
+        if (e instanceof AnswerTooLarge)
+          throw new AwsHaError(
+            "cloud",
+            `the instance metadata service at ${this.endpoint} answered ${method} ${path} with more than ${e.limit} bytes`,
+            {
+              fix: notEc2Fix,
+            },
+          );
         if (attempt >= NETWORK_RETRIES) throw this.unreachable(e);
         await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS * 2 ** attempt));
       }

@@ -1,6 +1,9 @@
-import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { refuseUntrustedDescription, refuseUntrustedExecutables } from "./description-trust";
+import { currentUid } from "./file-trust";
+import { nestingProblem } from "./nesting-depth";
+import { maxDescriptionBytes, readBoundedText } from "./read-bounded";
 import { clusterDescriptionSchema, type ClusterDescription } from "./schema";
 import { semanticProblems } from "./semantics";
 import { AwsHaError, ConfigError, type ConfigProblem } from "../errors";
@@ -12,33 +15,81 @@ export function clusterPath(flag: string | undefined, env: NodeJS.ProcessEnv): s
   return flag ?? env.AWS_HA_CLUSTER ?? defaultClusterPath;
 }
 
-export function loadClusterDescription(path: string): ClusterDescription {
-  let text: string;
+export interface LoadOptions {
+  /**
+   * Who besides root may own the description, the directories above it and the commands it names.
+   * The default, the user running this process, is right for every command that acts: a file that
+   * user owns tells aws-ha nothing that user could not do anyway. `false` for commands that only
+   * read the description (rendering, validating an operator's copy), which run nothing it names.
+   */
+  trustedUid?: number | false;
+}
+
+/** Reads, validates and, unless told otherwise, checks who could have changed the description. */
+export function loadClusterDescription(path: string, options: LoadOptions = {}): ClusterDescription {
+  const trustedUid = options.trustedUid ?? currentUid();
+  // Judged before reading: nothing of an untrusted file is parsed, let alone acted on.
+  if (trustedUid !== false) refuseUntrustedDescription(path, trustedUid);
+  const d = parseClusterDescription(readDescriptionText(path), path);
+  if (trustedUid !== false) refuseUntrustedExecutables(d, path, trustedUid);
+  return d;
+}
+
+function readDescriptionText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readBoundedText(path, {
+      what: "the cluster description",
+      maxBytes: maxDescriptionBytes,
+      fix: "point --cluster (or AWS_HA_CLUSTER) at the YAML or JSON file itself",
+    });
   } catch (e) {
+    if (e instanceof AwsHaError) throw e;
     throw new AwsHaError("config", `cannot read the cluster description ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
       fix: "pass --cluster FILE or set AWS_HA_CLUSTER; `aws-ha-gen init` writes an example",
     });
   }
-  return parseClusterDescription(text, path);
 }
 
 export function parseClusterDescription(text: string, source: string): ClusterDescription {
+  const json = source.endsWith(".json");
+  // Editors on Windows start a file with a byte-order mark: YAML skips it, JSON.parse does not.
+  const body = json && text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const tooDeep = json ? undefined : nestingProblem(body);
+  if (tooDeep) refuse([{ path: "(file)", message: tooDeep }], source);
   let raw: unknown;
   try {
-    raw = source.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
+    raw = json ? JSON.parse(body) : parseYamlStrictly(body);
   } catch (e) {
-    throw new ConfigError(
-      [{ path: "(file)", message: `not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}` }],
-      source,
-    );
+    refuse([{ path: "(file)", message: `not valid ${json ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}` }], source);
   }
   const parsed = clusterDescriptionSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(toProblem), source);
+  if (!parsed.success) refuse(parsed.error.issues.map(toProblem), source);
   const problems = semanticProblems(parsed.data);
-  if (problems.length > 0) throw new ConfigError(problems, source);
+  if (problems.length > 0) refuse(problems, source);
   return parsed.data;
+}
+
+function refuse(problems: readonly ConfigProblem[], source: string): never {
+  throw new ConfigError(problems.map(oneLine), source);
+}
+
+/**
+ * One document; what the parser only warns about (an unknown tag, say) is an error here, as an
+ * unknown key is, and never a warning banner printed by the process.
+ */
+function parseYamlStrictly(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, logLevel: "error" });
+  const trouble = doc.errors[0] ?? doc.warnings[0];
+  if (trouble) throw trouble;
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** A problem as one line: a line break or control character in a key or value shown escaped. */
+function oneLine(problem: ConfigProblem): ConfigProblem {
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
+  const escape = (s: string) => s.replace(control, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return { path: escape(problem.path), message: escape(problem.message) };
 }
 
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {

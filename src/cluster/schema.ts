@@ -6,6 +6,18 @@ import { z } from "zod";
 const ipv4Pattern = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 export const ipv4 = z.string().refine((s) => ipv4Pattern.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
 
+/** A VPC CIDR block: /16 to /28 (EC2's bounds), written as its network address. */
+export const ipv4Cidr = z.string().refine(
+  (s) => {
+    const [address, bits, ...rest] = s.split("/");
+    const prefix = Number(bits);
+    if (rest.length > 0 || !ipv4Pattern.test(address ?? "") || !/^\d+$/.test(bits ?? "") || prefix < 16 || prefix > 28) return false;
+    const size = 2 ** (32 - prefix);
+    return address!.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0) % size === 0;
+  },
+  { error: (i) => `${JSON.stringify(i.input)} is not a VPC CIDR block like 10.0.0.0/16 (a network address, /16 to /28)` },
+);
+
 const awsId = (prefix: string, what: string) =>
   z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
     error: (i) => `${JSON.stringify(i.input)} is not ${what} (like ${prefix}-0123456789abcdef0)`,
@@ -21,9 +33,33 @@ const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, {
   error: "must be 1-40 characters: lower-case letters, digits and '-', starting with a letter",
 });
 
-const absolutePath = z.string().refine((s) => s.startsWith("/"), {
-  error: (i) => `${JSON.stringify(i.input)} must be an absolute path`,
-});
+/** C0 and C1 control characters, DEL included: a NUL cuts a path or argument, a line break splits a config line. */
+// eslint-disable-next-line no-control-regex
+export const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+
+const absolutePath = z
+  .string()
+  .refine((s) => s.startsWith("/"), { error: (i) => `${JSON.stringify(i.input)} must be an absolute path` })
+  .refine((s) => !controlCharacter.test(s), { error: (i) => `${JSON.stringify(i.input)} contains a control character` });
+
+// Bounds on what one description may hold, so that a mistaken or hostile file cannot make loading
+// slow or a failover long. Each is far above what a cluster needs.
+export const descriptionLimits = {
+  /** Corosync's supported maximum; keepalived sends every advert to every peer. */
+  nodes: 32,
+  /** Each is inspected and moved on every failover. */
+  resources: 256,
+  /** One ReplaceRoute each per failover. */
+  routeTables: 64,
+  /** Words of one hook or health check command. */
+  argv: 64,
+  mountOptions: 32,
+  /** EC2's hard limit of IPv4 CIDR blocks per VPC. */
+  vpcCidrs: 50,
+} as const;
+
+const atMost = <T extends z.ZodType>(item: T, max: number, what: string, advice = "") =>
+  z.array(item).max(max, { error: (i) => `at most ${max} ${what}, found ${(i.input as unknown[]).length}${advice}` });
 
 const seconds = (max: number) => z.number().positive().max(max);
 
@@ -69,7 +105,7 @@ export const routeSchema = z.strictObject({
   name: resourceName,
   /** The overlay IP, outside the VPC CIDR; routed as a /32. */
   address: ipv4,
-  routeTables: z.array(routeTableId).min(1),
+  routeTables: atMost(routeTableId, descriptionLimits.routeTables, "route tables").min(1),
   release: releaseFlag,
 });
 
@@ -84,7 +120,7 @@ export const volumeSchema = z.strictObject({
     .default("/dev/sdf"),
   mountPoint: absolutePath,
   fsType: z.enum(["ext4", "xfs", "ext3", "btrfs"]).default("ext4"),
-  mountOptions: z.array(z.string().regex(/^[A-Za-z0-9_=.,-]+$/)).default([]),
+  mountOptions: atMost(z.string().regex(/^[A-Za-z0-9_=.,-]+$/), descriptionLimits.mountOptions, "mount options").default([]),
   fsck: z.boolean().default(true),
   /** Kill the processes that keep the mount busy on release instead of failing. */
   killHolders: z.boolean().default(false),
@@ -111,9 +147,9 @@ export const hookSchema = z
     kind: z.literal("hook"),
     name: resourceName,
     /** Run on acquire, after every other resource and before services. argv form, no shell. */
-    acquire: z.array(z.string()).min(1).optional(),
+    acquire: atMost(z.string(), descriptionLimits.argv, "words").min(1).optional(),
     /** Run on release, after services stop and before any other resource is released. */
-    release: z.array(z.string()).min(1).optional(),
+    release: atMost(z.string(), descriptionLimits.argv, "words").min(1).optional(),
     timeout: seconds(600).default(30),
   })
   .refine((h) => h.acquire !== undefined || h.release !== undefined, { error: "give acquire, release or both" });
@@ -122,7 +158,7 @@ export const resourceSchema = z.discriminatedUnion("kind", [vipSchema, eipSchema
 
 export const healthCheckSchema = z.strictObject({
   /** argv of a command that exits 0 while this node can serve. */
-  command: z.array(z.string()).min(1),
+  command: atMost(z.string(), descriptionLimits.argv, "words").min(1),
   interval: z.number().int().min(1).max(3600).default(2),
   timeout: z.number().int().min(1).max(3600).default(2),
   fall: z.number().int().min(1).max(255).default(2),
@@ -203,8 +239,13 @@ export const clusterDescriptionSchema = z.strictObject({
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region like eu-west-1" })
     .optional(),
-  nodes: z.array(nodeSchema),
-  resources: z.array(resourceSchema),
+  nodes: atMost(nodeSchema, descriptionLimits.nodes, "nodes"),
+  resources: atMost(resourceSchema, descriptionLimits.resources, "resources", "; split the cluster"),
+  /**
+   * The VPC's IPv4 CIDR blocks: an overlay route must lie outside them. Without them the VPC is
+   * taken to be the /16 around each node's address.
+   */
+  vpcCidrs: atMost(ipv4Cidr, descriptionLimits.vpcCidrs, "CIDR blocks").min(1).optional(),
   keepalived: keepalivedSchema.optional(),
   heartbeat: heartbeatSchema.optional(),
   fencing: fencingSchema.default(fencingSchema.parse({})),

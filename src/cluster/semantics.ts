@@ -1,5 +1,11 @@
-import type { ClusterDescription } from "./schema";
+import { authPassProblem, heartbeatKeyProblem } from "./daemon-secrets";
+import { sameSubnet } from "./ipv4";
+import { mountPointProblems } from "./mount-points";
+import { overlayAddressProblem } from "./overlay-addresses";
+import { controlCharacter, type ClusterDescription } from "./schema";
 import type { ConfigProblem } from "../errors";
+
+export { ipv4ToNumber, sameSubnet } from "./ipv4";
 
 // Checks that need more than one field at a time. Each problem names the path and the fix.
 
@@ -40,22 +46,20 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
       });
     }
     if (r.kind === "route") {
-      d.nodes.forEach((n) => {
-        if (sameSubnet(n.address, r.address, 16))
-          add(
-            `${at}.address`,
-            `${r.address} looks like it is inside the VPC next to node ${n.name} (${n.address}); an overlay IP must be outside the VPC CIDR`,
-          );
-      });
+      const problem = overlayAddressProblem(r.address, d.nodes, d.vpcCidrs);
+      if (problem) add(`${at}.address`, problem);
     }
-    if ((r.kind === "hook" || r.kind === "service") && r.kind === "hook") {
+    if (r.kind === "hook") {
       for (const phase of ["acquire", "release"] as const) {
         const argv = r[phase];
-        if (argv && !argv[0]!.startsWith("/"))
+        if (!argv) continue;
+        if (!argv[0]!.startsWith("/"))
           add(`${at}.${phase}[0]`, `${JSON.stringify(argv[0])} must be an absolute path (no PATH search on a failover)`);
+        problems.push(...argvControlProblems(argv, `${at}.${phase}`));
       }
     }
   });
+  problems.push(...deviceSlotProblems(d), ...mountPointProblems(d));
   d.resources.forEach((r, i) => {
     if (r.kind === "eip" && r.privateAddress && !vipAddresses.has(r.privateAddress) && !nodeAddresses.has(r.privateAddress))
       add(
@@ -80,7 +84,8 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
       } else pointedAt.set(target, r.name);
     });
   }
-  for (const key of ["allocationId", "volumeId", "mountPoint"] as const) {
+  // Mount points are compared in their normal form by mountPointProblems.
+  for (const key of ["allocationId", "volumeId"] as const) {
     const indexed = d.resources.map((r, i) => [i, (r as Record<string, unknown>)[key]] as const).filter(([, v]) => v !== undefined);
     firstDuplicates(indexed.map(([, v]) => v)).forEach((j) => {
       const [i, v] = indexed[j]!;
@@ -101,9 +106,10 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
       add("keepalived.advertInterval", `${k.advertInterval} is not valid for VRRPv3: use 0.01 s steps up to 40.95`);
     if (k.authPass !== undefined) {
       if (k.vrrpVersion === 3) add("keepalived.authPass", "VRRPv3 has no authentication; remove authPass or use vrrpVersion: 2");
-      else if (k.authPass.length < 6 || k.authPass.length > 8)
-        add("keepalived.authPass", `must be 6 to 8 characters (keepalived uses only the first 8), got ${k.authPass.length}`);
-      else if (!/^[!-~]+$/.test(k.authPass)) add("keepalived.authPass", "must be printable ASCII without spaces");
+      else {
+        const problem = authPassProblem(k.authPass);
+        if (problem) add("keepalived.authPass", problem);
+      }
     }
     const check = k.healthCheck;
     if (check && !check.command[0]!.startsWith("/"))
@@ -111,6 +117,7 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
         "keepalived.healthCheck.command[0]",
         `${JSON.stringify(check.command[0])} must be an absolute path (keepalived's script security refuses PATH lookups)`,
       );
+    if (check) problems.push(...argvControlProblems(check.command, "keepalived.healthCheck.command"));
   }
 
   if (d.manager === "heartbeat" && d.nodes.length !== 2)
@@ -121,8 +128,8 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
       add("heartbeat.deadtime", `${h.deadtime} must be more than twice keepalive (${h.keepalive}); Heartbeat refuses to start otherwise`);
     if (h.initdead < h.deadtime) add("heartbeat.initdead", `${h.initdead} must be at least deadtime (${h.deadtime})`);
     if (h.warntime >= h.deadtime) add("heartbeat.warntime", `${h.warntime} must be less than deadtime (${h.deadtime})`);
-    if (h.authKey !== undefined && (h.authKey.length < 16 || !/^[!-~]+$/.test(h.authKey)))
-      add("heartbeat.authKey", "must be at least 16 printable characters without spaces");
+    const keyProblem = h.authKey === undefined ? undefined : heartbeatKeyProblem(h.authKey);
+    if (keyProblem) add("heartbeat.authKey", keyProblem);
   }
   return problems;
 }
@@ -135,11 +142,45 @@ function firstDuplicates(values: readonly unknown[]): number[] {
   return dups;
 }
 
-export function ipv4ToNumber(ip: string): number {
-  return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+/**
+ * Words of a command run without a shell: a NUL ends the word early when it reaches execve, and a
+ * line break splits the line of keepalived.conf or the log that carries it.
+ */
+function argvControlProblems(argv: readonly string[], at: string): ConfigProblem[] {
+  return argv.flatMap((word, i) => {
+    const found = controlCharacter.exec(word);
+    if (!found) return [];
+    const code = `U+${found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    return [
+      {
+        path: `${at}[${i}]`,
+        message: `${JSON.stringify(word)} contains a control character (${code}); a NUL cuts the argument short and a line break splits the line that carries it`,
+      },
+    ];
+  });
 }
 
-export function sameSubnet(a: string, b: string, prefix: number): boolean {
-  const size = 2 ** (32 - prefix);
-  return Math.floor(ipv4ToNumber(a) / size) === Math.floor(ipv4ToNumber(b) / size);
+/**
+ * EC2 attaches each volume at a device name, and /dev/sdX and /dev/xvdX are one slot: two volumes
+ * in one slot make the second attachment fail after the first volume has already moved.
+ */
+function deviceSlotProblems(d: ClusterDescription): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const bySlot = new Map<string, { name: string; device: string; index: number }>();
+  d.resources.forEach((r, i) => {
+    if (r.kind !== "volume") return;
+    const slot = r.device.replace(/^\/dev\/(sd|xvd)/, "");
+    const other = bySlot.get(slot);
+    if (!other) {
+      bySlot.set(slot, { name: r.name, device: r.device, index: i });
+      return;
+    }
+    const defaulted = r.device === "/dev/sdf" ? " (the default when device is omitted)" : "";
+    const same = other.device === r.device ? "is also the device of" : `is the same attachment slot as ${other.device} of`;
+    problems.push({
+      path: `resources[${i}].device`,
+      message: `${r.device}${defaulted} ${same} volume ${other.name} (resources[${other.index}]); give each volume its own letter, /dev/sdf … /dev/sdp`,
+    });
+  });
+  return problems;
 }

@@ -1,6 +1,7 @@
 import { constants, type Stats } from "node:fs";
 import { lstat, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { describeProblem, entryProblems, fixFor } from "../cluster/file-trust";
 
 // keepalived with enable_script_security silently disables a script run as root when anything on
 // its path could be changed by someone else, and `keepalived -t` does not say so. These are its
@@ -8,14 +9,13 @@ import { basename, dirname, isAbsolute, join } from "node:path";
 // - the path is resolved (realpath) and the resolved path is what gets checked and run; when the
 //   script was named through a link with a different file name, keepalived runs that name in the
 //   resolved directory, so that link is checked too;
-// - every component, from / down, must be owned by root; a directory must not be writable by
-//   others, nor by a group other than root, unless it has the sticky bit (like /tmp); the file
-//   itself must not be writable by others, nor by a group other than root;
+// - every component, from / down, is judged by the rules of src/cluster/file-trust.ts, with root
+//   the only trusted owner (keepalived runs these scripts as root whoever installed them);
 // - the file must be executable (by root: any execute bit).
+// aws-ha itself runs hooks by the name given, not the resolved one, and judges them with
+// walkPath (src/cluster/description-trust.ts): the same rules, along the path the kernel follows.
 
-const { S_IWGRP, S_IWOTH, S_IXUSR, S_IXGRP, S_IXOTH } = constants;
-/** The sticky bit; node's fs.constants does not name it. */
-const S_ISVTX = 0o1000;
+const { S_IXUSR, S_IXGRP, S_IXOTH } = constants;
 
 /** One readable problem per rule the script breaks; empty when keepalived will run it. */
 export async function scriptSecurityProblems(path: string): Promise<string[]> {
@@ -56,27 +56,10 @@ async function componentProblems(path: string, isLast: boolean): Promise<string[
   if (!entry) return [`${path} cannot be reached`];
   if (!isLast && !entry.isDirectory()) return [`${path} is not a directory`];
   if (isLast && !entry.isFile() && !entry.isSymbolicLink()) return [`${path} is not a regular file or a symbolic link`];
-
-  const problems: string[] = [];
-  const kind = entry.isDirectory() ? "directory" : entry.isSymbolicLink() ? "link" : "file";
-  if (entry.uid !== 0)
-    problems.push(`${kind} ${path} is owned by uid ${entry.uid}, not root; chown ${entry.isSymbolicLink() ? "-h " : ""}root ${path}`);
-  // A sticky directory only lets owners remove or rename their own entries; a link's mode means nothing.
-  const modeMatters = entry.isFile() || (entry.isDirectory() && !(entry.mode & S_ISVTX));
-  if (modeMatters) {
-    const mode = octal(entry.mode);
-    if (entry.mode & S_IWOTH) problems.push(`${kind} ${path} is writable by others (mode ${mode}); chmod o-w ${path}`);
-    if (entry.mode & S_IWGRP && entry.gid !== 0)
-      problems.push(`${kind} ${path} is writable by group ${entry.gid} (mode ${mode}); chmod g-w ${path}`);
-  }
-  return problems;
+  return entryProblems(path, entry).map((p) => `${describeProblem(p)}; ${fixFor(p)}`);
 }
 
 async function sameFile(path: string, file: Stats): Promise<boolean> {
   const other = await stat(path).catch(() => undefined);
   return other !== undefined && other.dev === file.dev && other.ino === file.ino;
-}
-
-function octal(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, "0");
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { authPassProblem, heartbeatKeyProblem } from "../cluster/daemon-secrets";
 import type { ClusterDescription } from "../cluster/schema";
 import { AwsHaError } from "../errors";
 import { wantsHeartbeat, wantsKeepalived } from "./node-roles";
@@ -70,6 +71,9 @@ export function parseSavedSecrets(text: string, source: string): ClusterSecrets 
   for (const [key, value] of Object.entries(raw)) {
     if (key !== "vrrpAuthPass" && key !== "heartbeatAuthKey") throw broken(`unknown key ${JSON.stringify(key)}`);
     if (typeof value !== "string" || !/^[!-~]+$/.test(value)) throw broken(`${key} must be printable characters without spaces`);
+    // A hand-edited value is held to what the daemons read as written, as the description's are.
+    const problem = key === "vrrpAuthPass" ? authPassProblem(value) : heartbeatKeyProblem(value);
+    if (problem) throw broken(`${key} ${problem}`);
     saved[key] = value;
   }
   return saved;

@@ -2,6 +2,7 @@
 // The real adapter runs ip/mount/fsck/systemctl; tests hand in their own.
 
 export interface Mounted {
+  /** The mount's source; a device path with its links resolved, so it compares with findBlockDevice's answer. */
   device: string;
   mountPoint: string;
   fsType: string;
@@ -29,11 +30,26 @@ export interface Host {
    * via the by-id link or /sys/block, else the Xen name for `device`. undefined while not visible.
    */
   findBlockDevice(volumeId: string, device: string, byIdDir: string): Promise<string | undefined>;
+  /** The top mount on exactly this path (links not followed), whatever its source. */
   mountOf(mountPoint: string): Promise<Mounted | undefined>;
+  /** Every place this block device is mounted now. */
+  mountPointsOf(device: string): Promise<string[]>;
+  /**
+   * Fails (kind "host", with the chown/chmod that fixes it) when a user other than root could
+   * redirect the mount point: a link on the way, or a directory on the way (the mount point itself
+   * too, unless something is mounted on it) that is not root's or that group or others may write.
+   * mount and unmount check it themselves; callers check first to fail before changing anything.
+   */
+  checkMountPoint(mountPoint: string): Promise<void>;
   fsck(device: string, fsType: string): Promise<void>;
+  /** Refuses another device already mounted there, and an unsafe mount point; creates missing directories as root's. */
   mount(device: string, mountPoint: string, fsType: string, options: readonly string[]): Promise<void>;
-  /** Busy: fails, unless killHolders, which kills the processes using the mount first. */
-  unmount(mountPoint: string, killHolders: boolean): Promise<void>;
+  /**
+   * Unmounts `device` from mountPoint. Not mounted is done; another file system mounted there is
+   * refused and left as it is. Busy: fails, unless killHolders, which kills the processes using the
+   * mount first.
+   */
+  unmount(mountPoint: string, device: string, killHolders: boolean): Promise<void>;
 
   serviceActive(service: ServiceRef): Promise<boolean>;
   startService(service: ServiceRef): Promise<void>;

@@ -2,8 +2,9 @@ import type { CommandResult, Host, Mounted, ServiceRef } from "./host-port";
 import * as addresses from "./addresses";
 import { findBlockDevice, systemRoots, type DeviceRoots } from "./block-device";
 import { fsck } from "./fsck";
-import { mountOf, selfMountInfo } from "./mount-table";
-import { mount, unmount, type MountPaths } from "./mounts";
+import { fileSystemView } from "./mount-point-safety";
+import { mountOf, mountPointsOf, selfMountInfo } from "./mount-table";
+import { mount, safeMountPoint, unmount, type MountPaths } from "./mounts";
 import { commandEnvironment, runCommand, type Exec } from "./run-command";
 import * as services from "./services";
 
@@ -25,7 +26,7 @@ export class LinuxHost implements Host {
   private readonly execAsIs: Exec;
   private readonly scope: addresses.AddressScope;
   private readonly deviceRoots: DeviceRoots;
-  private readonly mountPaths: MountPaths = { mountInfo: selfMountInfo, proc: "/proc" };
+  private readonly mountPaths: MountPaths = { mountInfo: selfMountInfo, proc: "/proc", view: fileSystemView(), ownerUid: 0 };
 
   constructor(options: LinuxHostOptions = {}) {
     const env = options.env ?? process.env;
@@ -62,6 +63,14 @@ export class LinuxHost implements Host {
     return mountOf(mountPoint, this.mountPaths.mountInfo);
   }
 
+  mountPointsOf(device: string): Promise<string[]> {
+    return mountPointsOf(device, this.mountPaths.mountInfo);
+  }
+
+  async checkMountPoint(mountPoint: string): Promise<void> {
+    await safeMountPoint(mountPoint, this.mountPaths);
+  }
+
   fsck(device: string, fsType: string): Promise<void> {
     return fsck(this.exec, device, fsType);
   }
@@ -70,8 +79,8 @@ export class LinuxHost implements Host {
     return mount(this.exec, device, mountPoint, fsType, options, this.mountPaths);
   }
 
-  unmount(mountPoint: string, killHolders: boolean): Promise<void> {
-    return unmount(this.exec, mountPoint, killHolders, this.mountPaths);
+  unmount(mountPoint: string, device: string, killHolders: boolean): Promise<void> {
+    return unmount(this.exec, mountPoint, device, killHolders, this.mountPaths);
   }
 
   serviceActive(service: ServiceRef): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { readFile, realpath } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { Mounted } from "./host-port";
+import { normalisedMountPoint } from "./mount-point-safety";
 
 // The kernel's view of what is mounted where, for this process's mount namespace.
 
@@ -30,14 +30,33 @@ export function decodeOctalEscapes(text: string): string {
   return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
-/** What is mounted on mountPoint now; with mounts stacked there, the top one (the one paths reach). */
+/**
+ * What is mounted on mountPoint now; with mounts stacked there, the top one (the one paths reach).
+ * The path is taken as written, links not followed: a mount point reached through a link is not
+ * this mount point (and is refused before anything is mounted or unmounted there).
+ */
 export async function mountOf(mountPoint: string, mountInfoPath = selfMountInfo): Promise<Mounted | undefined> {
-  const table = parseMountInfo(await readFile(mountInfoPath, "utf8"));
-  const wanted = await canonical(mountPoint);
-  return table.filter((m) => m.mountPoint === wanted).pop();
+  const wanted = normalisedMountPoint(mountPoint);
+  const top = parseMountInfo(await readFile(mountInfoPath, "utf8"))
+    .filter((m) => m.mountPoint === wanted)
+    .pop();
+  return top && { ...top, device: await canonicalSource(top.device) };
 }
 
-/** The kernel lists mount points with links resolved and without a trailing slash. */
-export async function canonical(path: string): Promise<string> {
-  return realpath(path).catch(() => resolve(path));
+/** Every mount point of this block device, however its name was written when it was mounted. */
+export async function mountPointsOf(device: string, mountInfoPath = selfMountInfo): Promise<string[]> {
+  const wanted = await canonicalSource(device);
+  const table = parseMountInfo(await readFile(mountInfoPath, "utf8"));
+  const sources = await Promise.all(table.map((m) => canonicalSource(m.device)));
+  return table.filter((_, i) => sources[i] === wanted).map((m) => m.mountPoint);
+}
+
+/**
+ * A mount's source with links resolved (`/dev/disk/by-id/nvme-…` and `/dev/nvme1n1` are one disk),
+ * so that it compares with the volume's block device. Sources that are not paths (`tmpfs`, `proc`),
+ * or no longer exist, stay as the kernel wrote them.
+ */
+export async function canonicalSource(source: string): Promise<string> {
+  if (!source.startsWith("/")) return source;
+  return realpath(source).catch(() => source);
 }

@@ -15,6 +15,21 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * Told of every command the moment it is forked, in its own process group `pid`; the function it
+ * returns is called once the command itself has exited.
+ */
+export interface CommandWatch {
+  started(pid: number, argv: readonly string[]): () => void;
+}
+
+let watch: CommandWatch | undefined;
+
+/** While a transition runs, the commands it starts are recorded (see transition/leftover-commands.ts). */
+export function watchCommands(w: CommandWatch | undefined): void {
+  watch = w;
+}
+
 /** More output than any command we parse prints; a runaway one cannot fill the memory. */
 const maxOutputChars = 1 << 20;
 /** setTimeout fires at once for anything longer. */
@@ -28,6 +43,7 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
   return new Promise((resolve, reject) => {
     // A process group of its own, so a timeout kills what the command started as well.
     const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: options.env });
+    const ended = child.pid !== undefined ? watch?.started(child.pid, argv) : undefined;
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout = keepTail(stdout + chunk)));
@@ -55,6 +71,7 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
 
     child.on("error", (e: NodeJS.ErrnoException) => settle(() => reject(spawnFailure(file, e))));
     child.on("exit", (code, signal) => {
+      ended?.();
       const result = () => ({ exitCode: code ?? 128 + signalNumber(signal), stdout, stderr });
       const grace = setTimeout(() => {
         // Leave the pipes open but stop waiting for them: closing them now would kill a daemon that
@@ -103,8 +120,15 @@ export function commandEnvironment(env: NodeJS.ProcessEnv, extra: NodeJS.Process
   const dirs = (env.PATH ?? "").split(":").filter(Boolean);
   for (const dir of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
     if (!dirs.includes(dir)) dirs.push(dir);
-  return { ...env, ...extra, PATH: dirs.join(":") };
+  const own: NodeJS.ProcessEnv = { ...env, ...extra, PATH: dirs.join(":") };
+  // What a detached worker inherits from its parent is its own, not the commands': an aws-ha-notify
+  // that a hook runs is a new event, neither a worker nor stamped with the worker's event.
+  for (const name of workerVariables) delete own[name];
+  return own;
 }
+
+/** Set by cli/detach.ts in a detached worker's environment. */
+const workerVariables = ["AWS_HA_DETACHED_WORKER", "AWS_HA_EVENT_ARRIVAL"];
 
 /** Which package provides a binary, for the "install …" hint. */
 const packageOf: Record<string, string> = {

@@ -53,12 +53,14 @@ export class RouteResource implements Resource {
   async release(ctx: TransitionContext): Promise<Outcome> {
     let changed = await removeLocalAddress(ctx, this.spec.address, 32);
     if (!this.spec.release) return changed ? "changed" : "unchanged";
-    // A table the peer already re-pointed is the peer's now.
+    // A table the peer already re-pointed is the peer's now; deleteRouteTo checks again before it deletes.
     const ours = (await this.describe(ctx)).filter((r) => this.targetsUs(ctx, r));
     if (ours.length > 0) {
       ctx.log.info(`deleting the route to ${this.cidr} from ${ours.map((r) => r.routeTableId).join(", ")}`);
-      await Promise.all(ours.map((r) => ctx.ec2.deleteRoute(r.routeTableId, this.cidr)));
-      changed = true;
+      const deleted = await Promise.all(ours.map((r) => ctx.ec2.deleteRouteTo(r.routeTableId, this.cidr, ctx.networkInterfaceId)));
+      const kept = ours.filter((_, i) => !deleted[i]);
+      if (kept.length > 0) ctx.log.info(`left the route in ${kept.map((r) => r.routeTableId).join(", ")}: it no longer targets this node`);
+      changed ||= deleted.some(Boolean);
     }
     return changed ? "changed" : "unchanged";
   }

@@ -23,12 +23,14 @@ export class VolumeResource implements Resource {
   async inspect(ctx: TransitionContext): Promise<Holding> {
     const [volume, mount] = await Promise.all([this.describe(ctx), ctx.host.mountOf(this.spec.mountPoint)]);
     const mine = attachmentOf(volume, ctx.identity.instanceId);
-    const held = mine?.state === "attached" && mount !== undefined;
+    const ours = mount !== undefined && mount.device === (await this.deviceHere(ctx, volume));
+    const held = mine?.state === "attached" && ours;
     return {
       held,
-      partial: !held && (mine !== undefined || mount !== undefined),
+      // Another file system on the mount point is no part of this volume: nothing to release.
+      partial: !held && mine !== undefined,
       holder: holderOf(volume),
-      detail: this.detail(ctx, volume, mount),
+      detail: this.detail(ctx, volume, mount, ours),
     };
   }
 
@@ -36,6 +38,10 @@ export class VolumeResource implements Resource {
     if (before.held) return "unchanged";
     let volume = await this.describe(ctx);
     this.checkZone(ctx, volume);
+    // What would stop the mount is found before anything changes: no attach, no peer fenced, for a
+    // volume that cannot be mounted here.
+    await ctx.host.checkMountPoint(this.spec.mountPoint);
+    await this.refuseForeignMount(ctx, volume);
     volume = await takeOverFromPeer(ctx, this.spec, volume);
     await this.attachHere(ctx, volume);
     await this.mountHere(ctx, await this.blockDevice(ctx));
@@ -43,22 +49,62 @@ export class VolumeResource implements Resource {
   }
 
   async release(ctx: TransitionContext): Promise<Outcome> {
-    const { volumeId, mountPoint } = this.spec;
+    const { volumeId, mountPoint, killHolders } = this.spec;
+    const volume = await this.describe(ctx);
+    const mine = attachmentOf(volume, ctx.identity.instanceId);
+    const mount = await ctx.host.mountOf(mountPoint);
+    const device = await this.deviceHere(ctx, volume);
     let changed = false;
-    if (await ctx.host.mountOf(mountPoint)) {
-      ctx.log.info(`unmounting ${mountPoint}${this.spec.killHolders ? " (killing the processes that use it)" : ""}`);
+    if (mount && mount.device === device) {
+      ctx.log.info(`unmounting ${mountPoint}${killHolders ? " (killing the processes that use it)" : ""}`);
       // A failed unmount throws here, so the volume stays attached: never detach under a mount.
-      await ctx.host.unmount(mountPoint, this.spec.killHolders);
+      await ctx.host.unmount(mountPoint, device, killHolders);
       changed = true;
+    } else if (mount) {
+      // Someone else's file system on our mount point (or this volume's, on a node that no longer
+      // has it): neither it nor the processes that use it are ours to stop.
+      ctx.log.warn(`left ${mount.device} on ${mountPoint} alone: it is not ${volumeId}${device ? ` (${device})` : ""}`);
     }
-    const mine = attachmentOf(await this.describe(ctx), ctx.identity.instanceId);
     if (!mine) return changed ? "changed" : "unchanged";
+    if (device) await this.refuseDetachWhileMounted(ctx, device);
     if (mine.state === "attaching" || mine.state === "attached") {
       ctx.log.info(`detaching ${volumeId} from this instance`);
       await ctx.ec2.detachVolume(volumeId, ctx.identity.instanceId, false);
     }
     await this.waitUntilDetached(ctx);
     return "changed";
+  }
+
+  /**
+   * The volume's block device on this machine, while EC2 has the volume attached here: the NVMe
+   * serial names the volume, but the Xen attach name (the fallback) may belong to another volume
+   * once this one is gone.
+   */
+  private async deviceHere(ctx: TransitionContext, volume: VolumeView): Promise<string | undefined> {
+    if (!attachmentOf(volume, ctx.identity.instanceId)) return undefined;
+    return ctx.host.findBlockDevice(this.spec.volumeId, this.spec.device, ctx.description.paths.byIdDir);
+  }
+
+  private async refuseForeignMount(ctx: TransitionContext, volume: VolumeView): Promise<void> {
+    const { mountPoint, volumeId } = this.spec;
+    const mount = await ctx.host.mountOf(mountPoint);
+    if (!mount || mount.device === (await this.deviceHere(ctx, volume))) return;
+    const attached = attachmentOf(volume, ctx.identity.instanceId) !== undefined;
+    throw new AwsHaError(
+      "host",
+      `${mountPoint} has ${mount.device} mounted, not ${volumeId}; ${attached ? `${volumeId} stays attached here, unmounted` : "nothing was attached"}`,
+      { resource: this.label, fix: `unmount ${mount.device} from ${mountPoint}, or give the volume another mountPoint` },
+    );
+  }
+
+  /** Mounted anywhere here (a second mount by hand, one under another file system): never detach. */
+  private async refuseDetachWhileMounted(ctx: TransitionContext, device: string): Promise<void> {
+    const mountPoints = await ctx.host.mountPointsOf(device);
+    if (mountPoints.length === 0) return;
+    throw new AwsHaError("host", `${this.spec.volumeId} (${device}) is still mounted on ${mountPoints.join(", ")}, so it is not detached`, {
+      resource: this.label,
+      fix: `unmount it there (${mountPoints.map((m) => `umount ${m}`).join("; ")}), then release again`,
+    });
   }
 
   private checkZone(ctx: TransitionContext, volume: VolumeView): void {
@@ -137,10 +183,15 @@ export class VolumeResource implements Resource {
     return { waitingFor, resource: this.label, limitMs: ctx.description.timeouts.volume * 1000, firstDelayMs: 200, maxDelayMs: 1000 };
   }
 
-  private detail(ctx: TransitionContext, volume: VolumeView, mount: Mounted | undefined): string {
+  private detail(ctx: TransitionContext, volume: VolumeView, mount: Mounted | undefined, ours: boolean): string {
     const attachments = volume.attachments.filter((a) => a.state !== "detached");
     const where = attachments.length ? attachments.map((a) => `${a.state} to ${holderName(ctx, a.instanceId)}`).join(", ") : volume.state;
-    return `${this.spec.volumeId} ${where}${mount ? `, mounted on ${this.spec.mountPoint}` : ""}`;
+    const mounted = !mount
+      ? ""
+      : ours
+        ? `, mounted on ${this.spec.mountPoint}`
+        : `; ${this.spec.mountPoint} has ${mount.device} mounted, not this volume`;
+    return `${this.spec.volumeId} ${where}${mounted}`;
   }
 
   private describe(ctx: TransitionContext): Promise<VolumeView> {

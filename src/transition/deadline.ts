@@ -1,17 +1,22 @@
 import { AwsHaError } from "../errors";
 
-/** The time a whole transition may take; every wait and poll asks it how long is left. */
+/**
+ * The time a whole transition may take; every wait and poll asks it how long is left. Measured on
+ * the monotonic clock: an NTP step of the wall clock must neither cut a transition short nor let
+ * it run on.
+ */
 export class Deadline {
   private readonly end: number;
   constructor(
     readonly totalMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.end = now() + totalMs;
   }
 
+  /** Whole milliseconds, as timers and AbortSignal.timeout() want them. */
   remainingMs(): number {
-    return Math.max(0, this.end - this.now());
+    return Math.max(0, Math.ceil(this.end - this.now()));
   }
 
   expired(): boolean {
@@ -38,12 +43,12 @@ export async function pollUntil<T>(
   probe: () => Promise<T | undefined>,
   opts: { deadline: Deadline; limitMs: number; waitingFor: string; resource?: string; firstDelayMs?: number; maxDelayMs?: number },
 ): Promise<T> {
-  const stopAt = Date.now() + Math.min(opts.limitMs, opts.deadline.remainingMs());
+  const stopAt = performance.now() + Math.min(opts.limitMs, opts.deadline.remainingMs());
   let delay = opts.firstDelayMs ?? 250;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    const left = stopAt - Date.now();
+    const left = stopAt - performance.now();
     if (left <= 0) {
       opts.deadline.check(opts.waitingFor, opts.resource);
       throw new AwsHaError("timeout", `gave up after ${Math.round(opts.limitMs / 1000)} s ${opts.waitingFor}`, {

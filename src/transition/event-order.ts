@@ -1,57 +1,149 @@
-import { mkdir, open, readdir, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Direction } from "./transition";
+import { compareStamps, type EventStamp } from "./event-stamp";
+import { bootId, isRunning, thisProcess, type ProcessIdentity } from "./process-start";
+import { ownSubdirectory } from "./run-dir";
 
 // keepalived forks one notify process per event and never waits, so a MASTER and a BACKUP can race
-// for the lock. Each event leaves a ticket stamped at arrival; once it holds the lock, an event that
-// finds a newer ticket has been superseded and is skipped: the newest event wins.
+// for the lock. Each event leaves a ticket stamped at arrival (see event-stamp.ts); once it holds
+// the lock, an event that finds a ticket of a newer event has been superseded and is skipped: the
+// newest event wins. Only a real newer event counts: one of this boot, whose process still lives
+// to run it, or that already ran. A ticket names the event's word and direction, so the skipped
+// one can say which event won.
+
+/** The event that a skipped one gave way to. */
+export interface NewerEvent {
+  word: string;
+  direction: Direction;
+}
+
+interface TicketBody extends NewerEvent {
+  boot: string;
+  /** The process that runs the event (a detached worker runs its parent's). */
+  owner: ProcessIdentity;
+  /** done: the event ran; its ticket stays so that older stragglers see they were overtaken. */
+  state: "waiting" | "done";
+}
+
+interface Ticket {
+  name: string;
+  stamp: EventStamp;
+  body?: TicketBody;
+}
 
 export class EventTicket {
   private constructor(
     private readonly dir: string,
-    readonly stamp: string,
+    readonly name: string,
+    private readonly stamp: EventStamp,
+    private readonly body: TicketBody,
   ) {}
 
-  /** Stamps the event at arrival, before waiting for the lock. */
-  static async issue(runDir: string, cluster: string, now: () => bigint = wallClockNs): Promise<EventTicket> {
-    // Read the clock before anything else can yield: arrival order is the order that counts.
-    const arrival = now().toString().padStart(20, "0");
-    const dir = join(runDir, `${cluster}.events`);
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-    for (let attempt = 0; attempt < 5; attempt++) {
-      // Fixed-width decimal so that names sort in time order; the PID and attempt break ties.
-      const stamp = `${arrival}-${String(process.pid).padStart(8, "0")}-${attempt}`;
-      try {
-        await (await open(join(dir, stamp), "wx")).close();
-        return new EventTicket(dir, stamp);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
-    }
-    throw new Error("could not stamp the event");
+  /** Leaves the ticket of an event stamped at its arrival, before it waits for the lock. */
+  static async issue(runDir: string, cluster: string, event: NewerEvent, stamp: EventStamp): Promise<EventTicket> {
+    const dir = await ownSubdirectory(runDir, `${cluster}.events`);
+    const body: TicketBody = { ...event, boot: bootId(), owner: thisProcess(), state: "waiting" };
+    const ticket = new EventTicket(dir, ticketName(stamp), stamp, body);
+    await ticket.write();
+    return ticket;
   }
 
-  /** A newer event arrived while this one waited. */
-  async superseded(): Promise<boolean> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    return names.some((n) => n > this.stamp);
+  /** The newest event that arrived after this one and has run or will run; undefined if none. */
+  async supersededBy(): Promise<NewerEvent | undefined> {
+    const newer = (await this.listing()).tickets.filter((t) => t.body && isReal(t.body) && compareStamps(t.stamp, this.stamp) > 0);
+    newer.sort((x, y) => compareStamps(y.stamp, x.stamp));
+    const winner = newer[0]?.body;
+    return winner && { word: winner.word, direction: winner.direction };
   }
 
   /**
-   * Done: removes every older ticket but keeps this one, so an older event still waiting for the
-   * lock will find it and know it was superseded.
+   * Ran: marks this ticket done and removes every older one, and everything that stands for no
+   * event (tickets of an earlier boot or of a process that died before it ran, unreadable ones,
+   * half-written ones of dead processes). This one stays, so that an older event still waiting for
+   * the lock finds it and knows it was overtaken.
    */
   async retire(): Promise<void> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => n < this.stamp).map((n) => unlink(join(this.dir, n)).catch(() => undefined)));
+    this.body.state = "done";
+    await this.write();
+    const { names, tickets: read } = await this.listing();
+    const tickets = new Map(read.map((t) => [t.name, t]));
+    const stale = names.filter((name) => {
+      if (name === this.name) return false;
+      const ticket = tickets.get(name);
+      if (ticket) return !ticket.body || !isReal(ticket.body) || compareStamps(ticket.stamp, this.stamp) < 0;
+      const writer = writerOf(name);
+      return !writer || !isRunning(writer);
+    });
+    await Promise.all(stale.map((name) => unlink(join(this.dir, name)).catch(() => undefined)));
   }
 
   /** Skipped: only this ticket goes. */
   async withdraw(): Promise<void> {
-    await unlink(join(this.dir, this.stamp)).catch(() => undefined);
+    await unlink(join(this.dir, this.name)).catch(() => undefined);
+  }
+
+  /** Whole or not at all: a reader never sees a ticket without its event. */
+  private async write(): Promise<void> {
+    const temporary = join(this.dir, `.${this.body.owner.pid}-${this.body.owner.start}.${randomBytes(4).toString("hex")}`);
+    try {
+      await writeFile(temporary, `${JSON.stringify(this.body)}\n`, { mode: 0o600 });
+      await rename(temporary, join(this.dir, this.name));
+    } catch (e) {
+      await unlink(temporary).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Every name in the directory, and the tickets among them. */
+  private async listing(): Promise<{ names: string[]; tickets: Ticket[] }> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const tickets: Ticket[] = [];
+    for (const name of names) {
+      const stamp = stampOfName(name);
+      if (stamp) tickets.push({ name, stamp, body: parseBody(await readFile(join(this.dir, name), "utf8").catch(() => "")) });
+    }
+    return { names, tickets };
   }
 }
 
-function wallClockNs(): bigint {
-  // performance.timeOrigin + now() is monotonic within a process and microsecond-precise across processes.
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+/** Fixed-width decimal, so that a listing reads in time order; the PID is the second field. */
+function ticketName(s: EventStamp): string {
+  return `${String(s.ticks).padStart(12, "0")}-${String(s.pid).padStart(8, "0")}-${s.seq}`;
+}
+
+function stampOfName(name: string): EventStamp | undefined {
+  const m = /^(\d{12,15})-(\d{8,10})-(\d{1,9})$/.exec(name);
+  return m ? { ticks: Number(m[1]), pid: Number(m[2]), seq: Number(m[3]) } : undefined;
+}
+
+/** The process writing a half-written ticket (`.PID-START.RANDOM`). */
+function writerOf(name: string): ProcessIdentity | undefined {
+  const m = /^\.(\d+)-(\d+)\.[0-9a-f]+$/.exec(name);
+  return m ? { pid: Number(m[1]), start: Number(m[2]) } : undefined;
+}
+
+/** An event of this boot that ran, or whose process still lives to run it. */
+function isReal(body: TicketBody): boolean {
+  return body.boot === bootId() && (body.state === "done" || isRunning(body.owner));
+}
+
+function parseBody(text: string): TicketBody | undefined {
+  try {
+    const b = JSON.parse(text) as Partial<TicketBody>;
+    const owner = b.owner as Partial<ProcessIdentity> | undefined;
+    if (
+      typeof b.word === "string" &&
+      (b.direction === "acquire" || b.direction === "release") &&
+      typeof b.boot === "string" &&
+      (b.state === "waiting" || b.state === "done") &&
+      Number.isSafeInteger(owner?.pid) &&
+      Number.isSafeInteger(owner?.start)
+    )
+      return b as TicketBody;
+  } catch {
+    // not a ticket of ours
+  }
+  return undefined;
 }

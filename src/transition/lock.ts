@@ -1,36 +1,84 @@
-import { open, readFile, rename, unlink, mkdir, link } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { lstat, mkdir, readdir, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { AwsHaError } from "../errors";
+import type { Logger } from "../log";
 import type { Deadline } from "./deadline";
+import { bootId, isRunning, thisProcess, type ProcessIdentity } from "./process-start";
 
-// One transition at a time per cluster on a node. A lock file created with O_EXCL holds the owner's
-// PID; Node has no flock(2), and a PID lets a waiter take over from an owner that was SIGKILLed
-// (keepalived kills notify_stop after ~1 s) instead of waiting for the deadline.
+// One transition at a time per cluster on a node. Node has no flock(2), so the lock is a directory,
+// RUNDIR/CLUSTER.lock, holding one entry named after its owner: PID-STARTTICKS-BOOT. That gives:
+//
+// - no lock without an owner: the directory is filled under a temporary name and renamed into
+//   place, and rename(2) of a directory succeeds only onto nothing or an empty directory;
+// - an owner that is recognised even after its PID was reused (keepalived SIGKILLs notify_stop
+//   after ~1 s; a node may run for months): the start time tells the processes apart, and the
+//   boot id an owner of an earlier boot (when paths.runDir survives reboots);
+// - take-overs that can never remove a live owner's lock: a waiter removes the entry of the exact
+//   owner it found dead (unlink by name), and rmdir(2) removes only an empty directory. A file or
+//   symlink at the lock's path (a lock of an earlier aws-ha, or what a full /run left behind) is not
+//   a lock: unlink(2) removes it and can never remove a directory.
+
+export interface LockOptions {
+  /** Whether an owner is alive; the kernel's process table by default. */
+  isRunning?: (owner: ProcessIdentity) => boolean;
+  log?: Logger;
+}
+
+/**
+ * Transitions of this process that hold a lock or are creating one, per lock path: a lock that names
+ * this process is stale only when none do. Counted before the lock is created and until after it is
+ * removed, so no gap between rename(2) and the bookkeeping lets a third waiter of this process take
+ * a live lock for a dead one.
+ */
+const claimsHere = new Map<string, number>();
+const claim = (path: string, delta: 1 | -1) => {
+  const n = (claimsHere.get(path) ?? 0) + delta;
+  if (n > 0) claimsHere.set(path, n);
+  else claimsHere.delete(path);
+};
 
 export class TransitionLock {
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly path: string,
+    private readonly entry: string,
+  ) {}
 
-  static async acquire(
-    runDir: string,
-    cluster: string,
-    deadline: Deadline,
-    isAlive: (pid: number) => boolean = pidAlive,
-  ): Promise<TransitionLock> {
-    await mkdir(runDir, { recursive: true, mode: 0o755 });
+  static async acquire(runDir: string, cluster: string, deadline: Deadline, options: LockOptions = {}): Promise<TransitionLock> {
+    const alive = options.isRunning ?? isRunning;
     const path = join(runDir, `${cluster}.lock`);
+    const self = thisProcess();
+    const entry = ownerName({ ...self, boot: thisBoot() });
+    const isOwnerAlive = (owner: Owner) =>
+      owner.boot === thisBoot() && (owner.pid === self.pid && owner.start === self.start ? claimsHere.has(path) : alive(owner));
+    const waitingFor = `waiting for another transition on this node to finish (lock ${path})`;
     let delay = 10;
+    let fruitless = 0;
+    let warned = "";
     for (;;) {
+      claim(path, 1);
+      let created = false;
       try {
-        const handle = await open(path, "wx", 0o644);
-        await handle.writeFile(`${process.pid}\n`);
-        await handle.close();
-        return new TransitionLock(path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        created = await create(runDir, path, entry);
+      } finally {
+        if (!created) claim(path, -1);
       }
-      const owner = await ownerOf(path);
-      if (owner !== undefined && !isAlive(owner)) await takeOverStale(path, owner);
-      else {
-        deadline.check("waiting for another transition on this node to finish (lock " + path + ")");
+      if (created) {
+        await sweepUnfinished(runDir, (owner) => owner.boot === thisBoot() && alive(owner));
+        return new TransitionLock(path, entry);
+      }
+      const found = await inspect(path);
+      const live = found.kind === "owned" && found.owners.some(isOwnerAlive);
+      if (!live && (found.kind === "not a lock" || (found.kind === "owned" && (found.owners.length > 0 || found.strays.length > 0)))) {
+        const reason = staleReason(found);
+        if (reason !== warned) options.log?.warn(`took over the transition lock ${path}: ${reason}`);
+        warned = reason;
+        await removeStale(path, found);
+      }
+      // Otherwise it is gone, or empty (its owner is between its two release steps): try again at
+      // once. A live owner, or a stale lock that will not go away, is waited for up to the deadline.
+      deadline.check(waitingFor);
+      if (live || ++fruitless > 3) {
         await new Promise((r) => setTimeout(r, Math.min(delay, deadline.remainingMs())));
         delay = Math.min(delay * 2, 100);
       }
@@ -38,36 +86,100 @@ export class TransitionLock {
   }
 
   async release(): Promise<void> {
-    await unlink(this.path).catch(() => undefined);
+    await unlink(join(this.path, this.entry)).catch(() => undefined);
+    // A waiter may have renamed its own lock onto the emptied directory already: then rmdir fails.
+    await rmdir(this.path).catch(() => undefined);
+    // Only now: until the entry is gone, waiters of this same process must see a live owner.
+    claim(this.path, -1);
   }
 }
 
-async function ownerOf(path: string): Promise<number | undefined> {
-  const text = await readFile(path, "utf8").catch(() => undefined);
-  const pid = Number.parseInt(text ?? "", 10);
-  return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+type Found =
+  | { kind: "absent" }
+  /** Something other than a directory: a file (empty, garbage, a PID), a symlink, … */
+  | { kind: "not a lock"; what: string }
+  | { kind: "owned"; owners: Owner[]; strays: string[] };
+
+interface Owner extends ProcessIdentity {
+  boot: string;
 }
 
-/** Moves the stale file aside atomically, so two waiters cannot both delete a fresh owner's lock. */
-async function takeOverStale(path: string, stalePid: number): Promise<void> {
-  const aside = `${path}.stale.${process.pid}`;
+/** Fills a directory under a temporary name and renames it into place: true if the lock is ours. */
+async function create(runDir: string, path: string, entry: string): Promise<boolean> {
+  const temporary = join(runDir, `.${entry}.${randomBytes(4).toString("hex")}.lock`);
   try {
-    await rename(path, aside);
-  } catch {
-    return; // someone else moved it first
-  }
-  if ((await ownerOf(aside)) !== stalePid) {
-    // A new owner created the lock between our read and the rename: give it back.
-    await link(aside, path).catch(() => undefined);
-  }
-  await unlink(aside).catch(() => undefined);
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
+    await mkdir(temporary, { mode: 0o700 });
+    await writeFile(join(temporary, entry), "", { mode: 0o600 });
+    await rename(temporary, path);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOTDIR" || code === "EISDIR") return false;
+    throw new AwsHaError("host", `cannot create the transition lock ${path}: ${(e as Error).message}`, {
+      fix: code === "ENOSPC" ? `free space where ${runDir} lives (df ${runDir})` : `check ${runDir}`,
+    });
+  } finally {
+    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+async function inspect(path: string): Promise<Found> {
+  const found = await lstat(path).catch(() => undefined);
+  if (!found) return { kind: "absent" };
+  if (!found.isDirectory())
+    return {
+      kind: "not a lock",
+      what: found.isSymbolicLink() ? "a symlink" : found.isFile() ? `a file of ${found.size} bytes` : "not a directory",
+    };
+  const names = await readdir(path).catch(() => undefined);
+  if (!names) return { kind: "absent" };
+  const owners = names.flatMap((n) => ownerOf(n) ?? []);
+  return { kind: "owned", owners, strays: names.filter((n) => !ownerOf(n)) };
+}
+
+async function removeStale(path: string, found: Found): Promise<void> {
+  if (found.kind === "not a lock") {
+    await unlink(path).catch(() => undefined);
+    return;
+  }
+  if (found.kind !== "owned") return;
+  // Only names that were found: a new owner can move in only once the directory is empty, and its
+  // entry is then not among them.
+  for (const owner of found.owners) await unlink(join(path, ownerName(owner))).catch(() => undefined);
+  for (const stray of found.strays) await rm(join(path, stray), { recursive: true, force: true }).catch(() => undefined);
+  await rmdir(path).catch(() => undefined);
+}
+
+/** Temporary directories of processes that died between mkdir and rename. */
+async function sweepUnfinished(runDir: string, alive: (owner: Owner) => boolean): Promise<void> {
+  const names = await readdir(runDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /^\.([^.]+)\.[0-9a-f]+\.lock$/.exec(name);
+    const owner = m ? ownerOf(m[1]!) : undefined;
+    if (owner && owner.pid !== process.pid && !alive(owner))
+      await rm(join(runDir, name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** The first 8 hex digits of the boot id: enough to tell this boot's owners from an earlier one's. */
+function thisBoot(): string {
+  return bootId().replace(/-/g, "").slice(0, 8);
+}
+
+function ownerName(owner: Owner): string {
+  return `${owner.pid}-${owner.start}-${owner.boot}`;
+}
+
+function ownerOf(name: string): Owner | undefined {
+  const m = /^(\d{1,10})-(\d{1,15})-([0-9a-f]{8})$/.exec(name);
+  if (!m) return undefined;
+  const owner = { pid: Number(m[1]), start: Number(m[2]), boot: m[3]! };
+  return owner.pid > 0 ? owner : undefined;
+}
+
+function staleReason(found: Found): string {
+  if (found.kind === "not a lock") return `it was ${found.what}, not a lock of this version`;
+  if (found.kind !== "owned") return "it was gone";
+  if (found.owners.length === 0) return "it named no owner";
+  return `its owner (${found.owners.map((o) => `PID ${o.pid}`).join(", ")}) is gone; a live process with that PID is another one`;
 }

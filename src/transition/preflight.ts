@@ -1,12 +1,13 @@
 import { access, constants, stat } from "node:fs/promises";
-import type { DryRunAction, Ec2 } from "../cloud/ec2-port";
+import type { Ec2 } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
+import { descriptionDistrust, executableDistrust, executablesNamed } from "../cluster/description-trust";
 import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import { findSelf } from "../cluster/self";
 import { errorText } from "../log";
 import type { Host } from "../host/host-port";
-import { ipv4ToNumber } from "../cluster/semantics";
 import { Deadline } from "./deadline";
+import { probePermissions } from "./permission-probes";
 
 // `aws-ha-notify check`: everything a failover will need, tested before the failover needs it.
 
@@ -26,6 +27,8 @@ export interface PreflightWorld {
   host: Host;
   /** Script checks (ownership and modes keepalived's script security insists on). */
   scriptProblems: (path: string) => Promise<string[]>;
+  /** Where the description was read from, and who besides root may own what it names. */
+  trust: { descriptionPath: string; trustedUid: number };
 }
 
 export async function runPreflightChecks(world: PreflightWorld): Promise<Finding[]> {
@@ -33,6 +36,9 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
   const note = (verdict: Verdict, topic: string, message: string, kind?: string) => findings.push({ verdict, topic, message, kind });
   const d = world.description;
   const deadline = new Deadline(d.timeouts.transition * 1000);
+
+  // First, and whatever IMDS says: every other command refuses to act on an untrusted description.
+  findings.push(...trustFindings(world));
 
   let identity: Identity;
   try {
@@ -56,7 +62,6 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
   }
   const ec2 = world.ec2(identity, deadline);
   const eni = self.networkInterfaceId ?? identity.networkInterfaceId;
-  const peers = d.nodes.filter((n) => n !== self);
 
   try {
     const me = await ec2.describeInstance(identity.instanceId);
@@ -80,71 +85,7 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
     note("fail", "interface", errorText(e), (e as { kind?: string }).kind);
   }
 
-  const dryRuns: { topic: string; request: DryRunAction }[] = [
-    ...(["DescribeNetworkInterfaces", "DescribeAddresses", "DescribeRouteTables", "DescribeVolumes", "DescribeInstances"] as const).map(
-      (action) => ({
-        topic: action,
-        request: { action } as DryRunAction,
-      }),
-    ),
-  ];
-  for (const r of d.resources) {
-    if (r.kind === "eip")
-      dryRuns.push({
-        topic: `AssociateAddress ${r.name}`,
-        request: {
-          action: "AssociateAddress",
-          allocationId: r.allocationId,
-          networkInterfaceId: eni,
-          privateIp: r.privateAddress ?? self.address,
-        },
-      });
-    if (r.kind === "route")
-      for (const table of r.routeTables)
-        dryRuns.push({
-          topic: `ReplaceRoute ${r.name} ${table}`,
-          request: { action: "ReplaceRoute", routeTableId: table, cidr: `${r.address}/32`, networkInterfaceId: eni },
-        });
-    if (r.kind === "volume") {
-      dryRuns.push({
-        topic: `AttachVolume ${r.name}`,
-        request: { action: "AttachVolume", volumeId: r.volumeId, instanceId: identity.instanceId, device: r.device },
-      });
-      dryRuns.push({
-        topic: `DetachVolume ${r.name}`,
-        request: { action: "DetachVolume", volumeId: r.volumeId, instanceId: identity.instanceId },
-      });
-    }
-  }
-  if (d.fencing.enabled)
-    for (const peer of peers)
-      dryRuns.push({ topic: `StopInstances ${peer.name}`, request: { action: "StopInstances", instanceId: peer.instanceId } });
-  await Promise.all(
-    dryRuns.map(async ({ topic, request }) => {
-      try {
-        const verdict = await ec2.dryRun(request);
-        if (verdict === "allowed") note("ok", "permission", `${topic} allowed (DryRun)`);
-        else
-          note("fail", "permission", `${topic} denied: add ec2:${request.action} to the node's role (aws-ha-gen iam-policy)`, "permission");
-      } catch (e) {
-        note("fail", "permission", `${topic}: ${errorText(e)}`, (e as { kind?: string }).kind);
-      }
-    }),
-  );
-  const vip = d.resources.find((r) => r.kind === "vip");
-  if (vip) {
-    // AssignPrivateIpAddresses has no DryRun. Unassigning the subnet's network address, which EC2
-    // never assigns to an ENI, is refused as "not assigned" when permitted and as unauthorised when not.
-    const size = 2 ** (32 - vip.prefix);
-    const n = Math.floor(ipv4ToNumber(vip.address) / size) * size;
-    const network = [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-    try {
-      await ec2.unassignPrivateIp(eni, network);
-      note("ok", "permission", "UnassignPrivateIpAddresses allowed (probe); AssignPrivateIpAddresses has no DryRun: grant both together");
-    } catch (e) {
-      note("fail", "permission", `UnassignPrivateIpAddresses: ${errorText(e)}`, (e as { kind?: string }).kind);
-    }
-  }
+  findings.push(...(await probePermissions(ec2, { description: d, self, instanceId: identity.instanceId, eni })));
 
   for (const r of d.resources) {
     if (r.kind !== "volume") continue;
@@ -187,12 +128,11 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
     }
   }
 
-  const scripts = new Set<string>([d.paths.notify]);
-  if (d.keepalived?.healthCheck) scripts.add(d.keepalived.healthCheck.command[0]!);
-  for (const r of d.resources) {
-    if (r.kind === "hook") for (const argv of [r.acquire, r.release]) if (argv) scripts.add(argv[0]!);
-    if (r.kind === "service" && r.initScript) scripts.add(r.initScript);
-  }
+  // What keepalived runs is held to its script security; what aws-ha runs (hooks, init scripts) to
+  // the trust findings above, which follow the path as aws-ha opens it.
+  const keepalivedRuns = new Set<string>([d.paths.notify]);
+  if (d.keepalived?.healthCheck) keepalivedRuns.add(d.keepalived.healthCheck.command[0]!);
+  const scripts = new Set([...keepalivedRuns, ...executablesNamed(d).map((e) => e.path)]);
   for (const script of scripts) {
     const missing = await access(script, constants.X_OK).then(
       () => false,
@@ -202,6 +142,7 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
       note("fail", "script", `${script} is missing or not executable`, "install");
       continue;
     }
+    if (!keepalivedRuns.has(script)) continue;
     const problems = await world.scriptProblems(script);
     note(
       problems.length ? "fail" : "ok",
@@ -211,4 +152,19 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
     );
   }
   return findings;
+}
+
+/** The description and each command it names: could anyone but root (or this user) change them? */
+function trustFindings(world: PreflightWorld): Finding[] {
+  const { descriptionPath, trustedUid } = world.trust;
+  const owners = `root${trustedUid !== 0 ? ` or uid ${trustedUid}` : ""}`;
+  const judged = [
+    { distrust: descriptionDistrust(descriptionPath, trustedUid), what: `the cluster description ${descriptionPath}` },
+    ...executablesNamed(world.description).map((e) => ({ distrust: executableDistrust(e, trustedUid), what: `${e.where} ${e.path}` })),
+  ];
+  return judged.map(({ distrust, what }): Finding =>
+    distrust
+      ? { verdict: "fail", topic: "trust", message: `${distrust.message}; ${distrust.fix}`, kind: "config" }
+      : { verdict: "ok", topic: "trust", message: `${what} can be changed only by ${owners}` },
+  );
 }

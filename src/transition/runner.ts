@@ -3,15 +3,19 @@ import { findSelf } from "../cluster/self";
 import type { Ec2 } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
 import type { Host } from "../host/host-port";
-import type { Logger } from "../log";
+import { errorText, type Logger } from "../log";
 import type { Holding, Resource, TransitionContext } from "../resources/resource";
 import { resourcesFor } from "../resources/registry";
 import { AwsHaError } from "../errors";
+import { watchCommands } from "../host/run-command";
 import { Deadline } from "./deadline";
-import { EventTicket } from "./event-order";
+import { EventTicket, type NewerEvent } from "./event-order";
+import { arrivalOfThisProcess, type EventStamp } from "./event-stamp";
 import { executePlan, type StepResult } from "./execute";
+import { CommandLedger, leftoverTiming, type LeftoverTiming } from "./leftover-commands";
 import { TransitionLock } from "./lock";
 import { planTransition, type Plan } from "./plan";
+import { openRunDir } from "./run-dir";
 import type { Transition } from "./transition";
 
 /** The outside world a transition needs; tests hand in stand-ins. */
@@ -34,15 +38,19 @@ export interface Selection {
 }
 
 export type TransitionReport =
-  { status: "superseded" } | { status: "planned"; plan: Plan } | { status: "done"; plan: Plan; results: StepResult[] };
+  { status: "superseded"; by: NewerEvent } | { status: "planned"; plan: Plan } | { status: "done"; plan: Plan; results: StepResult[] };
+
+/** An event, and when it arrived when that was not when this process was forked (a FIFO line). */
+export type ArrivedTransition = Transition & { arrival?: EventStamp };
 
 /**
  * One event, start to finish: stamp it, wait for the node's lock, skip it if a newer event arrived
- * meanwhile, inspect every selected resource, act only on what differs, all within one deadline.
+ * meanwhile, let commands of an earlier transition finish (or stop them), inspect every selected
+ * resource, act only on what differs, all within one deadline.
  */
 export async function runTransition(
   world: World,
-  transition: Transition,
+  transition: ArrivedTransition,
   options: Selection & {
     dryRun?: boolean;
     /**
@@ -50,32 +58,55 @@ export async function runTransition(
      * action on one resource must not swallow an action on another that merely waited for the lock.
      */
     newestWins?: boolean;
+    /** How long commands left by an earlier transition get before they are stopped. */
+    leftovers?: LeftoverTiming;
   } = {},
 ): Promise<TransitionReport> {
   const { description, log } = world;
   const deadline = new Deadline(description.timeouts.transition * 1000);
   // A bad --only is an argument error: it must neither stamp an event nor wait for the lock.
   const resources = select(world.resources ?? resourcesFor(description), options.only);
-  const ticket =
-    options.dryRun || options.newestWins === false ? undefined : await EventTicket.issue(description.paths.runDir, description.cluster);
+  if (options.dryRun) {
+    const ctx = await contextFor(world, await world.imds.identity(), deadline);
+    return { status: "planned", plan: planTransition(transition, resources, await inspectAll(resources, ctx)) };
+  }
+  // Taken before anything can yield: events of one process are ordered by this call.
+  const arrival = options.newestWins === false ? undefined : (transition.arrival ?? arrivalOfThisProcess());
   // IMDS answers while we wait for the lock.
   const identity = world.imds.identity();
   identity.catch(() => undefined);
-  const lock = options.dryRun ? undefined : await TransitionLock.acquire(description.paths.runDir, description.cluster, deadline);
+  const runDir = await openRunDir(description.paths.runDir);
+  const event = { word: transition.cause, direction: transition.direction };
+  const ticket = arrival && (await EventTicket.issue(runDir, description.cluster, event, arrival));
+  let lock: TransitionLock;
   try {
-    if (ticket && (await ticket.superseded())) {
-      log.info("skipped: a newer event arrived while this one waited", { event: transition.cause });
-      await ticket.withdraw();
-      return { status: "superseded" };
+    lock = await TransitionLock.acquire(runDir, description.cluster, deadline, { log });
+  } catch (e) {
+    await ticket?.withdraw();
+    throw e;
+  }
+  try {
+    const newer = await ticket?.supersededBy();
+    if (newer) {
+      log.info(`skipped: superseded by ${newer.word} (${newer.direction}) that arrived later`, { event: transition.cause });
+      await ticket?.withdraw();
+      return { status: "superseded", by: newer };
     }
-    const ctx = await contextFor(world, await identity, deadline);
-    const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
-    if (options.dryRun) return { status: "planned", plan };
-    const results = await executePlan(plan, ctx);
-    await ticket?.retire();
-    return { status: "done", plan, results };
+    try {
+      const ledger = await CommandLedger.open(runDir, description.cluster);
+      await ledger.settle(log, deadline, options.leftovers ?? leftoverTiming);
+      watchCommands(ledger);
+      const ctx = await contextFor(world, await identity, deadline);
+      const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
+      const results = await executePlan(plan, ctx);
+      return { status: "done", plan, results };
+    } finally {
+      watchCommands(undefined);
+      // It ran, or failed trying: either way older events that still wait are obsolete.
+      await ticket?.retire().catch((e: unknown) => log.warn(`could not mark the event done: ${errorText(e)}`));
+    }
   } finally {
-    await lock?.release();
+    await lock.release();
   }
 }
 

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { rootOnlyTempDir } from "../integration/support/mount-point-dir";
 import { byIdLinkName } from "../../src/host/block-device";
 import type { BenchCloud } from "./bench-cloud";
 import { nodeA, volumeId, worldHeldByB, writeVolumeCluster } from "./bench-cluster";
@@ -31,7 +32,9 @@ export async function benchVolume(
 ): Promise<VolumeFigures> {
   const loop = LoopDevice.create(workDir);
   if (typeof loop === "string") return { skipped: loop };
-  const mountPoint = join(workDir, "mnt");
+  // aws-ha refuses a mount point below a directory others may write (such as /tmp).
+  const mountRoot = rootOnlyTempDir("aws-ha-bench-");
+  const mountPoint = join(mountRoot, "mnt");
   const byIdDir = join(workDir, "by-id");
   const runDir = join(workDir, "run");
   const link = join(byIdDir, byIdLinkName(volumeId));
@@ -71,6 +74,7 @@ export async function benchVolume(
   } finally {
     if (mounted(mountPoint, loop.device)) command(["umount", mountPoint]);
     rmSync(link, { force: true });
+    rmSync(mountRoot, { recursive: true, force: true });
     loop.destroy();
   }
   return { afterAttach, total, attachMs };

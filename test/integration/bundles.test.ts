@@ -22,13 +22,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(name: string, args: string[]) {
+function run(name: string, args: string[], env: Record<string, string> = {}, timeoutMs = 20_000) {
   const r = spawnSync(process.execPath, [join(dir, name), ...args], {
     cwd: dir,
     encoding: "utf8",
-    timeout: 20_000,
+    timeout: timeoutMs,
     // Nothing may be found through the environment either.
-    env: { PATH: process.env.PATH, HOME: dir },
+    env: { PATH: process.env.PATH, HOME: dir, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -59,6 +59,28 @@ describe("the built single-file CLIs, copied away from the repository", () => {
       expect(v.stdout.trim()).toBe(version);
     });
   }
+
+  // Node's recursive mkdir spins for ever below /proc (the kernel answers ENOENT for a parent that
+  // exists); each run is bounded, so a spin shows as a killed process.
+  it("aws-ha-notify runs without its code cache when the cache directory cannot be made", () => {
+    const v = run(
+      "aws-ha-notify",
+      ["--version"],
+      { AWS_HA_CODE_CACHE_DIR: "/proc/aws-ha-nonexistent", AWS_HA_CODE_CACHE_DEBUG: "1" },
+      5_000,
+    );
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout.trim()).toBe(version);
+    expect(v.stderr).toBe("code cache: refused /proc/aws-ha-nonexistent\n");
+  });
+
+  it("aws-ha-gen says in one line that it cannot make an --out directory below /proc, and writes nothing", () => {
+    const r = run("aws-ha-gen", ["all", "--cluster", join(dir, "cluster.yaml"), "--out", "/proc/aws-ha-nonexistent"], {}, 5_000);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("cannot create /proc/aws-ha-nonexistent");
+    expect(r.stderr).toContain("nothing was written");
+  });
 
   it("aws-ha-gen renders every node's files for the copied example", () => {
     const r = run("aws-ha-gen", ["all", "--cluster", join(dir, "cluster.yaml"), "--out", join(dir, "out")]);

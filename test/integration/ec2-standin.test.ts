@@ -356,6 +356,154 @@ describe("permissions: DryRun and denied actions", () => {
   });
 });
 
+describe("DryRun: what EC2 judges in a request before it answers for the permission", () => {
+  const ghost = { eni: "eni-0e00000000000dead", instance: "i-0e00000000000dead", volume: "vol-0e00000000000dead" };
+  const refusals: [string, () => Promise<unknown>, string, RegExp][] = [
+    [
+      "ReplaceRoute of a route the table does not have",
+      () =>
+        ec2.send(new ReplaceRouteCommand({ DryRun: true, RouteTableId: table, DestinationCidrBlock: overlay, NetworkInterfaceId: a.eni })),
+      "InvalidParameterValue",
+      /no route defined for '192\.168\.100\.10\/32' in the route table\. Use CreateRoute instead/,
+    ],
+    [
+      "ReplaceRoute in a route table EC2 does not know",
+      () =>
+        ec2.send(
+          new ReplaceRouteCommand({
+            DryRun: true,
+            RouteTableId: "rtb-0e00000000000dead",
+            DestinationCidrBlock: overlay,
+            NetworkInterfaceId: a.eni,
+          }),
+        ),
+      "InvalidRouteTableID.NotFound",
+      /rtb-0e00000000000dead/,
+    ],
+    [
+      "CreateRoute of a destination the table has",
+      () =>
+        ec2.send(
+          new CreateRouteCommand({ DryRun: true, RouteTableId: table, DestinationCidrBlock: "10.0.1.0/24", NetworkInterfaceId: a.eni }),
+        ),
+      "RouteAlreadyExists",
+      /10\.0\.1\.0\/24/,
+    ],
+    [
+      "CreateRoute to an interface EC2 does not know",
+      () =>
+        ec2.send(
+          new CreateRouteCommand({ DryRun: true, RouteTableId: table, DestinationCidrBlock: overlay, NetworkInterfaceId: ghost.eni }),
+        ),
+      "InvalidNetworkInterfaceID.NotFound",
+      /eni-0e00000000000dead/,
+    ],
+    [
+      "AssociateAddress of an allocation EC2 does not know",
+      () => ec2.send(new AssociateAddressCommand({ DryRun: true, AllocationId: "eipalloc-0e00000000000dead", NetworkInterfaceId: a.eni })),
+      "InvalidAllocationID.NotFound",
+      /eipalloc-0e00000000000dead/,
+    ],
+    [
+      "AssociateAddress to an interface EC2 does not know",
+      () => ec2.send(new AssociateAddressCommand({ DryRun: true, AllocationId: eip.allocationId, NetworkInterfaceId: ghost.eni })),
+      "InvalidNetworkInterfaceID.NotFound",
+      /eni-0e00000000000dead/,
+    ],
+    [
+      "AssociateAddress to a private address the interface does not carry (the VIP is on B)",
+      () =>
+        ec2.send(
+          new AssociateAddressCommand({ DryRun: true, AllocationId: eip.allocationId, NetworkInterfaceId: a.eni, PrivateIpAddress: vip }),
+        ),
+      "InvalidParameterValue",
+      /10\.0\.1\.100 is not assigned to network interface/,
+    ],
+    [
+      "DisassociateAddress of an association EC2 does not know",
+      () => ec2.send(new DisassociateAddressCommand({ DryRun: true, AssociationId: "eipassoc-0e00000000000dead" })),
+      "InvalidAssociationID.NotFound",
+      /eipassoc-0e00000000000dead/,
+    ],
+    [
+      "AttachVolume of a volume EC2 does not know",
+      () => ec2.send(new AttachVolumeCommand({ DryRun: true, VolumeId: ghost.volume, InstanceId: a.instance, Device: "/dev/sdf" })),
+      "InvalidVolume.NotFound",
+      /vol-0e00000000000dead/,
+    ],
+    [
+      "AttachVolume to an instance EC2 does not know",
+      () => ec2.send(new AttachVolumeCommand({ DryRun: true, VolumeId: data, InstanceId: ghost.instance, Device: "/dev/sdf" })),
+      "InvalidInstanceID.NotFound",
+      /i-0e00000000000dead/,
+    ],
+    [
+      "DetachVolume of a volume EC2 does not know",
+      () => ec2.send(new DetachVolumeCommand({ DryRun: true, VolumeId: ghost.volume, InstanceId: a.instance })),
+      "InvalidVolume.NotFound",
+      /vol-0e00000000000dead/,
+    ],
+    [
+      "StopInstances of an instance EC2 does not know",
+      () => ec2.send(new StopInstancesCommand({ DryRun: true, InstanceIds: [ghost.instance], Force: true })),
+      "InvalidInstanceID.NotFound",
+      /i-0e00000000000dead/,
+    ],
+  ];
+
+  it.each(refusals)("%s: refused (400), not DryRunOperation, and nothing changes", async (_, send, code, message) => {
+    const before = server.world.snapshot();
+    await expect(send()).rejects.toMatchObject({ name: code, message: expect.stringMatching(message), $metadata: { httpStatusCode: 400 } });
+    expect(server.world.snapshot()).toEqual(before);
+    expect(server.calls.all().at(-1)).toMatchObject({ dryRun: true, error: code });
+  });
+
+  it("the state an action would change is judged only when it runs: a DryRun attach of a volume in use is allowed", async () => {
+    await expect(
+      ec2.send(new AttachVolumeCommand({ DryRun: true, VolumeId: stuck, InstanceId: a.instance, Device: "/dev/sdf" })),
+    ).rejects.toMatchObject({ name: "DryRunOperation" });
+    await expect(ec2.send(new AttachVolumeCommand({ VolumeId: stuck, InstanceId: a.instance, Device: "/dev/sdf" }))).rejects.toMatchObject({
+      name: "VolumeInUse",
+    });
+  });
+
+  it("by default a refused request hides a denial; a sound one shows it", async () => {
+    server.faults.inject({ kind: "deny", actions: ["ReplaceRoute", "UnassignPrivateIpAddresses"] });
+    const replace = () =>
+      ec2.send(new ReplaceRouteCommand({ DryRun: true, RouteTableId: table, DestinationCidrBlock: overlay, NetworkInterfaceId: a.eni }));
+    await expect(replace()).rejects.toMatchObject({ name: "InvalidParameterValue" });
+    await expect(
+      ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: a.eni, PrivateIpAddresses: ["10.0.1.0"] })),
+    ).rejects.toMatchObject({ name: "InvalidParameterValue", message: expect.stringContaining("not assigned") });
+    await ec2.send(new CreateRouteCommand({ RouteTableId: table, DestinationCidrBlock: overlay, NetworkInterfaceId: b.eni }));
+    await expect(replace()).rejects.toMatchObject({ name: "UnauthorizedOperation" });
+  });
+
+  it("a world that decides the permission first shows the denial through a refused request, and refuses before DryRunOperation", async () => {
+    const permissionFirst = await startEc2Server({ spec: { ...world(), requestChecks: "after-permission" } });
+    const client = new EC2Client({ endpoint: permissionFirst.url, region, credentials, maxAttempts: 1 });
+    try {
+      permissionFirst.faults.inject({ kind: "deny", actions: ["ReplaceRoute", "UnassignPrivateIpAddresses"] });
+      await expect(
+        client.send(
+          new ReplaceRouteCommand({ DryRun: true, RouteTableId: table, DestinationCidrBlock: overlay, NetworkInterfaceId: a.eni }),
+        ),
+      ).rejects.toMatchObject({ name: "UnauthorizedOperation" });
+      await expect(
+        client.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: a.eni, PrivateIpAddresses: ["10.0.1.0"] })),
+      ).rejects.toMatchObject({ name: "UnauthorizedOperation" });
+      await expect(
+        client.send(
+          new CreateRouteCommand({ DryRun: true, RouteTableId: table, DestinationCidrBlock: "10.0.1.0/24", NetworkInterfaceId: a.eni }),
+        ),
+      ).rejects.toMatchObject({ name: "RouteAlreadyExists" });
+    } finally {
+      client.destroy();
+      await permissionFirst.close();
+    }
+  });
+});
+
 describe("injected faults", () => {
   it("throttling and 5xx are retried by the SDK until the call succeeds; the call log shows each answer", async () => {
     const patient = new EC2Client({ endpoint: server.url, region, credentials, maxAttempts: 5 });

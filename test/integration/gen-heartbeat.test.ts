@@ -38,6 +38,17 @@ const descriptions: [name: string, raw: Raw][] = [
   ["golden pair of Elastic IPs (aws-ha-updateeip, 500 ms keepalive)", readRaw("test/unit/golden/two-node-heartbeat.yaml")],
   ["the example (aws-ha-notify in haresources, generated key)", readRaw("examples/cluster.yaml")],
   [
+    // Heartbeat reads the key as the line's third word (a # is a comment only at a line's start);
+    // measured: two nodes whose keys differ only after the # refuse each other ("authtoken does
+    // not match").
+    "a key with # and ! in it, which Heartbeat reads whole",
+    (() => {
+      const d = readRaw("test/unit/golden/two-node-heartbeat.yaml");
+      d.heartbeat.authKey = "golden#heartbeat!key-0002";
+      return d;
+    })(),
+  ],
+  [
     "manager heartbeat with a VIP and a volume, no failback",
     (() => {
       const d = readRaw("examples/cluster.yaml");

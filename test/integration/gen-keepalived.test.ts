@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,8 @@ import { parseClusterDescription } from "../../src/cluster/load";
 import type { ClusterDescription, ClusterNode } from "../../src/cluster/schema";
 import { clusterFiles } from "../../src/cli/gen-files";
 import { scriptSecurityProblems } from "../../src/gen/script-security";
+import { authPassProblem } from "../../src/cluster/daemon-secrets";
+import { renderKeepalivedConf } from "../../src/gen/keepalived";
 import { resolveSecrets } from "../../src/gen/secrets";
 
 // Every keepalived.conf aws-ha-gen renders must be accepted by the real keepalived: `keepalived -t
@@ -111,8 +113,9 @@ function run(argv: string[]): { code: number | null; output: string } {
 
 let namespaces = 0;
 /** A namespace holding the node's interface (a veth pair, both ends inside) with its address up. */
-function withNodeNamespace<T>(node: ClusterNode, prefix: number, body: (ns: string) => T): T {
+function nodeNamespace(node: ClusterNode, prefix: number): { ns: string; remove: () => void } {
   const ns = `ahg-ka-${process.pid}-${namespaces++}`;
+  const remove = () => void run(["ip", "netns", "del", ns]);
   const step = (argv: string[]) => {
     const r = run(argv);
     if (r.code !== 0) throw new Error(`${argv.join(" ")} failed (${r.code}): ${r.output}`);
@@ -122,9 +125,19 @@ function withNodeNamespace<T>(node: ClusterNode, prefix: number, body: (ns: stri
     step(["ip", "-n", ns, "link", "add", node.interface, "type", "veth", "peer", "name", "peer0"]);
     step(["ip", "-n", ns, "addr", "add", `${node.address}/${prefix}`, "dev", node.interface]);
     for (const link of ["lo", node.interface, "peer0"]) step(["ip", "-n", ns, "link", "set", link, "up"]);
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { ns, remove };
+}
+
+function withNodeNamespace<T>(node: ClusterNode, prefix: number, body: (ns: string) => T): T {
+  const { ns, remove } = nodeNamespace(node, prefix);
+  try {
     return body(ns);
   } finally {
-    run(["ip", "netns", "del", ns]);
+    remove();
   }
 }
 
@@ -181,4 +194,83 @@ describe.skipIf(skip !== undefined)("keepalived accepts every keepalived.conf aw
     expect(result.code).not.toBe(0);
     expect(result.output).toContain("interface eth0 for vrrp_instance VI_db doesn't exist");
   });
+});
+
+// What keepalived makes of auth_pass, character by character: validation must refuse exactly the
+// passwords keepalived would not read as written (src/cluster/daemon-secrets.ts). keepalived -d
+// dumps the parsed configuration, the password included, as soon as it starts (line-buffered by
+// stdbuf, or a pipe would hold the dump until the daemon ends); the daemon runs
+// in the node's namespace, with a notify script that does nothing, and is stopped right after.
+describe.skipIf(skip !== undefined)("keepalived reads a VRRP password exactly when validation accepts it", () => {
+  const raw = variant("examples/cluster.yaml", (d) => {
+    d.keepalived.notifyFifo = false;
+    delete d.keepalived.healthCheck;
+  });
+  const d = parseClusterDescription(stringify(raw), "auth-pass.yaml");
+  const node = d.nodes[0]!;
+  const harmless = join(scriptRoot, "bin", "notify-nothing");
+  writeFileSync(harmless, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  chmodSync(harmless, 0o755);
+  let namespace: { ns: string; remove: () => void } | undefined;
+  afterAll(() => namespace?.remove());
+
+  /** The password keepalived parsed from the rendered config, or undefined when it parsed none. */
+  async function passwordKeepalivedReads(pass: string, n: number): Promise<string | undefined> {
+    namespace ??= nodeNamespace(node, prefixOf(d));
+    const conf = renderKeepalivedConf({ ...d, paths: { ...d.paths, notify: harmless } }, node.name, {
+      clusterPath: clusterPathOnNodes,
+      secrets: { vrrpAuthPass: pass },
+    });
+    const file = join(scriptRoot, `auth-pass-${n}.conf`);
+    writeFileSync(file, conf, { mode: 0o644 });
+    const pidFiles = ["-p", join(scriptRoot, `auth-pass-${n}.pid`), "-r", join(scriptRoot, `auth-pass-${n}.vrrp.pid`)];
+    const daemon = spawn(
+      "ip",
+      ["netns", "exec", namespace.ns, "stdbuf", "-oL", "-eL", "keepalived", "-n", "-l", "-D", "-d", "-G", "-P", "-f", file, ...pidFiles],
+      {
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    let exited = false;
+    daemon.stdout!.on("data", (b: Buffer) => (output += b.toString()));
+    daemon.stderr!.on("data", (b: Buffer) => (output += b.toString()));
+    const exit = new Promise<void>((resolve) => daemon.on("exit", () => resolve(void (exited = true))));
+    const password = () => / Password = (.*)$/m.exec(output)?.[1];
+    for (const end = Date.now() + 10_000; Date.now() < end && password() === undefined && !exited;)
+      await new Promise((r) => setTimeout(r, 50));
+    if (!exited) process.kill(-daemon.pid!, "SIGTERM");
+    await Promise.race([exit, new Promise((r) => setTimeout(r, 5_000))]);
+    if (!exited) process.kill(-daemon.pid!, "SIGKILL");
+    return password();
+  }
+
+  // What keepalived 2.2.7 made of each refused password (undefined: it refused the configuration).
+  const misread: [pass: string, read: string | undefined][] = [
+    ["ab#cdefg", "ab"],
+    ["secret!1", "secret"],
+    ["ab{cdefg", "ab"],
+    ["ab}cdefg", "ab"],
+    ['ab"cd"ef', "ab"],
+    ['ab"cdefg', "ab"],
+    // $_PWD is keepalived's working directory, the configuration's own, cut to 8 characters.
+    ["ab$_PWD", `ab${scriptRoot}`.slice(0, 8)],
+    ["a$_BANG)", "a"],
+    ["$_HASH,x", undefined],
+  ];
+  const readAsWritten = ["it's-ok", "back\\sl1", "pa$$word", "$_PWDx12", "x~@%^&*(", "[]|;:,.<", ">?/=+-_`", "Zz09-_Aa"];
+
+  misread.forEach(([pass, read], n) =>
+    it(`validation refuses ${pass}, which keepalived reads as ${read ?? "an error"}`, async () => {
+      expect(authPassProblem(pass)).toBeDefined();
+      expect(await passwordKeepalivedReads(pass, n)).toBe(read);
+    }),
+  );
+  readAsWritten.forEach((pass, n) =>
+    it(`validation accepts ${pass}, which keepalived reads as written`, async () => {
+      expect(authPassProblem(pass)).toBeUndefined();
+      expect(await passwordKeepalivedReads(pass, misread.length + n)).toBe(pass);
+    }),
+  );
 });

@@ -124,6 +124,21 @@ describe("faults", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
+  it("an oversized answer streams filler only as fast as the client reads, and stops when it hangs up", async () => {
+    imds.faults.oversized = { path: "meta-data/instance-id", bytes: 1024 ** 3 };
+    const t = await token();
+    const response = await get("instance-id", t);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let read = 0;
+    while (read < 1024 * 1024) read += (await reader.read()).value?.length ?? Infinity;
+    await reader.cancel();
+    // Other paths answer as before.
+    expect(await text("placement/region", t)).toBe("eu-west-1");
+    expect(imds.stats.oversizedBytes).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(imds.stats.oversizedBytes).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it("a black-holed token PUT is never answered, so only a client timeout ends it", async () => {
     imds.faults.blackhole = "token";
     const put = fetch(`${imds.url}/latest/api/token`, {

@@ -1,7 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import {
+  chownSync,
   closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -19,6 +21,7 @@ import { AwsHaError } from "../../src/errors";
 import type { Host } from "../../src/host/host-port";
 import { LinuxHost } from "../../src/host/linux-host";
 import { isRunning } from "../../src/host/mount-holders";
+import { rootOnlyTempDir } from "./support/mount-point-dir";
 
 // The real adapter on this machine. Loop devices stand in for EBS volumes and a network namespace
 // of the test's own for the node's interface; both need root, so those scenarios are skipped
@@ -176,7 +179,8 @@ describe.skipIf(!asRoot)("a volume's file system on a loop device (root)", () =>
   const children: ChildProcess[] = [];
 
   beforeAll(() => {
-    dir = realpathSync(mkdtempSync(join(tmpdir(), "awsha-volume-")));
+    // Not below /tmp: aws-ha refuses a mount point on a path that users other than root may change.
+    dir = realpathSync(rootOnlyTempDir("awsha-volume-"));
     const image = join(dir, "volume.img");
     run(["truncate", "-s", "32M", image]);
     loop = run(["losetup", "--find", "--show", image]).trim();
@@ -195,7 +199,8 @@ describe.skipIf(!asRoot)("a volume's file system on a loop device (root)", () =>
   });
 
   afterAll(() => {
-    if (existsSync(mountPoint) && run(["cat", "/proc/self/mountinfo"]).includes(` ${mountPoint} `)) run(["umount", mountPoint]);
+    for (const mounted of [mountPoint, join(dir, "etc")])
+      for (let i = 0; i < 3 && run(["cat", "/proc/self/mountinfo"]).includes(` ${mounted} `); i++) run(["umount", mounted]);
     if (loop) run(["losetup", "-d", loop]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -236,10 +241,10 @@ describe.skipIf(!asRoot)("a volume's file system on a loop device (root)", () =>
   });
 
   it("unmounts, and unmounting what is not mounted changes nothing; the data stays on the volume", async () => {
-    await host.unmount(mountPoint, false);
+    await host.unmount(mountPoint, loop!, false);
     expect(await host.mountOf(mountPoint)).toBeUndefined();
     expect(existsSync(join(mountPoint, "record"))).toBe(false);
-    await host.unmount(mountPoint, false);
+    await host.unmount(mountPoint, loop!, false);
 
     await host.mount(loop!, mountPoint, "ext4", []);
     expect(readFileSync(join(mountPoint, "record"), "utf8")).toBe("written on the volume\n");
@@ -250,7 +255,7 @@ describe.skipIf(!asRoot)("a volume's file system on a loop device (root)", () =>
     const reader = holdOpenFile(join(mountPoint, "record"));
     await expect.poll(() => readFileSync(`/proc/${inside.pid}/cmdline`, "utf8"), { timeout: 2_000 }).toContain("sleep");
 
-    const error = await rejection(host.unmount(mountPoint, false));
+    const error = await rejection(host.unmount(mountPoint, loop!, false));
     expect(error.kind).toBe("host");
     const [first, second] = [inside.pid!, reader.pid!].sort((a, b) => a - b);
     expect(error.message).toBe(`${mountPoint} is busy: held by PIDs ${first} (sleep), ${second} (sleep)`);
@@ -265,7 +270,7 @@ describe.skipIf(!asRoot)("a volume's file system on a loop device (root)", () =>
     const reader = holdOpenFile(join(mountPoint, "record"));
     await expect.poll(() => readFileSync(`/proc/${inside.pid}/cmdline`, "utf8"), { timeout: 2_000 }).toContain("sleep");
 
-    await host.unmount(mountPoint, true);
+    await host.unmount(mountPoint, loop!, true);
     expect(await host.mountOf(mountPoint)).toBeUndefined();
     expect(await exited(inside)).toBe("SIGTERM");
     expect(await exited(reader)).toBe("SIGTERM");
@@ -275,11 +280,75 @@ describe.skipIf(!asRoot)("a volume's file system on a loop device (root)", () =>
     await host.mount(loop!, mountPoint, "ext4", []);
     const other = await rejection(host.mount("/dev/null", mountPoint, "ext4", []));
     expect(other.message).toBe(`${mountPoint} already has ${loop} mounted; refusing to mount /dev/null over it`);
-    await host.unmount(mountPoint, false);
+    await host.unmount(mountPoint, loop!, false);
 
     const wrongType = await rejection(host.mount(loop!, mountPoint, "xfs", []));
     expect(wrongType.kind).toBe("host");
     expect(wrongType.message).toMatch(new RegExp(`^mount -t xfs ${loop} ${mountPoint} failed \\(exit 32\\): .*wrong fs type`));
+  });
+  it("finds every place the device is mounted, by its by-id link as well as its own name", async () => {
+    await host.mount(loop!, mountPoint, "ext4", []);
+    const link = join(byId, "nvme-Amazon_Elastic_Block_Store_vol0a1b2c3d4e5f6a7b8");
+    expect(await host.mountPointsOf(loop!)).toEqual([mountPoint]);
+    expect(await host.mountPointsOf(link)).toEqual([mountPoint]);
+    await host.unmount(mountPoint, link, false);
+    expect(await host.mountPointsOf(loop!)).toEqual([]);
+  });
+
+  it("leaves another file system on the mount point alone: not unmounted, and the process using it not killed", async () => {
+    mkdirSync(mountPoint, { recursive: true });
+    run(["mount", "-t", "tmpfs", "-o", "size=1m", "awsha-foreign", mountPoint]);
+    const user = holdCwd();
+    await expect.poll(() => readFileSync(`/proc/${user.pid}/cmdline`, "utf8"), { timeout: 2_000 }).toContain("sleep");
+
+    const error = await rejection(host.unmount(mountPoint, loop!, true));
+
+    expect(error.message).toBe(`${mountPoint} has awsha-foreign mounted, not ${loop}; left it alone`);
+    expect((await host.mountOf(mountPoint))?.device).toBe("awsha-foreign");
+    expect(user.exitCode).toBeNull();
+    expect(user.signalCode).toBeNull();
+    user.kill("SIGKILL");
+    await exited(user);
+    run(["umount", mountPoint]);
+  });
+
+  it("refuses a mount point below a directory a user took over and swapped for a link: nothing is mounted anywhere", async () => {
+    // The user "nobody" owns the parent and makes the mount point lead to the directory it wants.
+    const parent = join(dir, "srv");
+    const target = join(dir, "etc");
+    mkdirSync(target, { mode: 0o755 });
+    rmSync(mountPoint, { recursive: true, force: true });
+    symlinkSync(target, mountPoint);
+    chownSync(parent, 65534, 65534);
+    try {
+      const error = await rejection(host.mount(loop!, mountPoint, "ext4", []));
+      expect(error.kind).toBe("host");
+      expect(error.message).toContain(`${parent} is owned by uid 65534, not root; ${mountPoint} is a symbolic link (to ${target})`);
+      expect(error.details.fix).toBe(
+        `chown root:root ${parent}; replace the link with a directory of root's (rm ${mountPoint}; mkdir -m 0755 ${mountPoint}), or set mountPoint to a path without links`,
+      );
+      await expect(host.checkMountPoint(mountPoint)).rejects.toThrow(/is a symbolic link/);
+      expect(await host.mountPointsOf(loop!)).toEqual([]);
+      expect(await host.mountOf(target)).toBeUndefined();
+    } finally {
+      chownSync(parent, 0, 0);
+      rmSync(mountPoint);
+    }
+  });
+
+  it("refuses to unmount through a parent that group and others may write, and the volume stays mounted", async () => {
+    await host.mount(loop!, mountPoint, "ext4", []);
+    const parent = join(dir, "srv");
+    run(["chmod", "0777", parent]);
+    try {
+      const error = await rejection(host.unmount(mountPoint, loop!, true));
+      expect(error.details.fix).toBe(`chmod go-w ${parent}`);
+      expect((await host.mountOf(mountPoint))?.device).toBe(loop);
+    } finally {
+      run(["chmod", "0755", parent]);
+    }
+    await host.unmount(mountPoint, loop!, false);
+    expect(await host.mountOf(mountPoint)).toBeUndefined();
   });
 });
 

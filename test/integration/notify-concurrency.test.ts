@@ -108,7 +108,7 @@ describe("master, backup and master fired at one node at once", () => {
 
     for (const r of [r1, r2, r3]) expect(r.code, r.stderr).toBe(0);
     expect(r1.ms).toBeGreaterThan(600);
-    expect(r2.stderr).toMatch(/skipped: a newer event arrived while this one waited/);
+    expect(r2.stderr).toMatch(/skipped: superseded by master \(acquire\) that arrived later/);
     expect(a.scripts.journal()).toEqual(["acquire", "start", "acquire"]);
     expect(newestEvent(a, [{ word: "master", process: last }])).toBe("master");
     expect(existsSync(a.lockFile)).toBe(false);

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, constants, existsSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { nodeA, resource } from "./support/cluster-fixture";
@@ -113,5 +113,70 @@ describe("aws-ha-notify fifo, fed a burst of keepalived's notify lines", () => {
     expect(ended.stderr).toMatch(/WARN ignored an unreadable FIFO line .*SOMETHING/);
     expect(loggedEvents(ended.stderr)).toEqual(["MASTER"]);
     expect(cloudHolders(world.snapshot()).vip).toBe("node-a");
+  });
+});
+
+describe("keepalived's words, read from their end", () => {
+  it("a FIFO line whose instance name holds a double quote still moves the resources", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.service(node)] });
+    const { a } = world;
+    const { reader, fd } = listenAsKeepalived(a);
+
+    // keepalived writes the name between double quotes without escaping the ones inside it.
+    writeSync(fd, 'INSTANCE "VI"1" MASTER 100\n');
+    await waitFor("the MASTER line to be acted on", () => a.scripts.serviceRunning());
+    writeSync(fd, 'INSTANCE "VI"1" BACKUP abc\n');
+    closeSync(fd);
+    writer = undefined;
+    const ended = await reader.finished;
+
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(loggedEvents(ended.stderr)).toEqual(["MASTER", "BACKUP"]);
+    expect(ended.stderr).toMatch(/^WARN keepalived's priority "abc" is not a number; acting on BACKUP anyway .*instance=VI"1/m);
+    expect(a.scripts.serviceRunning()).toBe(false);
+    expect(cloudHolders(world.snapshot()).vip).toBe("nobody");
+  });
+
+  it("the generic notify with such a name, or a priority that is not a number, acquires as MASTER says", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.vip(true), resource.service(node)] });
+    const { a } = world;
+
+    const quoted = await a.run(["INSTANCE", 'VI"1', "MASTER", "100"]);
+    expect(quoted.code, quoted.stderr).toBe(0);
+    expect(quoted.stderr).not.toContain("changes nothing");
+    expect(cloudHolders(world.snapshot()).vip).toBe("node-a");
+
+    expect((await a.run(["backup"])).code).toBe(0);
+    expect(cloudHolders(world.snapshot()).vip).toBe("nobody");
+
+    const odd = await a.run(["INSTANCE", "VI_1", "MASTER", "abc"]);
+    expect(odd.code, odd.stderr).toBe(0);
+    expect(odd.stderr).toMatch(/^WARN keepalived's priority "abc" is not a number; acting on MASTER anyway/m);
+    expect(cloudHolders(world.snapshot()).vip).toBe("node-a");
+    expect(a.scripts.serviceRunning()).toBe(true);
+  });
+});
+
+describe("aws-ha-notify fifo given a path that is no FIFO", () => {
+  it("says so in one line and exits 2, whether the path is missing, a file or a directory", async () => {
+    world = await startTwoNodeWorld({ resources: () => [resource.vip(true)] });
+    const { a } = world;
+    const file = join(a.dir, "plain-file");
+    writeFileSync(file, 'INSTANCE "VI_1" MASTER 150\n');
+    const directory = join(a.dir, "a-directory");
+    mkdirSync(directory);
+    const cases: [string, string][] = [
+      [join(a.dir, "missing.fifo"), `there is no FIFO at ${join(a.dir, "missing.fifo")}`],
+      [file, `${file} is a regular file, not a FIFO`],
+      [directory, `${directory} is a directory, not a FIFO`],
+    ];
+    for (const [path, message] of cases) {
+      const r = await a.run(["fifo", path], { timeoutMs: 15_000 });
+      expect(r.code, `${path}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split("\n"), path).toHaveLength(1);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).not.toMatch(/\bat .*\.js|Error:/);
+    }
+    expect(world.mutatingCalls()).toEqual([]);
   });
 });

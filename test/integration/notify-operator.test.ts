@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { cloudAndLocal, ids, nodeA, nodeB } from "./support/cluster-fixture";
 import { given } from "./support/given";
@@ -6,7 +6,8 @@ import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
 import { cloudHolders, eniOf } from "./support/world-view";
 
 // What an operator types on a node: who holds what (`show`, `show --json`), what a transition would
-// do (`--dry-run`), and a transition limited to some resources (`--only`). Viewing never changes anything.
+// do (`--dry-run`), a transition limited to some resources (`--only`), and whether the node may
+// trust its description (`check`). Viewing never changes anything.
 
 let world: TwoNodeWorld | undefined;
 afterEach(async () => {
@@ -120,5 +121,44 @@ describe("a transition with --only", () => {
     expect(cloudHolders(world.snapshot())).toMatchObject({ vip: "node-b", eip: "node-b", route: "node-a" });
     expect(world.a.scripts.journal()).toEqual(["start"]);
     expect(world.snapshot().interfaces.find((e) => e.instanceId === nodeA.instanceId)!.sourceDestCheck).toBe(false);
+  });
+});
+
+describe("aws-ha-notify check judges who could change the description", () => {
+  const owners = process.getuid!() === 0 ? "root" : `root or uid ${process.getuid!()}`;
+
+  it("says the description and each command it names can be changed only by root (or this user)", async () => {
+    world = await givenBHoldsTheCloud();
+
+    const check = await world.a.run(["check"]);
+
+    const trust = check.stdout.split("\n").filter((line) => line.includes("  trust: "));
+    expect(trust).toEqual([
+      `ok    trust: the cluster description ${world.a.clusterFile} can be changed only by ${owners}`,
+      `ok    trust: resources[3].acquire[0] ${world.a.scripts.hookScript} can be changed only by ${owners}`,
+      `ok    trust: resources[4].initScript ${world.a.scripts.serviceScript} can be changed only by ${owners}`,
+    ]);
+  });
+
+  it("reports a world-writable description as a FAIL line with the fix, and exits 6, where every other command refuses it", async () => {
+    world = await givenBHoldsTheCloud();
+    const before = world.snapshot();
+    const file = world.a.clusterFile;
+    chmodSync(file, 0o666);
+    chmodSync(world.a.scripts.hookScript, 0o757);
+
+    const check = await world.a.run(["check"]);
+
+    expect(check.code, check.stdout + check.stderr).toBe(6);
+    const failures = check.stdout.split("\n").filter((line) => line.startsWith("FAIL  trust: "));
+    const everyone = process.getgid!() === 0 ? "others" : `group ${process.getgid!()} and others`;
+    const hook = world.a.scripts.hookScript;
+    expect(failures).toEqual([
+      `FAIL  trust: the cluster description ${file} decides what aws-ha runs as root, but file ${file} is writable by ${everyone} (mode 0666); chmod 0644 ${file}`,
+      `FAIL  trust: resources[3].acquire[0] ${hook} runs as root, but file ${hook} is writable by others (mode 0757); chmod 0755 ${hook}`,
+    ]);
+    // The rest of the check still ran.
+    expect(check.stdout).toMatch(/^ok {4}identity: /m);
+    expect(world.snapshot()).toEqual(before);
   });
 });

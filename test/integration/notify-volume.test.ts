@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { everything, ids, nodeA, nodeB, resource } from "./support/cluster-fixture";
 import { given } from "./support/given";
 import { asRoot, deviceNameTaken } from "./support/loop-disk";
+import { parseMountInfo } from "../../src/host/mount-table";
 import { markedProcesses } from "./support/notify-cli";
 import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
 import { sleep, waitFor } from "./support/wait";
@@ -12,7 +13,8 @@ import { cloudHolders, instanceState, volumeAttachments } from "./support/world-
 
 // The EBS data volume: one writer at a time. A loop device stands in for the disk; its NVMe by-id
 // link appears in a node's by-id directory only while the EC2 stand-in has the volume attached to
-// that node's instance. Mounting needs root, so those scenarios are skipped otherwise.
+// that node's instance. Mounting needs root, so those scenarios are skipped otherwise. As root the
+// worlds live under /var/lib: aws-ha refuses a mount point below /tmp, which anyone may write.
 
 const canMount = asRoot && !deviceNameTaken(ids.device);
 if (!canMount)
@@ -165,7 +167,121 @@ describe.runIf(canMount)("handing the volume over (loop device, as root)", () =>
   });
 });
 
-describe("a dead peer keeps the volume and fencing is off", () => {
+describe.runIf(canMount)("a file system at the mount point that is not the volume (as root)", () => {
+  // Someone mounted something of their own on the node's mount point: a tmpfs, named so that it
+  // shows in the mount table as itself.
+  const foreign = "aws-ha-itest-foreign";
+  const mountedHere: string[] = [];
+  const users: ChildProcess[] = [];
+
+  function mountForeign(dir: string): void {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", foreign, dir], { timeout: 10_000 });
+    mountedHere.push(dir);
+  }
+
+  afterEach(async () => {
+    for (const user of users.splice(0)) {
+      if (user.exitCode === null && user.signalCode === null) user.kill("SIGKILL");
+      await new Promise((resolve) =>
+        user.exitCode !== null || user.signalCode !== null ? resolve(undefined) : user.once("exit", resolve),
+      );
+    }
+    for (const dir of mountedHere.splice(0)) if (sourceMountedAt(dir) === foreign) execFileSync("umount", [dir], { timeout: 10_000 });
+  });
+
+  it("backup detaches the volume but neither unmounts that file system nor kills its users, and says it left it alone", async () => {
+    world = await startTwoNodeWorld({
+      resources: (node) => [{ ...resource.volume(node), killHolders: true }],
+      disk: true,
+      // A failed acquire left the volume attached to A and unmounted.
+      given: (spec) => given.volumeAttachedTo(spec, nodeA),
+    });
+    const { a } = world;
+    mountForeign(a.mountPoint);
+    const user = spawn("sleep", ["60"], { cwd: a.mountPoint, stdio: "ignore" });
+    users.push(user);
+
+    const backup = await a.run(["backup"]);
+
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stderr).toContain(`left ${foreign} on ${a.mountPoint} alone: it is not ${ids.volumeId}`);
+    expect(sourceMountedAt(a.mountPoint)).toBe(foreign);
+    expect(user.exitCode).toBeNull();
+    expect(user.signalCode).toBeNull();
+    expect(volumeAttachments(world.snapshot())).toEqual([]);
+  });
+
+  it("master fails before it attaches anything, naming what is mounted there, and the service is not started", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.volume(node), resource.service(node)], disk: true });
+    const { a } = world;
+    mountForeign(a.mountPoint);
+
+    const master = await a.run(["master"]);
+
+    expect(master.code).toBe(1);
+    expect(master.stderr).toContain(
+      `volume data: ${a.mountPoint} has ${foreign} mounted, not ${ids.volumeId}; nothing was attached; unmount ${foreign} from ${a.mountPoint}, or give the volume another mountPoint`,
+    );
+    expect(world.ec2.calls.of("AttachVolume")).toEqual([]);
+    expect(world.disk!.mountPoints()).toEqual([]);
+    expect(sourceMountedAt(a.mountPoint)).toBe(foreign);
+    expect(a.scripts.serviceRunning()).toBe(false);
+  });
+});
+
+describe.runIf(canMount)("a mount point that a user other than root could redirect (as root)", () => {
+  // The user "nobody" (uid 65534) owns the directory above the mount point: it can replace the
+  // mount point with a link and so choose where root mounts the volume.
+  const nobody = 65534;
+
+  it("a mount point swapped for a link to another directory: master refuses, attaches nothing and mounts nothing anywhere", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.volume(node)], disk: true });
+    const { a } = world;
+    const parent = dirname(a.mountPoint);
+    const target = join(a.dir, "etc");
+    mkdirSync(parent, { recursive: true, mode: 0o755 });
+    mkdirSync(target, { mode: 0o755 });
+    chownSync(parent, nobody, nobody);
+    symlinkSync(target, a.mountPoint);
+
+    const master = await a.run(["master"]);
+
+    expect(master.code).toBe(1);
+    expect(master.stderr).toContain(`${parent} is owned by uid ${nobody}, not root`);
+    expect(master.stderr).toContain(`${a.mountPoint} is a symbolic link`);
+    expect(master.stderr).toContain(`chown root:root ${parent}`);
+    expect(world.ec2.calls.of("AttachVolume")).toEqual([]);
+    expect(world.disk!.mountPoints()).toEqual([]);
+    expect(sourceMountedAt(target)).toBeUndefined();
+  });
+
+  it("a parent handed to another user after the mount: backup refuses to unmount, the volume stays mounted and attached", async () => {
+    world = await startTwoNodeWorld({ resources: (node) => [resource.volume(node)], disk: true });
+    const { a } = world;
+    expect((await a.run(["master"])).code).toBe(0);
+    const parent = dirname(a.mountPoint);
+    chownSync(parent, nobody, nobody);
+
+    const backup = await a.run(["backup"]);
+
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toContain(`${parent} is owned by uid ${nobody}, not root`);
+    expect(backup.stderr).toContain(`chown root:root ${parent}`);
+    expect(world.disk!.mountPoints()).toEqual([a.mountPoint]);
+    expect(volumeAttachments(world.snapshot())).toEqual([{ instanceId: nodeA.instanceId, state: "attached" }]);
+
+    chownSync(parent, 0, 0);
+    const again = await a.run(["backup"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(world.disk!.mountPoints()).toEqual([]);
+    expect(volumeAttachments(world.snapshot())).toEqual([]);
+  });
+});
+
+// As root only: aws-ha checks the mount point before it waits for the peer, and refuses one that is
+// not root's all the way down, which every directory a non-root test can make is not.
+describe.runIf(asRoot)("a dead peer keeps the volume and fencing is off (as root)", () => {
   it("fails naming the peer, exits 1, never attaches the volume and never starts the service on top of it", async () => {
     world = await startTwoNodeWorld({
       resources: (node) => [resource.volume(node), resource.service(node)],
@@ -192,4 +308,11 @@ function readEnviron(pid: number): string {
   } catch {
     return "";
   }
+}
+
+/** The source of the top mount on dir, as the kernel lists it. */
+function sourceMountedAt(dir: string): string | undefined {
+  return parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"))
+    .filter((m) => m.mountPoint === dir)
+    .pop()?.device;
 }

@@ -238,8 +238,28 @@ describe("errors: one clear line, the LSB code, bounded time", () => {
     expect(start.ms).toBeLessThan(10_000);
   });
 
+  it("a metadata service that answers without end is cut off at 64 KiB, and nothing moves", async () => {
+    cloud.imds.a.faults.oversized = { path: "meta-data/instance-id", bytes: 300 * 1024 * 1024 };
+    const start = await updateeip("a", [webEip.allocationId, "start"]);
+    expect(start.code).toBe(1);
+    expect(oneLine(start)).toContain("answered GET /latest/meta-data/instance-id with more than 65536 bytes");
+    expect(start.ms).toBeLessThan(10_000);
+    expect(cloud.imds.a.stats.oversizedBytes).toBeLessThan(16 * 1024 * 1024);
+    expect(mutatingCalls(0)).toEqual([]);
+  });
+
+  it("an instance id that is no instance id stops the run, naming what the metadata service said", async () => {
+    cloud.imds.a.faults.oversized = { path: "meta-data/instance-id", bytes: 100 };
+    const start = await updateeip("a", [webEip.allocationId, "start"]);
+    expect(start.code).toBe(1);
+    expect(oneLine(start)).toMatch(/answered instance-id "0{60}…" \(100 characters\), which is not an instance id/);
+    expect(mutatingCalls(0)).toEqual([]);
+  });
+
   it("bad arguments exit 2 and an unimplemented action 3, before anything is asked of AWS", async () => {
     const cases: [string[], number, string][] = [
+      [["--clusterx=/etc/aws-ha/cluster.yaml", webEip.allocationId, "start"], 2, "unknown option --clusterx"],
+      [["constructor"], 2, 'unknown action "constructor"'],
       [["eipalloc-nothex", "start"], 2, "neither an allocation id"],
       [[webEip.allocationId, "not-an-ip", "start"], 2, "not a private IPv4"],
       [[webEip.allocationId, secondaryOfA, "extra", "start"], 2, "too many arguments"],

@@ -45,11 +45,11 @@ function freshCacheDir(name: string): string {
   return dir;
 }
 
-function run(file: string, args: string[], env: Record<string, string>) {
+function run(file: string, args: string[], env: Record<string, string>, timeoutMs = 20_000) {
   const r = spawnSync(process.execPath, [file, ...args], {
     cwd: root,
     encoding: "utf8",
-    timeout: 20_000,
+    timeout: timeoutMs,
     env: { PATH: process.env.PATH, HOME: root, AWS_HA_CODE_CACHE_DEBUG: "1", ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -104,6 +104,17 @@ describe("a CLI started through the code-cache bootstrap", () => {
     expect(rejected.stderr).toContain("code cache: rejected");
     expect(readFileSync(file).equals(Buffer.alloc(good.length, 0x5a))).toBe(false);
     expect(run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: hit");
+  });
+
+  it("runs without a cache, at once, when its directory cannot be made (below /proc)", () => {
+    // Node's own recursive mkdir spins for ever on /proc/x/y: the kernel answers ENOENT for a
+    // parent that exists. The command must neither hang nor fail.
+    for (const dir of ["/proc/aws-ha-nonexistent/cache", "/proc/aws-ha-nonexistent"]) {
+      const r = run(bin, ["4"], { AWS_HA_CODE_CACHE_DIR: dir }, 5_000);
+      expect(r.code, `${dir}: ${r.stderr}`).toBe(4);
+      expect(r.stderr).toContain(`code cache: refused ${dir}`);
+      expect(JSON.parse(r.stdout)).toMatchObject({ file: "aws-ha-fixture" });
+    }
   });
 
   it("writes nothing when turned off", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
-import { awsCodeOf, ec2Failure } from "../../src/cloud/ec2-errors";
+import { awsCodeOf, ec2Failure, isRequestRefusal } from "../../src/cloud/ec2-errors";
 import { AwsHaError } from "../../src/errors";
 
 // What the operator reads when EC2 says no: the kind decides the exit code, the message names the
@@ -134,5 +134,75 @@ describe("mapping EC2's answers to what the operator must do", () => {
     expect(e.kind).toBe("cloud");
     expect(e.details.awsCode).toBeUndefined();
     expect(e.message).toBe("EC2 DescribeVolumes failed: cannot read properties of undefined");
+  });
+});
+
+// What the SDK throws when the answer is not EC2's XML: its parser's message, a hint on a second line,
+// the HTTP status, and no EC2 error code ($fault) — the error its deserializer middleware makes.
+function unreadableAnswer(parserMessage: string, status: number): Error {
+  const e = new Error(
+    `${parserMessage}\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`,
+  );
+  Object.defineProperty(e, "$response", { value: { statusCode: status, body: "<html>" }, enumerable: false });
+  return Object.assign(e, { $metadata: { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 } });
+}
+
+describe("an answer that is not EC2's", () => {
+  it("calls a proxy's HTML page on a 400 what it is, on one line, and points at the endpoint and proxy", () => {
+    const sdkError = unreadableAnswer("@aws-sdk XML parse error: unexpected content.", 400);
+    const e = ec2Failure("DeleteRoute", sdkError, "rtb-0aaaaaaaaaaaaaaa1 192.168.100.1/32");
+    expect(e.kind).toBe("cloud");
+    expect(e.message).toBe(
+      "EC2 answered DeleteRoute with something that is not EC2's XML (HTTP status 400; @aws-sdk XML parse error: unexpected content.)",
+    );
+    expect(e.details.awsCode).toBeUndefined();
+    expect(e.details.fix).toMatch(/endpoint/);
+    expect(e.details.fix).toMatch(/proxy/);
+    expect(e.details.fix).not.toMatch(/cluster description/);
+    expect(e.describe()).not.toMatch(/\n/);
+    expect(e.cause).toBe(sdkError);
+  });
+
+  it("says the same of a 200 whose XML EC2 would not send (a scalar element repeated)", () => {
+    const e = ec2Failure(
+      "DescribeVolumes",
+      unreadableAnswer("@aws-sdk/core/protocols - xml deserializer unhandled schema type for VolumeId", 200),
+    );
+    expect(e.message).toMatch(/^EC2 answered DescribeVolumes with something that is not EC2's XML \(HTTP status 200; /);
+    expect(e.describe()).not.toMatch(/\n|\(Error\)/);
+  });
+
+  it("escapes and bounds what the parser says, so a hostile answer cannot forge a line", () => {
+    const e = ec2Failure("DescribeVolumes", unreadableAnswer(`unexpected \u001b[31m${"x".repeat(5_000)}`, 400));
+    expect(e.describe()).not.toContain("\u001b");
+    expect(e.describe()).toContain("unexpected \\x1b[31m");
+    expect(e.describe().length).toBeLessThan(1_000);
+  });
+
+  it('treats an error envelope with no error code in it (the SDK\'s "Unknown") on a 4xx the same way', () => {
+    const e = ec2Failure("DeleteRoute", ec2Says("Unknown", "Unknown", 403));
+    expect(e.kind).toBe("cloud");
+    expect(e.message).toBe("EC2 answered DeleteRoute with something that is not EC2's XML (HTTP status 403; it names no error code)");
+    expect(e.details.awsCode).toBeUndefined();
+  });
+
+  it("says so of an answer that is not even HTTP (Node's parser refused it)", () => {
+    const notHttp = Object.assign(new Error("Parse Error: Expected HTTP/, RTSP/ or ICE/"), {
+      code: "HPE_INVALID_CONSTANT",
+      $metadata: { attempts: 1, totalRetryDelay: 0 },
+    });
+    const e = ec2Failure("DescribeVolumes", notHttp, "vol-0aaaaaaaaaaaaaaa1");
+    expect(e).toMatchObject({
+      kind: "cloud",
+      message:
+        "EC2 answered DescribeVolumes with something that is not EC2's XML (not even HTTP; Parse Error: Expected HTTP/, RTSP/ or ICE/)",
+    });
+    expect(e.details.awsCode).toBeUndefined();
+    expect(e.details.fix).toMatch(/proxy/);
+  });
+
+  it("is not a refusal of the request: a DryRun probe answered by a proxy proves nothing either way", () => {
+    expect(isRequestRefusal(unreadableAnswer("@aws-sdk XML parse error: unexpected content.", 400))).toBe(false);
+    expect(awsCodeOf(unreadableAnswer("@aws-sdk XML parse error: unexpected content.", 400))).toBeUndefined();
   });
 });

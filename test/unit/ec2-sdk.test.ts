@@ -227,11 +227,31 @@ describe("moving an overlay route", () => {
     expect(sent()).toEqual(["ReplaceRoute"]);
   });
 
+  const routeTargeting = (eni: string | undefined) => ({
+    RouteTables: [{ RouteTableId: RTB, Routes: eni ? [{ DestinationCidrBlock: CIDR, NetworkInterfaceId: eni, State: "active" as const }] : [] }],
+  });
+
   it("takes a route that is gone as already deleted", async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).resolves(routeTargeting(ENI));
     ec2Mock
       .on(DeleteRouteCommand)
       .rejects(ec2Says("InvalidRoute.NotFound", `no route with destination-cidr-block ${CIDR} in route table ${RTB}`));
-    await expect(ec2.deleteRoute(RTB, CIDR)).resolves.toBeUndefined();
+    await expect(ec2.deleteRouteTo(RTB, CIDR, ENI)).resolves.toBe(false);
+  });
+
+  it("deletes nothing when the route already targets another ENI", async () => {
+    ec2Mock.on(DescribeRouteTablesCommand).resolves(routeTargeting("eni-0bbbbbbbbbbbbbbb2"));
+    await expect(ec2.deleteRouteTo(RTB, CIDR, ENI)).resolves.toBe(false);
+    expect(sent()).toEqual(["DescribeRouteTables"]);
+  });
+
+  it("checks again before it retries a throttled delete, and leaves the route a peer took meanwhile", async () => {
+    // Given the route is ours, the delete is throttled, and meanwhile the peer points the route at itself.
+    ec2Mock.on(DescribeRouteTablesCommand).resolvesOnce(routeTargeting(ENI)).resolves(routeTargeting("eni-0bbbbbbbbbbbbbbb2"));
+    ec2Mock.on(DeleteRouteCommand).rejects(ec2Says("RequestLimitExceeded", "Request limit exceeded.", 503));
+    await expect(ec2.deleteRouteTo(RTB, CIDR, ENI)).resolves.toBe(false);
+    // Then exactly one delete went out: the SDK did not send it again unchecked.
+    expect(sent()).toEqual(["DescribeRouteTables", "DeleteRoute", "DescribeRouteTables"]);
   });
 
   it("describes the route of each table, in the order asked, in one call", async () => {
@@ -309,6 +329,64 @@ describe("moving a volume", () => {
   });
 });
 
+describe("volume and attachment states EC2 does not send", () => {
+  const volumeWith = (state: string | undefined, attachmentState: string | undefined = "attached") =>
+    ec2Mock.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        {
+          VolumeId: VOL,
+          State: state as never,
+          AvailabilityZone: "eu-west-1a",
+          Attachments: [{ InstanceId: PEER, State: attachmentState as never, Device: "/dev/sdf" }],
+        },
+      ],
+    });
+
+  it('refuses a volume state "blackhole" (a route\'s word) as a cloud error naming the field and the value', async () => {
+    volumeWith("blackhole");
+    const failure = (await ec2.describeVolume(VOL).catch((e: unknown) => e)) as AwsHaError;
+    expect(failure).toBeInstanceOf(AwsHaError);
+    expect(failure.kind).toBe("cloud");
+    expect(failure.describe()).toMatch(/^vol-0aaaaaaaaaaaaaaa1: EC2 DescribeVolumes answered "blackhole" as the volume state \(status\)/);
+  });
+
+  it.each(["stopped", "available", ""])("refuses an attachment status %j", async (state) => {
+    volumeWith("in-use", state);
+    await expect(ec2.describeVolume(VOL)).rejects.toMatchObject({
+      kind: "cloud",
+      message: `EC2 DescribeVolumes answered ${JSON.stringify(state)} as the attachment state (attachmentSet.item.status), which EC2 does not send`,
+    });
+  });
+
+  it("refuses a volume or an attachment without a state rather than guessing one", async () => {
+    volumeWith(undefined);
+    await expect(ec2.describeVolume(VOL)).rejects.toMatchObject({ kind: "cloud", message: expect.stringContaining("no volume state") });
+    ec2Mock.on(DescribeVolumesCommand).resolves({
+      Volumes: [
+        { VolumeId: VOL, State: "in-use", AvailabilityZone: "eu-west-1a", Attachments: [{ InstanceId: PEER, Device: "/dev/sdf" }] },
+      ],
+    });
+    await expect(ec2.describeVolume(VOL)).rejects.toMatchObject({ kind: "cloud", message: expect.stringContaining("no attachment state") });
+  });
+
+  it("escapes a state with control characters, so the error stays one line", async () => {
+    volumeWith("in-use\nattached");
+    const failure = (await ec2.describeVolume(VOL).catch((e: unknown) => e)) as AwsHaError;
+    expect(failure.describe()).toContain('"in-use\\nattached"');
+    expect(failure.describe()).not.toMatch(/\n/);
+  });
+
+  it.each(["creating", "available", "in-use", "deleting", "deleted", "error"])("takes the documented volume state %s", async (state) => {
+    volumeWith(state, "detached");
+    await expect(ec2.describeVolume(VOL)).resolves.toMatchObject({ state, attachments: [{ state: "detached" }] });
+  });
+
+  it.each(["attaching", "attached", "detaching", "detached", "busy"])("takes the documented attachment state %s", async (state) => {
+    volumeWith("in-use", state);
+    await expect(ec2.describeVolume(VOL)).resolves.toMatchObject({ attachments: [{ state }] });
+  });
+});
+
 describe("fencing", () => {
   it("stops the peer forcibly, skipping its OS shutdown", async () => {
     ec2Mock.on(StopInstancesCommand).resolves({});
@@ -326,6 +404,46 @@ describe("fencing", () => {
   });
 });
 
+describe("instance states EC2 does not send", () => {
+  const instanceIn = (state: { Name?: string } | undefined) =>
+    ec2Mock.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [{ InstanceId: PEER, State: state as never, Placement: { AvailabilityZone: "eu-west-1b" } }] }],
+    });
+
+  it('refuses an instance state "available" (a volume\'s word) instead of fencing on it', async () => {
+    instanceIn({ Name: "available" });
+    const failure = (await ec2.describeInstance(PEER).catch((e: unknown) => e)) as AwsHaError;
+    expect(failure).toBeInstanceOf(AwsHaError);
+    expect(failure).toMatchObject({
+      kind: "cloud",
+      message: 'EC2 DescribeInstances answered "available" as the instance state (instanceState.name), which EC2 does not send',
+      details: { resource: PEER },
+    });
+    expect(failure.details.fix).toMatch(/endpoint/);
+  });
+
+  it("refuses an empty instance state, and a missing one", async () => {
+    instanceIn({ Name: "" });
+    await expect(ec2.describeInstance(PEER)).rejects.toMatchObject({
+      kind: "cloud",
+      message: expect.stringContaining('answered "" as the instance state'),
+    });
+    instanceIn(undefined);
+    await expect(ec2.describeInstance(PEER)).rejects.toMatchObject({
+      kind: "cloud",
+      message: expect.stringContaining("no instance state"),
+    });
+  });
+
+  it.each(["pending", "running", "shutting-down", "terminated", "stopping", "stopped"])(
+    "takes the documented instance state %s",
+    async (state) => {
+      instanceIn({ Name: state });
+      await expect(ec2.describeInstance(PEER)).resolves.toMatchObject({ state });
+    },
+  );
+});
+
 describe("checking permissions with DryRun", () => {
   it("calls a permitted action allowed, without performing it", async () => {
     ec2Mock.on(AttachVolumeCommand).rejects(ec2Says("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412));
@@ -339,14 +457,18 @@ describe("checking permissions with DryRun", () => {
     expect(inputOf(0)).toMatchObject({ DryRun: true, InstanceIds: [PEER], Force: true });
   });
 
-  it("passes other failures on, naming the action", async () => {
+  it("returns EC2's refusal of the request itself, which proves neither", async () => {
     ec2Mock.on(ReplaceRouteCommand).rejects(ec2Says("InvalidRouteTableID.NotFound", `The routeTable ID '${RTB}' does not exist`));
     await expect(
       ec2.dryRun({ action: "ReplaceRoute", routeTableId: RTB, cidr: "192.168.100.1/32", networkInterfaceId: ENI }),
-    ).rejects.toMatchObject({
-      kind: "config",
-      message: expect.stringMatching(new RegExp(`ReplaceRoute: route table ${RTB} does not exist`)),
-    });
+    ).resolves.toEqual({ code: "InvalidRouteTableID.NotFound", message: `The routeTable ID '${RTB}' does not exist` });
+  });
+
+  it("passes other failures on, naming the action", async () => {
+    ec2Mock.on(ReplaceRouteCommand).rejects(ec2Says("AuthFailure", "AWS was not able to validate the provided access credentials", 401));
+    await expect(
+      ec2.dryRun({ action: "ReplaceRoute", routeTableId: RTB, cidr: "192.168.100.1/32", networkInterfaceId: ENI }),
+    ).rejects.toMatchObject({ kind: "permission", message: expect.stringContaining("credentials for ReplaceRoute") });
   });
 
   it("sends the describe checks with DryRun alone", async () => {

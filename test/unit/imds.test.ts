@@ -27,11 +27,19 @@ interface Behaviour {
   expired?: Set<string>;
   /** Drop the connection of the first n requests without an answer. */
   dropFirst?: number;
+  /** Answers instead of the usual ones, by metadata path. */
+  answers?: Record<string, string>;
+  /** The token handed out instead of token-N. */
+  token?: string;
+  /** This metadata path answers with this many bytes, streamed as fast as the client reads. */
+  endless?: { path: string; bytes: number };
 }
 
 class FakeImds extends LoopbackServer {
   puts = 0;
   gets: { path: string; token: string | undefined }[] = [];
+  /** Bytes of the endless answer written before the client hung up. */
+  endlessSent = 0;
   private requests = 0;
 
   constructor(private readonly behaviour: Behaviour = {}) {
@@ -46,15 +54,31 @@ class FakeImds extends LoopbackServer {
       this.puts++;
       if (this.behaviour.tokenStatus) return res.writeHead(this.behaviour.tokenStatus).end();
       if (req.headers["x-aws-ec2-metadata-token-ttl-seconds"] === undefined) return res.writeHead(400).end();
-      return res.writeHead(200).end(`token-${this.puts}`);
+      return res.writeHead(200).end(this.behaviour.token ?? `token-${this.puts}`);
     }
     const path = req.url?.replace(/^\/latest\/meta-data\//, "") ?? "";
     const token = req.headers["x-aws-ec2-metadata-token"] as string | undefined;
     this.gets.push({ path, token });
     if (!token || this.behaviour.expired?.has(token)) return res.writeHead(401).end();
-    const value = metadata[path];
+    if (this.behaviour.endless?.path === path) return this.stream(res, this.behaviour.endless.bytes);
+    const value = this.behaviour.answers?.[path] ?? metadata[path];
     if (value === undefined) return res.writeHead(404).end();
     return res.writeHead(200).end(value);
+  }
+
+  /** Writes `bytes` bytes without holding them: only as fast as the client takes them, until it hangs up. */
+  private stream(res: ServerResponse, bytes: number) {
+    const chunk = Buffer.alloc(64 * 1024, "i");
+    res.writeHead(200);
+    const more = () => {
+      while (this.endlessSent < bytes && !res.destroyed) {
+        this.endlessSent += chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", more);
+      }
+      res.end();
+    };
+    res.on("close", () => res.removeAllListeners("drain"));
+    more();
   }
 }
 
@@ -169,6 +193,66 @@ describe("when the metadata service cannot help", () => {
     await expect(imds.identity()).rejects.toBeInstanceOf(AwsHaError);
     await expect(imds.identity()).rejects.toBeInstanceOf(AwsHaError);
     expect(service.puts).toBe(2);
+  });
+
+  it("stops reading an answer larger than any metadata value and says so, instead of holding it all", async () => {
+    const { service, imds, endpoint } = await imdsWith({ endless: { path: "instance-id", bytes: 20 * 1024 * 1024 } });
+    const failure = await imds.identity().then(
+      (identity) => `an identity with a ${identity.instanceId.length}-character instance id`,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(AwsHaError);
+    expect(failure).toMatchObject({ kind: "cloud" });
+    expect((failure as AwsHaError).message).toBe(
+      `the instance metadata service at ${endpoint} answered GET /latest/meta-data/instance-id with more than 65536 bytes`,
+    );
+    expect((failure as AwsHaError).details.fix).toContain("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    // The client hung up long before the service was done, and asked only once.
+    expect(service.endlessSent).toBeLessThan(4 * 1024 * 1024);
+    expect(service.gets.filter((g) => g.path === "instance-id")).toHaveLength(1);
+  });
+
+  it.each([
+    ["instance-id", "i-0aaaaaaaaaaaaaaa1\nforged", '"i-0aaaaaaaaaaaaaaa1\\nforged", which is not an instance id'],
+    ["instance-id", "", '"", which is not an instance id'],
+    ["placement/region", "eu west 1", '"eu west 1", which is not an AWS region'],
+    ["placement/availability-zone", "us-east-1a", '"us-east-1a", which is not an availability zone of eu-west-1'],
+    ["mac", "../../../instance-id", '"../../../instance-id", which is not a MAC address'],
+    [`network/interfaces/macs/${MAC}/interface-id`, "eni-nothex", '"eni-nothex", which is not a network interface id'],
+    [
+      `network/interfaces/macs/${MAC}/local-ipv4s`,
+      "10.0.1.10\n10.0.1.300",
+      '"10.0.1.10\\n10.0.1.300", which is not a list of IPv4 addresses',
+    ],
+    [`network/interfaces/macs/${MAC}/local-ipv4s`, "", '"", which is not a list of IPv4 addresses'],
+  ])("refuses %s %j: an identity EC2 would never give", async (path, value, message) => {
+    const { imds, endpoint } = await imdsWith({ answers: { [path]: value } });
+    const failure = (await imds.identity().catch((e: unknown) => e)) as AwsHaError;
+    expect(failure).toBeInstanceOf(AwsHaError);
+    expect(failure.kind).toBe("cloud");
+    expect(failure.message).toBe(`the instance metadata service at ${endpoint} answered ${path} ${message}`);
+    expect(failure.details.fix).toContain("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+  });
+
+  it("refuses an ENI id for another MAC that is not an ENI id", async () => {
+    const { imds } = await imdsWith({ answers: { "network/interfaces/macs/0e:99:99:99:99:99/interface-id": "eni-0bbb\r\nx" } });
+    await expect(imds.interfaceIdOf("0e:99:99:99:99:99")).rejects.toMatchObject({
+      kind: "cloud",
+      message: expect.stringContaining('interface-id "eni-0bbb\\r\\nx", which is not a network interface id'),
+    });
+    // A MAC that could not be one never becomes part of a metadata path.
+    await expect(imds.interfaceIdOf("../../instance-id")).rejects.toMatchObject({
+      kind: "config",
+      message: expect.stringContaining('"../../instance-id" is not a MAC address'),
+    });
+  });
+
+  it("refuses a session token that could not travel in a header", async () => {
+    const { imds, service } = await imdsWith({ token: "tok\r\nen" });
+    const failure = (await imds.identity().catch((e: unknown) => e)) as AwsHaError;
+    expect(failure).toBeInstanceOf(AwsHaError);
+    expect(failure.message).toContain("answered PUT /latest/api/token with a token that is not printable text");
+    expect(service.gets).toHaveLength(0);
   });
 
   it("names a path the service does not have (404)", async () => {

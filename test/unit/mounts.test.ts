@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeOctalEscapes, mountOf, parseMountInfo } from "../../src/host/mount-table";
+import { decodeOctalEscapes, mountOf, mountPointsOf, parseMountInfo } from "../../src/host/mount-table";
 import { makedev } from "../../src/host/mount-holders";
 
 // What /proc/self/mountinfo says on a node that has its data volume mounted.
@@ -52,6 +52,47 @@ describe("reading the mount table", () => {
 
   it("skips lines that are not mount entries", () => {
     expect(parseMountInfo("garbage\n\n1 2 3")).toEqual([]);
+  });
+});
+
+describe("which mount is the volume's", () => {
+  // udev's by-id link and the kernel's name are one disk; mount(8) may have been given either.
+  const byId = join(dir, "by-id");
+  mkdirSync(byId);
+  const link = join(byId, "nvme-Amazon_Elastic_Block_Store_vol0a1b2c3d4e5f60001");
+  symlinkSync("/dev/null", link);
+  // A directory that leads to / through a link, as a user could make one.
+  const toRoot = join(dir, "to-root");
+  symlinkSync("/", toRoot);
+  const volumeTable = join(dir, "mountinfo-volume");
+  writeFileSync(
+    volumeTable,
+    [
+      "22 1 252:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw",
+      `50 22 1:3 / /srv/data rw - ext4 ${link} rw`,
+      "51 22 1:3 / /mnt/copy rw - ext4 /dev/null rw",
+      "52 22 0:40 / /srv/scratch rw - tmpfs tmpfs rw",
+      "",
+    ].join("\n"),
+  );
+
+  it("reports the source with its links resolved, so it compares with the volume's block device", async () => {
+    expect(await mountOf("/srv/data", volumeTable)).toEqual({ mountPoint: "/srv/data", fsType: "ext4", device: "/dev/null" });
+  });
+
+  it("keeps a source that is not a path as the kernel wrote it", async () => {
+    expect((await mountOf("/srv/scratch", volumeTable))?.device).toBe("tmpfs");
+  });
+
+  it("lists every place a device is mounted, whichever name it was mounted by", async () => {
+    expect(await mountPointsOf("/dev/null", volumeTable)).toEqual(["/srv/data", "/mnt/copy"]);
+    expect(await mountPointsOf(link, volumeTable)).toEqual(["/srv/data", "/mnt/copy"]);
+    expect(await mountPointsOf("/dev/nvme9n1", volumeTable)).toEqual([]);
+  });
+
+  it("does not follow links in the mount point: a path that leads to / through a link is not /", async () => {
+    expect(await mountOf(toRoot, volumeTable)).toBeUndefined();
+    expect((await mountOf("/", volumeTable))?.device).toBe("/dev/vda1");
   });
 });
 

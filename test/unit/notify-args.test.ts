@@ -3,6 +3,17 @@ import { parseNotifyArgs } from "../../src/cli/notify-args";
 
 const commandOf = (...argv: string[]) => parseNotifyArgs(argv).command;
 
+/** The one line a bad command line gets; fails the test when the words were accepted. */
+function usageErrorOf(...argv: string[]): string {
+  try {
+    parseNotifyArgs(argv);
+  } catch (e) {
+    expect(e).toMatchObject({ kind: "usage" });
+    return (e as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(argv)}`);
+}
+
 describe("how the daemons call aws-ha-notify", () => {
   it("keepalived's specific notify scripts pass one state word", () => {
     expect(commandOf("master")).toEqual({ kind: "transition", transition: { direction: "acquire", cause: "master" }, lsb: false });
@@ -13,11 +24,38 @@ describe("how the daemons call aws-ha-notify", () => {
   it("keepalived's generic notify appends INSTANCE|GROUP NAME STATE PRIORITY after the configured words", () => {
     expect(commandOf("--cluster=/etc/c.yaml", "INSTANCE", "VI_1", "MASTER", "150")).toEqual({
       kind: "transition",
-      transition: { direction: "acquire", cause: "MASTER", instance: "VI_1" },
+      transition: { direction: "acquire", cause: "MASTER", instance: "VI_1", priority: 150 },
       lsb: false,
     });
     expect(commandOf("GROUP", "G1", "BACKUP", "0")).toMatchObject({ transition: { direction: "release", instance: "G1" } });
+    // An operator trying the form by hand may put options after it.
+    const tried = parseNotifyArgs(["INSTANCE", "VI_1", "MASTER", "150", "--dry-run"]);
+    expect(tried).toMatchObject({
+      command: { kind: "transition", transition: { direction: "acquire", instance: "VI_1" } },
+      options: { dryRun: true },
+    });
     expect(commandOf("INSTANCE", "VI_1", "MASTER_RX_LOWER_PRI", "150")).toMatchObject({ kind: "skip" });
+  });
+
+  it("keepalived's generic notify is read from the end: the name may hold anything, even a quote or a space", () => {
+    expect(commandOf("INSTANCE", 'VI"1', "MASTER", "100")).toEqual({
+      kind: "transition",
+      transition: { direction: "acquire", cause: "MASTER", instance: 'VI"1', priority: 100 },
+      lsb: false,
+    });
+    expect(commandOf("GROUP", "web group", "BACKUP", "0")).toMatchObject({ transition: { direction: "release", instance: "web group" } });
+    // A name that looks like a word of ours, or like an option, is still the name.
+    expect(commandOf("INSTANCE", "INSTANCE", "MASTER", "150")).toMatchObject({ transition: { instance: "INSTANCE" } });
+    expect(commandOf("INSTANCE", "--dry-run", "FAULT", "150")).toMatchObject({
+      transition: { direction: "release", instance: "--dry-run" },
+    });
+  });
+
+  it("a priority that is not a number does not drop the state: the event runs and says what was odd", () => {
+    const command = commandOf("INSTANCE", "VI_1", "MASTER", "abc");
+    expect(command).toMatchObject({ kind: "transition", transition: { direction: "acquire", cause: "MASTER", instance: "VI_1" } });
+    expect(command.kind === "transition" && command.transition.priority).toBeUndefined();
+    expect(command.kind === "transition" && command.transition.oddity).toBe('keepalived\'s priority "abc" is not a number');
   });
 
   it("Heartbeat passes haresources arguments first and the action last", () => {
@@ -32,11 +70,45 @@ describe("how the daemons call aws-ha-notify", () => {
     expect(commandOf("force-reload")).toEqual({ kind: "restart" });
   });
 
+  it("before an init action only options may come: a stray word is refused, not ignored", () => {
+    expect(parseNotifyArgs(["--cluster=/etc/x.yaml", "--only=vip", "start"]).options).toMatchObject({
+      cluster: "/etc/x.yaml",
+      only: ["vip"],
+    });
+    expect(usageErrorOf("master", "stop")).toBe(
+      '"master" before stop: only options (such as --cluster=FILE) may come before an init action',
+    );
+    // haresources separates words with "::"; one too many leaves them on the word.
+    expect(usageErrorOf("::--cluster=/etc/x.yaml", "start")).toContain('"::--cluster=/etc/x.yaml" before start');
+    expect(usageErrorOf("web", "status")).toContain('"web" before status');
+    expect(usageErrorOf("extra", "INSTANCE", "VI_1", "MASTER", "100")).toBe(
+      '"extra" before keepalived\'s INSTANCE|GROUP NAME STATE PRIORITY: only options may come before them',
+    );
+  });
+
+  it("an option with an empty value, or with another option for its value, is refused", () => {
+    expect(usageErrorOf("--cluster=", "start")).toBe("--cluster needs a value");
+    expect(usageErrorOf("--cluster", "--dry-run", "master")).toBe('--cluster needs a value, not the option "--dry-run"');
+    expect(usageErrorOf("-x", "master")).toBe("unknown option -x");
+    // What a message repeats of the command line is one bounded, escaped line.
+    expect(usageErrorOf("--bad\nforged line", "master")).toBe('unknown option "--bad\\nforged line"');
+    expect(usageErrorOf(`--${"x".repeat(100_000)}`, "master").length).toBeLessThan(300);
+  });
+
+  it("a state word that is also a name of every JavaScript object is an unknown state", () => {
+    for (const word of ["constructor", "toString", "__proto__", "hasOwnProperty"])
+      expect(usageErrorOf(word)).toBe(`unknown state ${JSON.stringify(word)}`);
+  });
+
   it("the FIFO script gets the FIFO path last", () => {
     expect(commandOf("fifo", "--cluster", "/etc/c.yaml", "/run/aws-ha/web.fifo")).toEqual({
       kind: "fifo",
       fifoPath: "/run/aws-ha/web.fifo",
     });
+  });
+
+  it("the FIFO script takes nothing but the FIFO path", () => {
+    expect(usageErrorOf("fifo", "extra", "/run/aws-ha/web.fifo")).toContain('fifo takes only the FIFO\'s path, got "extra"');
   });
 
   it("operator commands and options", () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,6 +8,9 @@ import { runTransition, type World } from "../../src/transition/runner";
 import { clusterDescriptionSchema } from "../../src/cluster/schema";
 import { Logger } from "../../src/log";
 import type { Identity } from "../../src/cloud/identity";
+import { CommandLedger } from "../../src/transition/leftover-commands";
+import { isRunning, statOf } from "../../src/transition/process-start";
+import { memoryLog } from "./support/memory-log";
 
 /** A resource whose holder is a shared variable, slow enough for events to overlap. */
 class Shared implements Resource {
@@ -20,13 +24,17 @@ class Shared implements Resource {
   async inspect(): Promise<Holding> {
     return { held: this.holder === "me", detail: this.holder };
   }
+  /** Called as the resource starts to change. */
+  onChange?: () => void;
   async acquire(): Promise<Outcome> {
+    this.onChange?.();
     await new Promise((r) => setTimeout(r, 30));
     this.mutations++;
     this.holder = "me";
     return "changed";
   }
   async release(_ctx: TransitionContext): Promise<Outcome> {
+    this.onChange?.();
     await new Promise((r) => setTimeout(r, 30));
     this.mutations++;
     this.holder = "peer";
@@ -85,6 +93,57 @@ describe("a transition", () => {
     expect(vip.holder).toBe("me");
     expect(reports.filter((r) => r.status === "superseded").length).toBeGreaterThanOrEqual(1);
     expect(reports[2]!.status).toBe("done");
+  });
+
+  it("a skipped event says which event won: its word and direction", async () => {
+    const vip = new Shared("vip", "peer");
+    const { log, lines } = memoryLog();
+    const world = { ...worldWith(vip), log };
+    const [first, second] = await Promise.all([
+      runTransition(world, { direction: "acquire", cause: "MASTER" }),
+      runTransition(world, { direction: "release", cause: "BACKUP" }),
+    ]);
+    expect(second!.status).toBe("done");
+    expect(first).toEqual({ status: "superseded", by: { word: "BACKUP", direction: "release" } });
+    expect(lines).toContainEqual(expect.stringMatching(/^skipped: superseded by BACKUP \(release\) that arrived later .*event=MASTER/));
+    expect(vip.holder).toBe("peer");
+  });
+
+  it("refuses a run directory that others may write, before anything changes", async () => {
+    const vip = new Shared("vip", "peer");
+    const world = worldWith(vip);
+    chmodSync(world.description.paths.runDir, 0o777);
+    await expect(runTransition(world, { direction: "acquire", cause: "master" })).rejects.toMatchObject({
+      kind: "config",
+      message: expect.stringContaining("is writable by others"),
+    });
+    expect(vip.mutations).toBe(0);
+    expect(readdirSync(world.description.paths.runDir)).toEqual([]);
+  });
+
+  it("does not start while a command of an earlier, killed transition still runs: it waits, then stops it", async () => {
+    const vip = new Shared("vip", "peer");
+    const world = worldWith(vip);
+    const ledger = await CommandLedger.open(world.description.paths.runDir, "web");
+    // The release hook of a transition whose notify process keepalived SIGKILLed: its own group.
+    const hook = spawn("sh", ["-c", "sleep 30"], { detached: true, stdio: "ignore" });
+    ledger.started(hook.pid!, ["hook.sh", "release"]);
+    const leftover = { pid: hook.pid!, start: statOf(hook.pid!)!.start };
+    let leftoverRanAtChange: boolean | undefined;
+    vip.onChange = () => (leftoverRanAtChange ??= isRunning(leftover));
+    try {
+      const report = await runTransition(
+        world,
+        { direction: "acquire", cause: "master" },
+        { leftovers: { graceMs: 200, termMs: 500, killMs: 500 } },
+      );
+      expect(report.status).toBe("done");
+      expect(leftoverRanAtChange).toBe(false);
+      expect(existsSync(`/proc/${hook.pid}`) && isRunning(leftover)).toBe(false);
+      expect(readdirSync(`${world.description.paths.runDir}/web.commands`)).toEqual([]);
+    } finally {
+      hook.kill("SIGKILL");
+    }
   });
 
   it("a dry run plans and changes nothing", async () => {

@@ -77,7 +77,9 @@ describe("keepalived's script security", () => {
     const notify = script(join(dir("bin"), "notify"));
     chownSync(notify, someUser, someGroup);
 
-    expect(await scriptSecurityProblems(notify)).toEqual([`file ${notify} is owned by uid ${someUser}, not root; chown root ${notify}`]);
+    expect(await scriptSecurityProblems(notify)).toEqual([
+      `file ${notify} is owned by uid ${someUser}, not root; chown root:root ${notify}`,
+    ]);
   });
 
   it("rejects a script that is not executable", async () => {
@@ -113,7 +115,7 @@ describe("keepalived's script security", () => {
     symlinkSync("aws-ha-notify", link);
     lchownSync(link, someUser, someGroup);
 
-    expect(await scriptSecurityProblems(link)).toEqual([`link ${link} is owned by uid ${someUser}, not root; chown -h root ${link}`]);
+    expect(await scriptSecurityProblems(link)).toEqual([`link ${link} is owned by uid ${someUser}, not root; chown -h root:root ${link}`]);
   });
 
   it("names a missing script and a relative one", async () => {

@@ -41,6 +41,21 @@ describe("aws-ha-updateeip arguments", () => {
     expect(parseUpdateEipArgs(["eipalloc-0123456789abcdef0", "reload"])).toEqual({ kind: "unimplemented", action: "reload" });
   });
 
+  it("takes --cluster and --log-format only by their exact names", () => {
+    expect(run(["--cluster=/etc/x.yaml", "--log-format", "json", "start"])).toMatchObject({ cluster: "/etc/x.yaml", logFormat: "json" });
+    expect(() => parseUpdateEipArgs(["--clusterx=/etc/x.yaml", "start"])).toThrow("unknown option --clusterx");
+    expect(() => parseUpdateEipArgs(["--cluster-file", "/etc/x.yaml", "start"])).toThrow("unknown option --cluster-file");
+    expect(() => parseUpdateEipArgs(["--log-formats=json", "start"])).toThrow("unknown option --log-formats");
+    expect(() => parseUpdateEipArgs(["--release=no", "stop"])).toThrow("unknown option --release=no");
+    expect(() => parseUpdateEipArgs(["--cluster=", "start"])).toThrow("--cluster needs a value");
+    expect(() => parseUpdateEipArgs(["--cluster", "--release", "stop"])).toThrow('--cluster needs a value, not the option "--release"');
+  });
+
+  it("an action word that is also a name of every JavaScript object is an unknown action", () => {
+    for (const word of ["constructor", "toString", "__proto__"])
+      expect(() => parseUpdateEipArgs([word])).toThrow(`unknown action ${JSON.stringify(word)}`);
+  });
+
   it("refuses what Heartbeat could not have meant", () => {
     expect(() => parseUpdateEipArgs([])).toThrow(/no action/);
     expect(() => parseUpdateEipArgs(["eipalloc-0123456789abcdef0", "halt"])).toThrow(/unknown action "halt"/);

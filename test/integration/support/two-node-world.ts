@@ -22,6 +22,7 @@ import {
   type ResourceInput,
 } from "./cluster-fixture";
 import { asRoot, LoopDisk } from "./loop-disk";
+import { rootOnlyTempDir } from "./mount-point-dir";
 import { writeNodeScripts, type NodeScripts } from "./node-scripts";
 import { markedProcesses, markerVariable, NotifyProcess, requireBundle, type NotifyResult } from "./notify-cli";
 import { sleep } from "./wait";
@@ -68,7 +69,7 @@ export class SimulatedNode {
     this.byIdDir = join(dir, "by-id");
     this.mountPoint = join(dir, "mnt", "data");
     this.clusterFile = join(dir, "cluster.json");
-    mkdirSync(this.byIdDir, { recursive: true });
+    mkdirSync(this.byIdDir, { recursive: true, mode: 0o755 });
     this.scripts = writeNodeScripts(dir);
   }
 
@@ -115,7 +116,8 @@ export interface TwoNodeWorld {
 
 export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<TwoNodeWorld> {
   requireBundle();
-  const root = mkdtempSync(join(tmpdir(), "aws-ha-itest-"));
+  // As root the volume's mount points are real, and aws-ha refuses them below /tmp (see mount-point-dir.ts).
+  const root = asRoot ? rootOnlyTempDir("aws-ha-itest-") : mkdtempSync(join(tmpdir(), "aws-ha-itest-"));
   const marker = randomBytes(6).toString("hex");
   const started = new Set<NotifyProcess>();
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(root, { recursive: true, force: true })];

@@ -7,7 +7,9 @@ import { itemSet, leaf } from "./xml";
 
 // Elastic IPs: the eip resource's side of EC2. In a VPC, AssociateAddress re-points an address
 // that is associated elsewhere unless the caller sends AllowReassociation=false; a private address
-// carries at most one Elastic IP, so associating a second one displaces the first.
+// carries at most one Elastic IP, so associating a second one displaces the first. The address,
+// the target interface and the private address on it are judged before the permission answer
+// (DryRun included); whether the address is associated elsewhere only when the action runs.
 
 const addressFilters = (world: Ec2World): FilterKeys<ElasticIp> => ({
   "allocation-id": (a) => [a.allocationId],
@@ -73,7 +75,8 @@ function targetInterface(world: Ec2World, request: QueryRequest): NetworkInterfa
   return interfaces[0]!;
 }
 
-function associateAddress(world: Ec2World, request: QueryRequest): string {
+/** An AssociateAddress request as EC2 judges it: the address, the interface, a private address the interface has. */
+function association(world: Ec2World, request: QueryRequest) {
   const allocationId = request.get("AllocationId");
   const publicIp = request.get("PublicIp");
   const eip = allocationId !== undefined ? world.address(allocationId) : publicIp !== undefined ? byPublicIp(world, publicIp) : undefined;
@@ -83,6 +86,11 @@ function associateAddress(world: Ec2World, request: QueryRequest): string {
   if (!eni.privateIps.includes(privateIp)) {
     throw invalidParameterValue(`The private IP address ${privateIp} is not assigned to network interface ${eni.networkInterfaceId}.`);
   }
+  return { eip, eni, privateIp };
+}
+
+function associateAddress(world: Ec2World, request: QueryRequest): string {
+  const { eip, eni, privateIp } = association(world, request);
   // Absent means "reassociate" in a VPC; only an explicit false refuses to take the address away.
   const refuseReassociation = request.bool("AllowReassociation") === false;
   const current = eip.association;
@@ -100,22 +108,26 @@ function associateAddress(world: Ec2World, request: QueryRequest): string {
   return leaf("return", true) + leaf("associationId", eip.association.associationId);
 }
 
-function disassociateAddress(world: Ec2World, request: QueryRequest): string {
+/** The address a DisassociateAddress request names, by association id or by public address. */
+function associatedAddress(world: Ec2World, request: QueryRequest): ElasticIp {
   const associationId = request.get("AssociationId");
   const publicIp = request.get("PublicIp");
   if (associationId === undefined) {
     if (publicIp === undefined) throw missingParameter("AssociationId");
-    byPublicIp(world, publicIp).association = undefined;
-    return leaf("return", true);
+    return byPublicIp(world, publicIp);
   }
   const eip = [...world.addresses.values()].find((a) => a.association?.associationId === associationId);
   if (!eip) throw associationNotFound(associationId);
-  eip.association = undefined;
+  return eip;
+}
+
+function disassociateAddress(world: Ec2World, request: QueryRequest): string {
+  associatedAddress(world, request).association = undefined;
   return leaf("return", true);
 }
 
 export const addressActions: ActionTable = {
   DescribeAddresses: { dryRun: true, run: describeAddresses },
-  AssociateAddress: { dryRun: true, run: associateAddress },
-  DisassociateAddress: { dryRun: true, run: disassociateAddress },
+  AssociateAddress: { dryRun: true, validate: association, run: associateAddress },
+  DisassociateAddress: { dryRun: true, validate: associatedAddress, run: disassociateAddress },
 };

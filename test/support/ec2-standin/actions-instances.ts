@@ -10,7 +10,8 @@ import type { InstanceStateName } from "./world-spec";
 import { itemSet, leaf, node } from "./xml";
 
 // Instances: what fencing stops and what identity checks describe. Every instance is its own
-// reservation; the type, image and launch time are fixed placeholders.
+// reservation; the type, image and launch time are fixed placeholders. Stop and start judge the
+// named instances' existence before the permission answer, their state only when they run.
 
 const launchTime = new Date("2024-01-01T00:00:00.000Z");
 
@@ -155,7 +156,7 @@ function modifyInstanceAttribute(world: Ec2World, request: QueryRequest): string
 
 export const instanceActions: ActionTable = {
   DescribeInstances: { dryRun: true, run: describeInstances },
-  StopInstances: { dryRun: true, run: stopInstances },
-  StartInstances: { dryRun: true, run: startInstances },
+  StopInstances: { dryRun: true, validate: namedInstances, run: stopInstances },
+  StartInstances: { dryRun: true, validate: namedInstances, run: startInstances },
   ModifyInstanceAttribute: { dryRun: true, run: modifyInstanceAttribute },
 };

@@ -6,7 +6,11 @@ import type { QueryRequest } from "./query";
 import type { Ec2World, NetworkInterface } from "./world";
 import { itemSet, leaf, node } from "./xml";
 
-// Network interfaces and their private addresses: the VIP resource's side of EC2.
+// Network interfaces and their private addresses: the VIP resource's side of EC2. Neither address
+// action has a DryRun. UnassignPrivateIpAddresses judges the interface and that it carries the
+// addresses before the permission answer, so an unassignment of an address the ENI lacks (what
+// `check` sends) shows a denial only in a world that decides the permission first; Assign judges
+// everything when it runs.
 
 const interfaceFilters = (world: Ec2World): FilterKeys<NetworkInterface> => ({
   "network-interface-id": (e) => [e.networkInterfaceId],
@@ -141,7 +145,8 @@ function assignPrivateIpAddresses(world: Ec2World, request: QueryRequest): strin
   );
 }
 
-function unassignPrivateIpAddresses(world: Ec2World, request: QueryRequest): string {
+/** An UnassignPrivateIpAddresses request as EC2 judges it: secondary addresses the interface carries. */
+function addressesToUnassign(world: Ec2World, request: QueryRequest) {
   const eni = world.eni(request.require("NetworkInterfaceId"));
   const ips = request.list("PrivateIpAddress");
   if (ips.length === 0) throw missingParameter("PrivateIpAddress");
@@ -150,6 +155,11 @@ function unassignPrivateIpAddresses(world: Ec2World, request: QueryRequest): str
   }
   if (ips.includes(eni.privateIps[0]!))
     throw invalidParameterValue(`The primary private IP address ${eni.privateIps[0]} of ${eni.networkInterfaceId} cannot be unassigned.`);
+  return { eni, ips };
+}
+
+function unassignPrivateIpAddresses(world: Ec2World, request: QueryRequest): string {
+  const { eni, ips } = addressesToUnassign(world, request);
   for (const ip of ips) {
     // An Elastic IP cannot stay on an address that no longer exists; EC2 disassociates it.
     const eip = world.addressOn(eni.networkInterfaceId, ip);
@@ -171,6 +181,6 @@ function modifyNetworkInterfaceAttribute(world: Ec2World, request: QueryRequest)
 export const interfaceActions: ActionTable = {
   DescribeNetworkInterfaces: { dryRun: true, run: describeNetworkInterfaces },
   AssignPrivateIpAddresses: { dryRun: false, run: assignPrivateIpAddresses },
-  UnassignPrivateIpAddresses: { dryRun: false, run: unassignPrivateIpAddresses },
+  UnassignPrivateIpAddresses: { dryRun: false, validate: addressesToUnassign, run: unassignPrivateIpAddresses },
   ModifyNetworkInterfaceAttribute: { dryRun: true, run: modifyNetworkInterfaceAttribute },
 };

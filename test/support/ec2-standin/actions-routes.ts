@@ -9,7 +9,9 @@ import { itemSet, leaf, node } from "./xml";
 // Route tables: the route resource's side of EC2 (an "overlay" /32 routed to the active node's
 // interface). ReplaceRoute on a destination the table lacks fails with InvalidParameterValue
 // ("Use CreateRoute instead"), CreateRoute on one it has fails with RouteAlreadyExists, whatever
-// the target; the local route of the VPC can be neither replaced nor deleted.
+// the target; the local route of the VPC can be neither replaced nor deleted. All of that is judged
+// before the permission answer, DryRun included: a route request names its table, destination and
+// target, and EC2 checks them together.
 
 const routeTableFilters = (world: Ec2World): FilterKeys<RouteTable> => ({
   "route-table-id": (t) => [t.routeTableId],
@@ -100,12 +102,18 @@ function target(world: Ec2World, table: RouteTable, request: QueryRequest): Pick
   return { networkInterfaceId: eni.networkInterfaceId };
 }
 
-function createRoute(world: Ec2World, request: QueryRequest): string {
+/** A CreateRoute request as EC2 judges it: the table, a new destination, a target in the table's VPC. */
+function routeToCreate(world: Ec2World, request: QueryRequest) {
   const table = world.routeTable(request.require("RouteTableId"));
   const cidr = destination(request);
   const to = target(world, table, request);
   if (table.routes.some((r) => r.destinationCidrBlock === cidr))
     throw new Ec2Error("RouteAlreadyExists", `The route identified by ${cidr} already exists.`);
+  return { table, cidr, to };
+}
+
+function createRoute(world: Ec2World, request: QueryRequest): string {
+  const { table, cidr, to } = routeToCreate(world, request);
   table.routes.push({ destinationCidrBlock: cidr, ...to, origin: "CreateRoute" });
   return leaf("return", true);
 }
@@ -118,19 +126,26 @@ function existingRoute(table: RouteTable, cidr: string, missing: () => Error): R
   return route;
 }
 
-function replaceRoute(world: Ec2World, request: QueryRequest): string {
+/** A ReplaceRoute request as EC2 judges it: the table, a destination it has, a target in its VPC. */
+function routeToReplace(world: Ec2World, request: QueryRequest) {
   const table = world.routeTable(request.require("RouteTableId"));
   const cidr = destination(request);
   const to = target(world, table, request);
   const route = existingRoute(table, cidr, () =>
     invalidParameterValue(`There is no route defined for '${cidr}' in the route table. Use CreateRoute instead.`),
   );
+  return { route, to };
+}
+
+function replaceRoute(world: Ec2World, request: QueryRequest): string {
+  const { route, to } = routeToReplace(world, request);
   route.networkInterfaceId = to.networkInterfaceId;
   route.gatewayId = to.gatewayId;
   return leaf("return", true);
 }
 
-function deleteRoute(world: Ec2World, request: QueryRequest): string {
+/** A DeleteRoute request as EC2 judges it: the table and a destination it has. */
+function routeToDelete(world: Ec2World, request: QueryRequest) {
   const table = world.routeTable(request.require("RouteTableId"));
   const cidr = destination(request);
   const route = existingRoute(
@@ -138,13 +153,18 @@ function deleteRoute(world: Ec2World, request: QueryRequest): string {
     cidr,
     () => new Ec2Error("InvalidRoute.NotFound", `no route with destination-cidr-block ${cidr} in route table ${table.routeTableId}`),
   );
+  return { table, route };
+}
+
+function deleteRoute(world: Ec2World, request: QueryRequest): string {
+  const { table, route } = routeToDelete(world, request);
   table.routes = table.routes.filter((r) => r !== route);
   return leaf("return", true);
 }
 
 export const routeActions: ActionTable = {
   DescribeRouteTables: { dryRun: true, run: describeRouteTables },
-  CreateRoute: { dryRun: true, run: createRoute },
-  ReplaceRoute: { dryRun: true, run: replaceRoute },
-  DeleteRoute: { dryRun: true, run: deleteRoute },
+  CreateRoute: { dryRun: true, validate: routeToCreate, run: createRoute },
+  ReplaceRoute: { dryRun: true, validate: routeToReplace, run: replaceRoute },
+  DeleteRoute: { dryRun: true, validate: routeToDelete, run: deleteRoute },
 };

@@ -7,7 +7,10 @@ import type { Ec2World, Volume, VolumeAttachment } from "./world";
 import { itemSet, leaf } from "./xml";
 
 // EBS volumes: the volume resource's side of EC2. One attachment per volume (no Multi-Attach), in
-// the volume's AZ only, and nothing attached twice.
+// the volume's AZ only, and nothing attached twice. Before the permission answer (DryRun included)
+// only the parameters and that the volume and the instance exist are judged; the state checks (in
+// use, AZ, device taken, attached here) come when the action runs. EC2 does not document them for
+// DryRun, and judged early they would leave a backup's volume permissions unprovable.
 
 const volumeFilters: FilterKeys<Volume> = {
   "volume-id": (v) => [v.volumeId],
@@ -50,10 +53,16 @@ function describeVolumes(world: Ec2World, request: QueryRequest): string {
   return itemSet("volumeSet", applyFilters(candidates, request.filters(), volumeFilters), volumeXml);
 }
 
-function attachVolume(world: Ec2World, request: QueryRequest): string {
+/** What EC2 judges of an AttachVolume request before the permission answer. */
+function attachment(world: Ec2World, request: QueryRequest) {
   const volume = world.volume(request.require("VolumeId"));
   const instance = world.instance(request.require("InstanceId"));
   const device = request.require("Device");
+  return { volume, instance, device };
+}
+
+function attachVolume(world: Ec2World, request: QueryRequest): string {
+  const { volume, instance, device } = attachment(world, request);
   // EC2 attaches to running and to stopped instances alike; only the transitional states refuse.
   if (instance.state !== "running" && instance.state !== "stopped") {
     throw new Ec2Error("IncorrectInstanceState", `Instance '${instance.instanceId}' is not 'running' or 'stopped'.`);
@@ -75,12 +84,18 @@ function attachVolume(world: Ec2World, request: QueryRequest): string {
   return attachmentXml(volume.volumeId, beginAttach(world, volume, instance.instanceId, device));
 }
 
-function detachVolume(world: Ec2World, request: QueryRequest): string {
+/** What EC2 judges of a DetachVolume request before the permission answer. */
+function detachment(world: Ec2World, request: QueryRequest) {
   const volume = world.volume(request.require("VolumeId"));
   const instanceId = request.get("InstanceId");
+  if (instanceId !== undefined) world.instance(instanceId);
+  return { volume, instanceId };
+}
+
+function detachVolume(world: Ec2World, request: QueryRequest): string {
+  const { volume, instanceId } = detachment(world, request);
   const device = request.get("Device");
   const force = request.bool("Force") ?? false;
-  if (instanceId !== undefined) world.instance(instanceId);
   if (volume.attachments.length === 0)
     throw new Ec2Error("IncorrectState", `Volume '${volume.volumeId}' is in the '${volume.state}' state.`);
   const attachment = volume.attachments.find(
@@ -106,6 +121,6 @@ function detachVolume(world: Ec2World, request: QueryRequest): string {
 
 export const volumeActions: ActionTable = {
   DescribeVolumes: { dryRun: true, run: describeVolumes },
-  AttachVolume: { dryRun: true, run: attachVolume },
-  DetachVolume: { dryRun: true, run: detachVolume },
+  AttachVolume: { dryRun: true, validate: attachment, run: attachVolume },
+  DetachVolume: { dryRun: true, validate: detachment, run: detachVolume },
 };

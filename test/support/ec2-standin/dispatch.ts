@@ -8,7 +8,9 @@ import { errorBody, successBody } from "./xml";
 
 // One EC2 request from parsed form to XML answer, in the order EC2 itself decides: is the action
 // known, is the service failing right now (injected), are the parameters ones the action has, is
-// the caller allowed, is it only a DryRun, and finally what the action does to the world.
+// the request itself sound (its parameters, the resources it names), is the caller allowed, is it
+// only a DryRun, and finally what the action does to the world. Whether EC2 judges the request
+// before or after the IAM decision is undocumented: the world says which (`requestChecks`).
 
 export interface Ec2Answer {
   status: number;
@@ -51,7 +53,10 @@ function serve(world: Ec2World, faults: Faults, request: QueryRequest, caller: C
   const dryRun = request.get("DryRun");
   // Assign/UnassignPrivateIpAddresses have no DryRun member: EC2 rejects it as any unknown parameter.
   if (dryRun !== undefined && !action.dryRun) throw new Ec2Error("UnknownParameter", "The parameter DryRun is not recognized");
+  if (world.requestChecks === "before-permission") action.validate?.(world, request);
   if (faults.denies(request.action)) throw unauthorized(request.action, caller.principal, world.region, world.accountId);
+  if (world.requestChecks === "after-permission") action.validate?.(world, request);
+  // A DryRun is answered only after the request's own checks: a refused request proves nothing.
   if (request.bool("DryRun") === true) throw dryRunSucceeded();
   return action.run(world, request);
 }

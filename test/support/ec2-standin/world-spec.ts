@@ -78,6 +78,13 @@ export interface Timing {
   startMs: number;
 }
 
+/**
+ * When EC2 judges a request's own content (an action's `validate`) relative to the IAM decision.
+ * Either way it comes before the DryRun answer. EC2 documents no order; "before-permission", the
+ * default, is the harder one for a permission check: a denial then hides behind a refused request.
+ */
+export type RequestChecks = "before-permission" | "after-permission";
+
 export interface WorldSpec {
   region?: string;
   accountId?: string;
@@ -88,6 +95,7 @@ export interface WorldSpec {
   routeTables?: RouteTableSpec[];
   volumes?: VolumeSpec[];
   timing?: Partial<Timing>;
+  requestChecks?: RequestChecks;
 }
 
 export const defaultTiming: Timing = { attachMs: 150, detachMs: 150, stopMs: 300, startMs: 300 };

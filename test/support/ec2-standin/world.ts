@@ -5,6 +5,7 @@ import {
   defaultTiming,
   type AttachmentStateName,
   type InstanceStateName,
+  type RequestChecks,
   type Timing,
   type VolumeStateName,
   type WorldSpec,
@@ -101,6 +102,7 @@ export class Ec2World {
   readonly region: string;
   readonly accountId: string;
   readonly timing: Timing;
+  readonly requestChecks: RequestChecks;
   readonly events = new EventEmitter<WorldEvents>();
   readonly subnets = new Map<string, Subnet>();
   readonly instances = new Map<string, Instance>();
@@ -115,6 +117,7 @@ export class Ec2World {
     this.region = spec.region ?? "us-east-1";
     this.accountId = spec.accountId ?? "123456789012";
     this.timing = { ...defaultTiming, ...spec.timing };
+    this.requestChecks = spec.requestChecks ?? "before-permission";
     populate(this, spec);
   }
 

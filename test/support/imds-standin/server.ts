@@ -28,6 +28,12 @@ export interface ImdsFaults {
    * "all": nothing is answered.
    */
   blackhole: "none" | "token" | "all";
+  /**
+   * GETs of this path (relative to /latest/, e.g. "meta-data/instance-id") answer 200 with `bytes`
+   * bytes of filler, streamed only as fast as the client reads and cut short when it hangs up: a
+   * broken or hostile metadata service, for clients that must bound what they read.
+   */
+  oversized?: { path: string; bytes: number };
 }
 
 export interface ImdsStats {
@@ -35,6 +41,8 @@ export interface ImdsStats {
   gets: number;
   /** GETs refused for a missing, unknown or expired token. */
   unauthorized: number;
+  /** Filler bytes written for the `oversized` fault before the client hung up or the end. */
+  oversizedBytes: number;
 }
 
 export interface ImdsServer {
@@ -51,7 +59,7 @@ const controlPrefix = "/_standin/";
 
 export async function startImdsServer(options: ImdsServerOptions): Promise<ImdsServer> {
   const tokens = new TokenBook();
-  const stats: ImdsStats = { tokenPuts: 0, gets: 0, unauthorized: 0 };
+  const stats: ImdsStats = { tokenPuts: 0, gets: 0, unauthorized: 0, oversizedBytes: 0 };
   const faults: ImdsFaults = { delayMs: 0, blackhole: "none" };
   const server = createServer((req, res) => {
     serve(req, res, { options, tokens, stats, faults }).catch((e: unknown) => reply(res, 500, `stand-in failure: ${(e as Error).message}`));
@@ -110,6 +118,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, state: ImdsState
     return reply(res, 401, "Unauthorized");
   }
   if (!path.startsWith("/latest/")) return reply(res, 404, "Not Found");
+  if (faults.oversized && path === `/latest/${faults.oversized.path}`) return stream(res, faults.oversized.bytes, stats);
   const world = await state.options.world();
   const metadata = metadataOf(world instanceof Ec2World ? world.snapshot() : world, state.options.instanceId);
   const value = metadata && lookup(metadata, path.slice("/latest/".length));
@@ -125,6 +134,7 @@ function control(method: string, route: string, body: string, res: ServerRespons
       const wanted = JSON.parse(body || "{}") as Partial<ImdsFaults>;
       if (wanted.delayMs !== undefined) state.faults.delayMs = wanted.delayMs;
       if (wanted.blackhole !== undefined) state.faults.blackhole = wanted.blackhole;
+      if ("oversized" in wanted) state.faults.oversized = wanted.oversized ?? undefined;
       return json(res, 200, state.faults);
     } catch (e) {
       return json(res, 400, { error: (e as Error).message });
@@ -142,6 +152,24 @@ function reply(res: ServerResponse, status: number, text: string, headers: Recor
   if (res.headersSent) return;
   res.writeHead(status, { "content-type": "text/plain", ...headers });
   res.end(text);
+}
+
+/** `bytes` bytes of "0", never all in memory: a chunk at a time, each after the client took the last. */
+function stream(res: ServerResponse, bytes: number, stats: ImdsStats): void {
+  const chunk = Buffer.alloc(64 * 1024, "0");
+  let left = bytes;
+  res.writeHead(200, { "content-type": "text/plain" });
+  const more = () => {
+    while (left > 0 && !res.destroyed) {
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      left -= piece.length;
+      stats.oversizedBytes += piece.length;
+      if (!res.write(piece)) return void res.once("drain", more);
+    }
+    res.end();
+  };
+  res.once("close", () => res.removeListener("drain", more));
+  more();
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {

@@ -176,13 +176,16 @@ describe("an EBS volume", () => {
     expect(ec2.attachmentsOf(volumeId)).toEqual([]);
   });
 
-  it("a mount point that holds another device is refused, not mounted over", async () => {
-    const { volume, nodeA } = world();
+  it("a mount point that holds another device is refused before anything is attached or anyone fenced", async () => {
+    const { ec2, volume, nodeA } = world({ attachedTo: b.instanceId, fencing: true });
     await nodeA.host.mount("/dev/nvme0n1p9", "/srv/data", "ext4", []);
-    await expect(transition(volume, nodeA.ctx, "acquire")).rejects.toMatchObject({
-      kind: "host",
-      message: expect.stringContaining("has /dev/nvme0n1p9 mounted"),
-    });
+    const error = await failure(transition(volume, nodeA.ctx, "acquire"));
+    expect(error.kind).toBe("host");
+    expect(error.describe()).toBe(
+      `volume data: /srv/data has /dev/nvme0n1p9 mounted, not ${volumeId}; nothing was attached; unmount /dev/nvme0n1p9 from /srv/data, or give the volume another mountPoint`,
+    );
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.instances.get(b.instanceId)!.state).toBe("running");
     expect(nodeA.host.mounts.get("/srv/data")!.device).toBe("/dev/nvme0n1p9");
   });
 
@@ -204,5 +207,141 @@ describe("an EBS volume", () => {
     nodeA.host.mounts.clear();
     await transition(volume, nodeA.ctx, "release");
     expect(ec2.calls).toEqual([`detachVolume ${volumeId} ${a.instanceId}`]);
+  });
+
+  it("after a failed acquire the volume is attached here and unmounted: release detaches it and waits for available", async () => {
+    const { ec2, volume, nodeA } = world({ attachedTo: a.instanceId });
+    expect((await transition(volume, nodeA.ctx, "release")).outcome).toBe("changed");
+    expect(nodeA.host.calls).toEqual([]);
+    expect(ec2.calls).toEqual([`detachVolume ${volumeId} ${a.instanceId}`]);
+    expect(ec2.attachmentsOf(volumeId)).toEqual([]);
+  });
+});
+
+describe("a file system at the mount point that is not this volume", () => {
+  const foreign = "/dev/nvme0n1p9";
+
+  it("is not ours: with the volume on B, inspect says neither held nor partial, and names what is mounted there", async () => {
+    const { volume, nodeA } = world({ attachedTo: b.instanceId });
+    await nodeA.host.mount(foreign, "/srv/data", "ext4", []);
+    expect(await volume.inspect(nodeA.ctx)).toEqual({
+      held: false,
+      partial: false,
+      holder: b.instanceId,
+      detail: `${volumeId} attached to node-b, ${b.instanceId}; /srv/data has ${foreign} mounted, not this volume`,
+    });
+  });
+
+  it("is left alone by release, even busy and with killHolders: nothing unmounted, nothing killed, and the log says so", async () => {
+    const { ec2, volume, nodeA } = world({ attachedTo: b.instanceId, killHolders: true });
+    await nodeA.host.mount(foreign, "/srv/data", "ext4", []);
+    nodeA.host.busy.add("/srv/data");
+    nodeA.host.calls.length = 0;
+
+    expect(await volume.release(nodeA.ctx, await volume.inspect(nodeA.ctx))).toBe("unchanged");
+
+    expect(nodeA.host.calls).toEqual([]);
+    expect(nodeA.host.mounts.get("/srv/data")).toMatchObject({ device: foreign });
+    expect(nodeA.host.busy.has("/srv/data")).toBe(true);
+    expect(ec2.calls).toEqual([]);
+    expect(nodeA.lines.some((l) => l.includes(`left ${foreign} on /srv/data alone: it is not ${volumeId}`))).toBe(true);
+  });
+
+  it("with the volume attached here but unmounted, release detaches the volume and leaves the other file system mounted", async () => {
+    const { ec2, volume, nodeA } = world({ attachedTo: a.instanceId, killHolders: true });
+    await nodeA.host.mount(foreign, "/srv/data", "ext4", []);
+    nodeA.host.calls.length = 0;
+    expect(await volume.inspect(nodeA.ctx)).toMatchObject({ held: false, partial: true });
+
+    await transition(volume, nodeA.ctx, "release");
+
+    expect(nodeA.host.calls).toEqual([]);
+    expect(nodeA.host.mounts.get("/srv/data")).toMatchObject({ device: foreign });
+    expect(ec2.calls).toEqual([`detachVolume ${volumeId} ${a.instanceId}`]);
+  });
+});
+
+describe("never detached while mounted here", () => {
+  it("a volume still mounted elsewhere on this machine after its mount point is unmounted stays attached, and the error says where", async () => {
+    const { ec2, volume, nodeA } = world();
+    await transition(volume, nodeA.ctx, "acquire");
+    // Someone mounted the same disk a second time, by hand.
+    nodeA.host.mounts.set("/mnt/copy", { device: blockDevice, mountPoint: "/mnt/copy", fsType: "ext4" });
+    ec2.calls.length = 0;
+
+    const error = await failure(transition(volume, nodeA.ctx, "release"));
+
+    expect(error.kind).toBe("host");
+    expect(error.describe()).toBe(
+      `volume data: ${volumeId} (${blockDevice}) is still mounted on /mnt/copy, so it is not detached; unmount it there (umount /mnt/copy), then release again`,
+    );
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.attachmentsOf(volumeId)).toEqual([{ instanceId: a.instanceId, state: "attached" }]);
+  });
+});
+
+describe("a mount point that someone other than root could redirect", () => {
+  it("a parent directory owned by another user is refused before anything is attached or anyone fenced, with the fix", async () => {
+    const { ec2, volume, nodeA } = world({ attachedTo: b.instanceId, fencing: true });
+    nodeA.host.paths.set("/srv", { kind: "directory", uid: 1000, mode: 0o755 });
+
+    const error = await failure(transition(volume, nodeA.ctx, "acquire"));
+
+    expect(error.kind).toBe("host");
+    expect(error.message).toContain("/srv is owned by uid 1000, not root");
+    expect(error.details.fix).toBe("chown root:root /srv");
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.instances.get(b.instanceId)!.state).toBe("running");
+    expect(nodeA.host.mounts.size).toBe(0);
+  });
+
+  it("a mount point replaced by a symbolic link is refused, and nothing is attached or mounted", async () => {
+    const { ec2, volume, nodeA } = world();
+    nodeA.host.paths.set("/srv/data", { kind: "symlink", target: "/etc" });
+
+    const error = await failure(transition(volume, nodeA.ctx, "acquire"));
+
+    expect(error.kind).toBe("host");
+    expect(error.message).toContain("/srv/data is a symbolic link");
+    expect(ec2.calls).toEqual([]);
+    expect(nodeA.host.calls).toEqual([]);
+  });
+
+  it("a mount point that group and others may write is refused, naming the chmod that fixes it", async () => {
+    const { ec2, volume, nodeA } = world();
+    nodeA.host.paths.set("/srv/data", { kind: "directory", uid: 0, mode: 0o777 });
+
+    const error = await failure(transition(volume, nodeA.ctx, "acquire"));
+
+    expect(error.message).toContain("/srv/data is writable by group and others");
+    expect(error.details.fix).toBe("chmod go-w /srv/data");
+    expect(ec2.calls).toEqual([]);
+  });
+
+  it("release refuses to unmount through a parent another user took over, and the volume stays attached and mounted", async () => {
+    const { ec2, volume, nodeA } = world();
+    await transition(volume, nodeA.ctx, "acquire");
+    ec2.calls.length = 0;
+    nodeA.host.calls.length = 0;
+    nodeA.host.paths.set("/srv", { kind: "directory", uid: 1000, mode: 0o755 });
+
+    const error = await failure(transition(volume, nodeA.ctx, "release"));
+
+    expect(error.details.fix).toBe("chown root:root /srv");
+    expect(nodeA.host.mounts.get("/srv/data")).toMatchObject({ device: blockDevice });
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.attachmentsOf(volumeId)).toEqual([{ instanceId: a.instanceId, state: "attached" }]);
+  });
+
+  it("the root directory of the mounted file system may belong to the service that uses it", async () => {
+    const { ec2, volume, nodeA } = world();
+    await transition(volume, nodeA.ctx, "acquire");
+    // What lstat sees at a mount point is the root of the file system mounted there (postgres's, say).
+    nodeA.host.paths.set("/srv/data", { kind: "directory", uid: 999, mode: 0o700 });
+
+    await transition(volume, nodeA.ctx, "release");
+
+    expect(nodeA.host.mounts.size).toBe(0);
+    expect(ec2.attachmentsOf(volumeId)).toEqual([]);
   });
 });

@@ -192,9 +192,12 @@ export class FakeEc2 implements Ec2 {
     table.set(cidr, networkInterfaceId);
   }
 
-  async deleteRoute(routeTableId: string, cidr: string): Promise<void> {
+  async deleteRouteTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<boolean> {
+    const table = this.table(routeTableId);
+    if (table.get(cidr) !== networkInterfaceId) return false;
     this.calls.push(`deleteRoute ${routeTableId} ${cidr}`);
-    this.table(routeTableId).delete(cidr);
+    table.delete(cidr);
+    return true;
   }
 
   async disableSourceDestCheck(networkInterfaceId: string): Promise<void> {

@@ -1,8 +1,11 @@
 import type { CommandResult, Host, Mounted, ServiceRef } from "../../../src/host/host-port";
 import { AwsHaError } from "../../../src/errors";
+import { checkMountPoint, normalisedMountPoint, type PathView } from "../../../src/host/mount-point-safety";
 
 // One node's machine, in memory: addresses per interface, the block devices of attached volumes,
-// mounts, services and commands. Every change is recorded in `calls`.
+// mounts, the directories on the way to mount points, services and commands. Every change is
+// recorded in `calls`. Mount points are held to the real rules (src/host/mount-point-safety.ts),
+// looked at through `paths`.
 
 export interface FakeHostOptions {
   /** The block device a volume shows up as here, or undefined while the kernel does not see it. */
@@ -13,10 +16,15 @@ export interface FakeHostOptions {
   calls?: string[];
 }
 
+/** A directory or link on the way to a mount point, as lstat sees it. */
+export type FakePath = { kind: "directory"; uid: number; mode: number } | { kind: "symlink"; target: string };
+
 export class FakeHost implements Host {
   /** interface → address → prefix */
   readonly addresses = new Map<string, Map<string, number>>();
   readonly mounts = new Map<string, Mounted>();
+  /** Paths that differ from a node's usual tree, where every directory is root's with mode 0755. */
+  readonly paths = new Map<string, FakePath>();
   /** Mount points that a process keeps busy. */
   readonly busy = new Set<string>();
   readonly services = new Map<string, boolean>();
@@ -57,16 +65,33 @@ export class FakeHost implements Host {
     return this.mounts.get(mountPoint);
   }
 
+  async mountPointsOf(device: string): Promise<string[]> {
+    return [...this.mounts.values()].filter((m) => m.device === device).map((m) => m.mountPoint);
+  }
+
+  async checkMountPoint(mountPoint: string): Promise<void> {
+    await this.safeMountPoint(mountPoint);
+  }
+
   async fsck(device: string, fsType: string): Promise<void> {
     this.calls.push(`fsck ${device} ${fsType}`);
   }
 
   async mount(device: string, mountPoint: string, fsType: string, options: readonly string[]): Promise<void> {
+    const current = this.mounts.get(mountPoint);
+    if (current?.device === device) return;
+    if (current) throw new AwsHaError("host", `${mountPoint} already has ${current.device} mounted; refusing to mount ${device} over it`);
+    await this.safeMountPoint(mountPoint);
     this.calls.push(`mount ${device} ${mountPoint} ${fsType}${options.length ? ` ${options.join(",")}` : ""}`);
     this.mounts.set(mountPoint, { device, mountPoint, fsType });
   }
 
-  async unmount(mountPoint: string, killHolders: boolean): Promise<void> {
+  async unmount(mountPoint: string, device: string, killHolders: boolean): Promise<void> {
+    const current = this.mounts.get(mountPoint);
+    if (!current) return;
+    if (current.device !== device)
+      throw new AwsHaError("host", `${mountPoint} has ${current.device} mounted, not ${device}; left it alone`);
+    await this.safeMountPoint(mountPoint);
     this.calls.push(`unmount ${mountPoint}${killHolders ? " kill" : ""}`);
     if (this.busy.has(mountPoint) && !killHolders)
       throw new AwsHaError("host", `${mountPoint} is busy: held by PIDs 4242`, {
@@ -74,6 +99,14 @@ export class FakeHost implements Host {
       });
     this.busy.delete(mountPoint);
     this.mounts.delete(mountPoint);
+  }
+
+  private safeMountPoint(mountPoint: string): Promise<string> {
+    return checkMountPoint(mountPoint, {
+      view: pathViewOf(this.paths),
+      ownerUid: 0,
+      mounted: this.mounts.has(normalisedMountPoint(mountPoint)),
+    });
   }
 
   async serviceActive(service: ServiceRef): Promise<boolean> {
@@ -94,6 +127,26 @@ export class FakeHost implements Host {
     this.calls.push(`run ${argv.join(" ")} (${Math.round(timeoutMs / 1000)} s)`);
     return this.options.commands?.[argv[0]!] ?? { exitCode: 0, stdout: "", stderr: "" };
   }
+}
+
+/** lstat and realpath over `paths`; anything not listed there is a directory of root's, mode 0755. */
+function pathViewOf(paths: ReadonlyMap<string, FakePath>): PathView {
+  return {
+    async entry(path) {
+      const listed = paths.get(path);
+      if (listed?.kind === "symlink") return { kind: "symlink", uid: 0, mode: 0o777 };
+      return listed ?? { kind: "directory", uid: 0, mode: 0o755 };
+    },
+    async resolved(path) {
+      // The first link on the way takes the rest of the path with it (one level is all tests need).
+      const names = normalisedMountPoint(path).split("/").filter(Boolean);
+      for (let i = 1; i <= names.length; i++) {
+        const listed = paths.get(`/${names.slice(0, i).join("/")}`);
+        if (listed?.kind === "symlink") return normalisedMountPoint([listed.target, ...names.slice(i)].join("/"));
+      }
+      return normalisedMountPoint(path);
+    },
+  };
 }
 
 const nameOf = (service: ServiceRef) => ("unit" in service ? service.unit : service.initScript);
