@@ -92,7 +92,11 @@ export interface Ec2 {
   /** With AllowReassociation: returns the new association id. */
   associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string>;
   /** A stale association id counts as done. */
-  disassociateAddress(associationId: string): Promise<void>;
+  /**
+   * DisassociateAddress only while the address still points at `networkInterfaceId`, checked again
+   * before every attempt (see deleteRouteTo). true: disassociated; false: not ours (any more).
+   */
+  disassociateAddressFrom(allocationId: string, networkInterfaceId: string): Promise<boolean>;
 
   describeRoutes(routeTableIds: readonly string[], cidr: string): Promise<RouteView[]>;
   /** ReplaceRoute, or CreateRoute when the table has no route for the CIDR yet. */

@@ -147,14 +147,25 @@ export class SdkEc2 implements Ec2 {
     return out.AssociationId;
   }
 
-  async disassociateAddress(associationId: string): Promise<void> {
-    try {
-      await this.client.send(new DisassociateAddressCommand({ AssociationId: associationId }), this.options);
-    } catch (e) {
-      // The association we saw is gone already (the address moved, or a previous run removed it).
-      if (isAwsCode(e, "InvalidAssociationID.NotFound")) return;
-      throw ec2Failure("DisassociateAddress", e, associationId);
-    }
+  async disassociateAddressFrom(allocationId: string, networkInterfaceId: string): Promise<boolean> {
+    return this.whileOurs(
+      "DisassociateAddress",
+      allocationId,
+      async () => {
+        const now = await this.describeAddress(allocationId);
+        return now.networkInterfaceId === networkInterfaceId ? now.associationId : undefined;
+      },
+      async (associationId) => {
+        try {
+          await this.singleAttempt().send(new DisassociateAddressCommand({ AssociationId: associationId }), this.options);
+          return true;
+        } catch (e) {
+          // The association we saw is gone already (the address moved, or a previous run removed it).
+          if (isAwsCode(e, "InvalidAssociationID.NotFound")) return false;
+          throw e;
+        }
+      },
+    );
   }
 
   async describeRoutes(routeTableIds: readonly string[], cidr: string): Promise<RouteView[]> {
@@ -191,18 +202,45 @@ export class SdkEc2 implements Ec2 {
   }
 
   async deleteRouteTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      const [route] = await this.describeRoutes([routeTableId], cidr);
-      if (!route?.exists || route.networkInterfaceId !== networkInterfaceId) return false;
+    return this.whileOurs(
+      "DeleteRoute",
+      `${routeTableId} ${cidr}`,
+      async () => {
+        const [route] = await this.describeRoutes([routeTableId], cidr);
+        return route?.exists && route.networkInterfaceId === networkInterfaceId ? route : undefined;
+      },
+      async () => {
+        try {
+          await this.singleAttempt().send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), this.options);
+          return true;
+        } catch (e) {
+          if (isMissingRoute(e)) return false;
+          throw e;
+        }
+      },
+    );
+  }
+
+  /**
+   * A release that EC2 cannot make conditional: `ours` reads whether the resource is still ours
+   * right before every attempt, and each attempt is sent once. The SDK's own retry would send it
+   * again after a backoff of up to seconds, unchecked, by when a peer may have taken the resource.
+   */
+  private async whileOurs<T>(
+    action: string,
+    resource: string,
+    ours: () => Promise<T | undefined>,
+    attempt: (found: T) => Promise<boolean>,
+  ): Promise<boolean> {
+    for (let n = 1; ; n++) {
+      const found = await ours();
+      if (found === undefined) return false;
       try {
-        // One attempt per check: the SDK's own retry would send the delete again unchecked.
-        await this.singleAttempt().send(new DeleteRouteCommand({ RouteTableId: routeTableId, DestinationCidrBlock: cidr }), this.options);
-        return true;
+        return await attempt(found);
       } catch (e) {
-        if (isMissingRoute(e)) return false;
-        if (attempt >= MAX_ATTEMPTS || !isTransient(e)) throw ec2Failure("DeleteRoute", e, `${routeTableId} ${cidr}`);
-        // Jittered like the SDK's standard strategy, and bounded by the deadline's signal.
-        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt), undefined, { signal: this.signal() }).catch(() => undefined);
+        if (n >= MAX_ATTEMPTS || !isTransient(e)) throw ec2Failure(action, e, resource);
+        // Jittered like the SDK's standard strategy; the deadline's signal bounds the wait.
+        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** n), undefined, { signal: this.signal() }).catch(() => undefined);
       }
     }
   }

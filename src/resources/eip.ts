@@ -58,8 +58,9 @@ export class EipResource implements Resource {
       return "unchanged";
     }
     ctx.log.info(`disassociating ${this.spec.allocationId} (${now.associationId}) from ${now.networkInterfaceId}`);
-    await ctx.ec2.disassociateAddress(now.associationId);
-    return "changed";
+    if (await ctx.ec2.disassociateAddressFrom(this.spec.allocationId, ctx.networkInterfaceId)) return "changed";
+    ctx.log.info(`left ${this.spec.allocationId} alone: it no longer points at ${ctx.networkInterfaceId}`);
+    return "unchanged";
   }
 
   /** The EIP points at a declared VIP, or at each node's own address. */

@@ -40,7 +40,11 @@ const calls: Call[] = [
   { name: "describeAddress", actions: ["DescribeAddresses"], run: (e) => e.describeAddress(alloc) },
   { name: "describeAddressByPublicIp", actions: ["DescribeAddresses"], run: (e) => e.describeAddressByPublicIp("203.0.113.10") },
   { name: "associateAddress", actions: ["AssociateAddress"], run: (e) => e.associateAddress(alloc, eni, ip) },
-  { name: "disassociateAddress", actions: ["DisassociateAddress"], run: (e) => e.disassociateAddress("eipassoc-0aaaaaaaaaaaaaaa1") },
+  {
+    name: "disassociateAddressFrom",
+    actions: ["DescribeAddresses", "DisassociateAddress"],
+    run: (e) => e.disassociateAddressFrom(alloc, eni),
+  },
   { name: "describeRoutes", actions: ["DescribeRouteTables"], run: (e) => e.describeRoutes([rtb], cidr) },
   { name: "routeTo", actions: ["ReplaceRoute", "CreateRoute"], run: (e) => e.routeTo(rtb, cidr, eni) },
   { name: "deleteRouteTo", actions: ["DescribeRouteTables", "DeleteRoute"], run: (e) => e.deleteRouteTo(rtb, cidr, eni) },

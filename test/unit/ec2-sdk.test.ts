@@ -155,11 +155,31 @@ describe("moving an Elastic IP", () => {
     });
   });
 
+  const addressOn = (eni: string) => ({
+    Addresses: [
+      {
+        AllocationId: "eipalloc-0aaaaaaaaaaaaaaa1",
+        PublicIp: "203.0.113.10",
+        AssociationId: "eipassoc-0aaaaaaaaaaaaaaa1",
+        NetworkInterfaceId: eni,
+        PrivateIpAddress: "10.0.1.100",
+      },
+    ],
+  });
+
   it("takes a stale association id as already disassociated", async () => {
+    ec2Mock.on(DescribeAddressesCommand).resolves(addressOn(ENI));
     ec2Mock
       .on(DisassociateAddressCommand)
       .rejects(ec2Says("InvalidAssociationID.NotFound", "The association ID 'eipassoc-0aaaaaaaaaaaaaaa1' does not exist"));
-    await expect(ec2.disassociateAddress("eipassoc-0aaaaaaaaaaaaaaa1")).resolves.toBeUndefined();
+    await expect(ec2.disassociateAddressFrom("eipalloc-0aaaaaaaaaaaaaaa1", ENI)).resolves.toBe(false);
+  });
+
+  it("checks again before it retries a throttled disassociation, and leaves an address that moved to the peer meanwhile", async () => {
+    ec2Mock.on(DescribeAddressesCommand).resolvesOnce(addressOn(ENI)).resolves(addressOn("eni-0bbbbbbbbbbbbbbb2"));
+    ec2Mock.on(DisassociateAddressCommand).rejects(ec2Says("RequestLimitExceeded", "Request limit exceeded.", 503));
+    await expect(ec2.disassociateAddressFrom("eipalloc-0aaaaaaaaaaaaaaa1", ENI)).resolves.toBe(false);
+    expect(sent()).toEqual(["DescribeAddresses", "DisassociateAddress", "DescribeAddresses"]);
   });
 
   it("looks an address up by its public IP for Heartbeat's updateeip::203.0.113.10", async () => {
@@ -228,7 +248,9 @@ describe("moving an overlay route", () => {
   });
 
   const routeTargeting = (eni: string | undefined) => ({
-    RouteTables: [{ RouteTableId: RTB, Routes: eni ? [{ DestinationCidrBlock: CIDR, NetworkInterfaceId: eni, State: "active" as const }] : [] }],
+    RouteTables: [
+      { RouteTableId: RTB, Routes: eni ? [{ DestinationCidrBlock: CIDR, NetworkInterfaceId: eni, State: "active" as const }] : [] },
+    ],
   });
 
   it("takes a route that is gone as already deleted", async () => {

@@ -9,6 +9,10 @@ export interface Ec2Call {
   error?: string;
   /** The instance ids the request names (InstanceId, InstanceId.N). */
   instanceIds: string[];
+  /** Every parameter of the request as sent (Action and Version included). */
+  params: Record<string, string>;
+  /** The principal the signing access key names; absent on an unsigned request. */
+  caller?: string;
   dryRun: boolean;
   /** From arrival to answer, injected latency included. */
   durationMs: number;
@@ -21,9 +25,12 @@ export class CallLog {
     this.entries.push(call);
   }
 
-  /** Calls that arrived at or after `since` (epoch ms). */
+  /**
+   * Calls that arrived at or after `since` (epoch ms), in the order the stand-in acted on them: an
+   * entry is recorded in the same tick as its action, so injected latency can put it after a later arrival.
+   */
   all(since = 0): Ec2Call[] {
-    return this.entries.filter((c) => c.at >= since).map((c) => ({ ...c, instanceIds: [...c.instanceIds] }));
+    return this.entries.filter((c) => c.at >= since).map((c) => ({ ...c, instanceIds: [...c.instanceIds], params: { ...c.params } }));
   }
 
   of(action: string, since = 0): Ec2Call[] {

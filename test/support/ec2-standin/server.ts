@@ -100,12 +100,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   let status: number;
   let xml: string;
   let error: string | undefined;
+  let caller: string | undefined;
   if (!authorization) {
     const failure = new Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials", 401);
     [status, xml, error] = [failure.status, errorBody(failure.code, failure.message, requestId), failure.code];
   } else {
     await pause(state.faults.latencyFor(request.action), state.waits);
-    const result = answer(state.world, state.faults, request, callerOf(authorization, state.world.accountId), requestId);
+    const signer = callerOf(authorization, state.world.accountId);
+    caller = signer.principal;
+    const result = answer(state.world, state.faults, request, signer, requestId);
     [status, xml, error] = [result.status, result.body, result.error];
   }
   state.calls.record({
@@ -113,6 +116,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
     action: request.action,
     ...(error === undefined ? {} : { error }),
     instanceIds: request.instanceIds(),
+    params: { ...request.params },
+    ...(caller === undefined ? {} : { caller }),
     dryRun: request.get("DryRun") === "true",
     durationMs: Date.now() - arrived,
   });

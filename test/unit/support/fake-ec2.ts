@@ -168,10 +168,12 @@ export class FakeEc2 implements Ec2 {
     return this.associate(allocationId, networkInterfaceId, privateIp);
   }
 
-  async disassociateAddress(associationId: string): Promise<void> {
-    this.calls.push(`disassociateAddress ${associationId}`);
-    const address = [...this.addresses.values()].find((a) => a.associationId === associationId);
-    if (address) this.dissociate(address);
+  async disassociateAddressFrom(allocationId: string, networkInterfaceId: string): Promise<boolean> {
+    const address = [...this.addresses.values()].find((a) => a.allocationId === allocationId);
+    if (!address?.associationId || address.networkInterfaceId !== networkInterfaceId) return false;
+    this.calls.push(`disassociateAddress ${address.associationId}`);
+    this.dissociate(address);
+    return true;
   }
 
   // ---- routes ----
