@@ -46,7 +46,14 @@ describe.skipIf(blocker !== undefined)("Heartbeat pair: Elastic IP with aws-ha-u
     await waitFor(() => eipOn(other), { what: `the Elastic IP on ${other.name}`, timeoutMs: 60_000, intervalMs: 100 });
     const tookAt = Date.now();
     const deadAt = heartbeatLines(other, /is dead/, diedAt)[0];
-    const updateeip = other.syslog.lines.filter((l) => l.at >= diedAt && l.tag === "aws-ha-updateeip");
+    const updateeipLines = () => other.syslog.lines.filter((l) => l.at >= diedAt && l.tag === "aws-ha-updateeip");
+    // EC2 shows the address moved before updateeip has confirmed it and logged its step.
+    await waitFor(() => updateeipLines().some((l) => /^acquire\b/.test(l.message)), {
+      what: `aws-ha-updateeip's acquire line on ${other.name}`,
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    }).catch(() => undefined);
+    const updateeip = updateeipLines();
     // Heartbeat ran haresources' aws-ha-updateeip start on the survivor; nothing else moves the address.
     expect(
       updateeip.map((l) => l.message).filter((m) => /^acquire\b.*outcome=changed/.test(m)),

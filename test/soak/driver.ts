@@ -24,6 +24,7 @@ import { convergenceFindings, safetyFindings } from "./invariants";
 import { forget, handLocksTo, KillSwitch, ownerRecords, type OwnerRecord } from "./kill-switch";
 import { MachineRoom, type NodeMachine, type Violation } from "./machine-room";
 import { NodeImds } from "./node-imds";
+import { formatRace, judgeLoss, observeCalls } from "./release-race";
 import { RunDir } from "./run-dir";
 import { acquires, newestWords, type FaultStep, type Kill, type NodeLetter, type SoakCase, type Step, type Word } from "./schedule";
 import { NodeClock, onNode, realTime } from "./wall-clock";
@@ -63,6 +64,8 @@ export interface CaseReport {
   notInjected: number;
   statuses: Record<RunStatus, number>;
   violations: Violation[];
+  /** Releases that lost a race EC2's API cannot prevent: not violations (release-race.ts). */
+  races: string[];
   wallMs: number;
   log: string[];
 }
@@ -108,6 +111,7 @@ export async function runCase(c: SoakCase, ctx: LaneContext): Promise<CaseReport
     notInjected: 0,
     statuses: { running: 0, done: 0, incomplete: 0, failed: 0, superseded: 0, killed: 0, overran: 0 },
     violations: [],
+    races: [],
     wallMs: 0,
     log: [],
   };
@@ -136,6 +140,7 @@ export async function runCase(c: SoakCase, ctx: LaneContext): Promise<CaseReport
     server = await startEc2Server({ spec: worldSpecFor(shape) });
     ctx.frontDoor.route(ctx.lane, server.url);
     const ec2 = server;
+    const observed = observeCalls(ec2, { cidr: `${ids.overlay}/32`, allocationId: ids.allocationId }, since);
     const room = new MachineRoom(ec2.world, violate, { hookMs: shape.hookMs, volumeId: shape.volume ? ids.volumeId : undefined });
     for (const node of nodesOf(shape)) {
       const runDir = RunDir.create(join(dir, node.name), fillable.has(node.letter) && ctx.canMountTmpfs);
@@ -368,8 +373,21 @@ export async function runCase(c: SoakCase, ctx: LaneContext): Promise<CaseReport
     check();
 
     const master = [...newest.entries()].find(([, w]) => acquires(w.word))?.[0];
-    for (const f of convergenceFindings(ec2.world, room, shape, nodesOf(shape), master ? nodes.get(master)!.node : undefined))
-      violate(f.invariant, f.detail);
+    const masterNode = master ? nodes.get(master)!.node : undefined;
+    for (const f of convergenceFindings(ec2.world, room, shape, nodesOf(shape), masterNode)) {
+      if (!f.gone || !masterNode) {
+        violate(f.invariant, f.detail);
+        continue;
+      }
+      // Held by nobody: a defect, unless a release with no condition EC2 could check raced the takeover.
+      const verdict = judgeLoss(observed.calls, observed.initial, f.gone, masterNode, nodesOf(shape));
+      if ("why" in verdict) {
+        violate(f.invariant, `${f.detail}; not a lost race: ${verdict.why}`);
+        continue;
+      }
+      report.races.push(formatRace(verdict.race));
+      report.log.push(`[${since()} ms] RACE lost by a release, not counted as a violation: ${formatRace(verdict.race)}`);
+    }
     // A kill leaves its lock behind, naming a dead owner; it must not outlast the next event. Where
     // one is left, the node's newest event once more: it must complete, and take the debris away.
     const lockDebris = (sim: SimNode) => readdirSync(sim.runDir.path).filter((n) => /lock/i.test(n));

@@ -1,5 +1,6 @@
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { NodeLetter } from "./schedule";
 
 // The SDK reads its endpoint (AWS_ENDPOINT_URL_EC2) from the environment when it sends, so all the
 // clients in this process talk to one URL. Soak lanes run side by side, each with its own EC2
@@ -7,6 +8,9 @@ import type { AddressInfo } from "node:net";
 // access key signed it. Keys look like AKIASOAKLANE0003A: lane 3, node A.
 
 export const accessKeyFor = (lane: number, node: string): string => `AKIASOAKLANE${String(lane).padStart(4, "0")}${node}`;
+/** The node whose soak access key a caller (the stand-in's principal, which ends in the key) names. */
+export const nodeSigning = (caller: string | undefined): NodeLetter | undefined =>
+  /AKIASOAKLANE\d{4}([A-C])$/.exec(caller ?? "")?.[1] as NodeLetter | undefined;
 const laneOf = (authorization: string | undefined): number | undefined => {
   const m = /Credential=AKIASOAKLANE(\d{4})/.exec(authorization ?? "");
   return m ? Number(m[1]) : undefined;

@@ -1,13 +1,18 @@
 import type { Ec2World } from "../support/ec2-standin/world";
 import { ids, managesLocalAddresses, type SoakNode } from "./cluster";
 import type { MachineRoom } from "./machine-room";
+import type { Contested } from "./release-race";
 import type { ClusterShape } from "./schedule";
 
 // What must hold, read from the EC2 stand-in's world and the machine room. Safety holds at every
 // moment (checked after every step, and as things happen where the room can see them); convergence
 // holds once events stop and the newest events that did not complete have been delivered again.
 
-export type Finding = { invariant: string; detail: string };
+/**
+ * `gone`: the finding is that a resource the master should hold is held by nobody, which an
+ * unconditional release racing the master's takeover can cause (release-race.ts tells which).
+ */
+export type Finding = { invariant: string; detail: string; gone?: Contested };
 
 /** No volume attached to two instances or mounted on two nodes; nothing mounted that EC2 does not show the node. */
 export function safetyFindings(world: Ec2World, room: MachineRoom, shape: ClusterShape): Finding[] {
@@ -54,7 +59,7 @@ export function convergenceFindings(
   master: SoakNode | undefined,
 ): Finding[] {
   const findings: Finding[] = [];
-  const wrong = (detail: string) => findings.push({ invariant: "did not converge", detail });
+  const wrong = (detail: string, gone?: Contested) => findings.push({ invariant: "did not converge", detail, ...(gone ? { gone } : {}) });
   const nameOfEni = (eni: string | undefined) => nodes.find((n) => n.networkInterfaceId === eni)?.name ?? eni ?? "nobody";
   const nameOfInstance = (id: string) => nodes.find((n) => n.instanceId === id)?.name ?? id;
   const local = managesLocalAddresses(shape);
@@ -78,10 +83,15 @@ export function convergenceFindings(
       if (eip?.networkInterfaceId !== master.networkInterfaceId || eip.privateIp !== privateIp)
         wrong(
           `eip points at ${eip ? `${eip.privateIp} on ${nameOfEni(eip.networkInterfaceId)}` : "nothing"}, wanted ${privateIp} on ${wanted}`,
+          eip ? undefined : { kind: "eip", allocationId: ids.allocationId, publicIp: ids.publicIp },
         );
     }
     for (const r of routes)
-      if (r.eni !== master.networkInterfaceId) wrong(`route to ${ids.overlay} in ${r.table} goes to ${nameOfEni(r.eni)}, wanted ${wanted}`);
+      if (r.eni !== master.networkInterfaceId)
+        wrong(
+          `route to ${ids.overlay} in ${r.table} goes to ${nameOfEni(r.eni)}, wanted ${wanted}`,
+          r.exists ? undefined : { kind: "route", routeTableId: r.table, cidr: `${ids.overlay}/32` },
+        );
     if (shape.route && local && !machine.hasLocalAddress(ids.overlay))
       wrong(`overlay ${ids.overlay} is not on ${master.name}'s ${master.interface}`);
     if (shape.volume) {

@@ -1,14 +1,20 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AssignPrivateIpAddressesCommand, DescribeAddressesCommand, DisassociateAddressCommand, EC2Client } from "@aws-sdk/client-ec2";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { startEc2Server } from "../support/ec2-standin/server";
 import { Ec2World } from "../support/ec2-standin/world";
-import { ids, nodesOf, worldSpecFor } from "./cluster";
+import { ids, nodesOf, region, worldSpecFor, type SoakNode } from "./cluster";
+import { runCase } from "./driver";
+import { accessKeyFor, FrontDoor } from "./front-door";
 import { convergenceFindings, safetyFindings } from "./invariants";
 import { forget, handLocksTo, KillSwitch, ownerRecords } from "./kill-switch";
 import { MachineRoom, type Violation } from "./machine-room";
-import { formatCase, newestWords, soakCase, type ClusterShape } from "./schedule";
+import { judgeLoss, observeCalls, type Contested, type ContestedView, type ObservedCall } from "./release-race";
+import { timeouts } from "./soak";
+import { formatCase, newestWords, soakCase, type ClusterShape, type NodeLetter } from "./schedule";
 import { installNodeClocks, NodeClock, onNode } from "./wall-clock";
 
 // The soak's own checks must be able to fail: each one, shown a broken cluster, says so.
@@ -97,6 +103,179 @@ describe("convergence", () => {
         expect.stringContaining("node-a still runs soak-app.service"),
       ]),
     );
+  });
+});
+
+describe("a release that loses a race EC2's API cannot prevent", () => {
+  const [nodeA, nodeB] = nodesOf(shape) as [SoakNode, SoakNode];
+  const table = ids.routeTables[0];
+  const route: Contested = { kind: "route", routeTableId: table, cidr: `${ids.overlay}/32` };
+  const routedTo = (eni: string | undefined): ContestedView => ({ routes: { [table]: eni }, eip: undefined, interfaces: {} });
+
+  /** A call log as the soak observes it: each call with what the route looked like right after it. */
+  function callLog(...calls: [NodeLetter, string, Record<string, string>, string | undefined][]): ObservedCall[] {
+    return calls.map(([node, action, params, routeAfter], seq) => ({
+      seq,
+      atMs: 10 * seq,
+      action,
+      node,
+      params: { Action: action, ...params },
+      after: routedTo(routeAfter),
+    }));
+  }
+  const read = { "RouteTableId.1": table };
+  const destination = { RouteTableId: table, DestinationCidrBlock: `${ids.overlay}/32` };
+
+  it("is a lost race when the taker's ReplaceRoute lands between the releaser's read and its DeleteRoute", () => {
+    // Given A holds the route and releases it, when B's takeover lands after A's read and before A's delete,
+    const calls = callLog(
+      ["A", "DescribeRouteTables", read, nodeA.networkInterfaceId],
+      ["B", "ReplaceRoute", { ...destination, NetworkInterfaceId: nodeB.networkInterfaceId }, nodeB.networkInterfaceId],
+      ["A", "DeleteRoute", destination, undefined],
+    );
+    const verdict = judgeLoss(calls, routedTo(nodeA.networkInterfaceId), route, nodeB, [nodeA, nodeB]);
+    // then the route B should hold is gone, and that is the race, not a defect.
+    expect(verdict).toMatchObject({
+      race: { releaser: nodeA, taker: nodeB, read: { seq: 0 }, taking: { action: "ReplaceRoute", seq: 1 }, loss: { seq: 2 } },
+    });
+  });
+
+  it("is a violation when the DeleteRoute followed a read that already showed the peer", () => {
+    const calls = callLog(
+      ["B", "ReplaceRoute", { ...destination, NetworkInterfaceId: nodeB.networkInterfaceId }, nodeB.networkInterfaceId],
+      ["A", "DescribeRouteTables", read, nodeB.networkInterfaceId],
+      ["A", "DeleteRoute", destination, undefined],
+    );
+    expect(judgeLoss(calls, routedTo(nodeA.networkInterfaceId), route, nodeB, [nodeA, nodeB])).toEqual({
+      why: expect.stringContaining(
+        "node-a's last read before DeleteRoute by node-a at 20 ms, DescribeRouteTables by node-a at 10 ms, showed it going to node-b",
+      ),
+    });
+  });
+
+  it("is a violation when the DeleteRoute was sent without a read, or after a read that was not of that table", () => {
+    const takeover = [
+      "B",
+      "ReplaceRoute",
+      { ...destination, NetworkInterfaceId: nodeB.networkInterfaceId },
+      nodeB.networkInterfaceId,
+    ] as const;
+    const unread = callLog([...takeover], ["A", "DeleteRoute", destination, undefined]);
+    expect(judgeLoss(unread, routedTo(nodeA.networkInterfaceId), route, nodeB, [nodeA, nodeB])).toEqual({
+      why: expect.stringContaining("was sent without a read"),
+    });
+    const otherTable = callLog(
+      ["A", "DescribeRouteTables", { "RouteTableId.1": ids.routeTables[1] }, nodeA.networkInterfaceId],
+      [...takeover],
+      ["A", "DeleteRoute", destination, undefined],
+    );
+    expect(judgeLoss(otherTable, routedTo(nodeA.networkInterfaceId), route, nodeB, [nodeA, nodeB])).toEqual({
+      why: expect.stringContaining("was sent without a read"),
+    });
+  });
+
+  it("is a violation when a second DeleteRoute reuses the read taken before the first", () => {
+    // A deletes its route, B creates its own, and A deletes again without reading afresh.
+    const calls = callLog(
+      ["A", "DescribeRouteTables", read, nodeA.networkInterfaceId],
+      ["A", "DeleteRoute", destination, undefined],
+      ["B", "CreateRoute", { ...destination, NetworkInterfaceId: nodeB.networkInterfaceId }, nodeB.networkInterfaceId],
+      ["A", "DeleteRoute", destination, undefined],
+    );
+    expect(judgeLoss(calls, routedTo(nodeA.networkInterfaceId), route, nodeB, [nodeA, nodeB])).toEqual({
+      why: expect.stringContaining("DeleteRoute by node-a at 10 ms changed the route"),
+    });
+  });
+
+  it("finds the Elastic IP race in the stand-in's own log: B's AssignPrivateIpAddresses between A's DescribeAddresses and its DisassociateAddress", async () => {
+    const eipShape: ClusterShape = { ...shape, manager: "keepalived", eip: { release: true, onVip: true }, volume: false, service: false };
+    const server = await startEc2Server({ spec: worldSpecFor(eipShape) });
+    try {
+      const observed = observeCalls(server, { cidr: `${ids.overlay}/32`, allocationId: ids.allocationId }, () => 0);
+      const client = (letter: NodeLetter) =>
+        new EC2Client({
+          endpoint: server.url,
+          region,
+          maxAttempts: 1,
+          credentials: { accessKeyId: accessKeyFor(0, letter), secretAccessKey: "soak-check-secret" },
+        });
+      // Given A holds the VIP and its Elastic IP, and reads the address to release it,
+      const seen = await client("A").send(new DescribeAddressesCommand({ AllocationIds: [ids.allocationId] }));
+      const associationId = seen.Addresses?.[0]?.AssociationId;
+      expect(seen.Addresses?.[0]?.NetworkInterfaceId).toBe(nodeA.networkInterfaceId);
+      // when B takes the VIP (the Elastic IP follows it, keeping its association id) and A then disassociates,
+      await client("B").send(
+        new AssignPrivateIpAddressesCommand({
+          NetworkInterfaceId: nodeB.networkInterfaceId,
+          PrivateIpAddresses: [ids.vip],
+          AllowReassignment: true,
+        }),
+      );
+      await client("A").send(new DisassociateAddressCommand({ AssociationId: associationId }));
+      // then B lost the Elastic IP, convergence names it, and the log shows the race.
+      const r = new MachineRoom(server.world, () => undefined, { hookMs: 0, volumeId: undefined });
+      for (const n of nodesOf(eipShape)) r.add(n);
+      const [finding] = convergenceFindings(server.world, r, eipShape, nodesOf(eipShape), nodeB);
+      expect(finding).toMatchObject({ invariant: "did not converge", gone: { kind: "eip", allocationId: ids.allocationId } });
+      expect(judgeLoss(observed.calls, observed.initial, finding!.gone!, nodeB, [nodeA, nodeB])).toMatchObject({
+        race: {
+          releaser: nodeA,
+          taker: nodeB,
+          read: { action: "DescribeAddresses", node: "A" },
+          taking: { action: "AssignPrivateIpAddresses", node: "B" },
+          loss: { action: "DisassociateAddress", node: "A" },
+        },
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("the driver", () => {
+  it("counts a DeleteRoute held up on the wire while the master takes the route as a lost race, not a violation", async () => {
+    const root = mkdtempSync(join(tmpdir(), "aws-ha-soak-check-"));
+    dirs.push(root);
+    const uninstall = installNodeClocks();
+    const door = await FrontDoor.open();
+    const saved = process.env.AWS_ENDPOINT_URL_EC2;
+    process.env.AWS_ENDPOINT_URL_EC2 = door.url;
+    try {
+      const routeOnly: ClusterShape = {
+        ...shape,
+        manager: "keepalived",
+        vip: undefined,
+        route: { release: true, tables: 1 },
+        volume: false,
+        service: false,
+      };
+      // Given A holds the route and releases it, its DeleteRoute takes 1.5 s to reach EC2, and B
+      // becomes master meanwhile: B's ReplaceRoute lands after A's read and before A's delete.
+      const report = await runCase(
+        {
+          cluster: routeOnly,
+          steps: [
+            { kind: "fault", fault: { kind: "latency", action: "DeleteRoute", ms: 1500 } },
+            { kind: "event", node: "A", word: "backup" },
+            { kind: "wait", ms: 400 },
+            { kind: "event", node: "B", word: "master" },
+          ],
+        },
+        { lane: 9, frontDoor: door, root, timeouts, deadPid: 0, reusedPid: 0, canMountTmpfs: false, keepLog: false },
+      );
+      // Then the route is gone, and the soak counts that as the race, not as a violation.
+      expect(report.violations).toEqual([]);
+      expect(report.races).toEqual([
+        expect.stringMatching(
+          /^route to 192\.168\.100\.1\/32 in rtb-\S+: node-a read it as its own .* then node-a's DeleteRoute removed node-b's/,
+        ),
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_EC2;
+      else process.env.AWS_ENDPOINT_URL_EC2 = saved;
+      await door.close();
+      uninstall();
+    }
   });
 });
 

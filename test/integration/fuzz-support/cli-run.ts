@@ -90,7 +90,11 @@ export function errorOutputProblem(stderr: string, options: { prefix?: RegExp; t
   if (crash) return crash;
   let text = stderr;
   for (const trailer of options.trailers ?? []) if (text.endsWith(trailer)) text = text.slice(0, -trailer.length);
-  const lines = linesOf(text);
+  // --log-format json: one record per line; what the operator reads is each record's msg.
+  const messages = linesOf(text).map(jsonMessage);
+  const json = messages.length > 0 && messages.every((m) => m !== undefined);
+  const lines = json ? messages.map((m) => `ERROR ${m!}`) : linesOf(text);
+  if (json) options = { ...options, prefix: /^ERROR / };
   if (lines.length === 0) return "says nothing";
   const first = lines[0]!.replace(options.prefix ?? /^/, "");
   if (lines.length === 1) {
@@ -103,6 +107,15 @@ export function errorOutputProblem(stderr: string, options: { prefix?: RegExp; t
   const rest = logged ? lines.slice(1).map((l) => `  ${l.replace(options.prefix!, "")}`) : lines.slice(1);
   const list = notAProblemList([first, ...rest].join("\n"));
   return list ? `${lines.length} lines and not a problem list (${list}): ${JSON.stringify(stderr.slice(0, 400))}` : undefined;
+}
+
+function jsonMessage(line: string): string | undefined {
+  try {
+    const record = JSON.parse(line) as { msg?: unknown };
+    return typeof record.msg === "string" ? record.msg : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What is wrong with the stderr of a run on good input (its log), or undefined: no crash, clean lines, and not a flood of them. */
