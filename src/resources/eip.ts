@@ -1,4 +1,4 @@
-import type { EipSpec, ResourceSpec } from "../cluster/schema";
+import type { EipSpec } from "../cluster/schema";
 import type { AddressView } from "../cloud/ec2-port";
 import { holderName } from "./holder-name";
 import type { Holding, Outcome, Resource, TransitionContext } from "./resource";
@@ -75,9 +75,4 @@ export class EipResource implements Resource {
   private get label(): string {
     return `eip ${this.name}`;
   }
-}
-
-/** The VIPs an Elastic IP points at: the EIP can only be associated once its address is on our ENI. */
-export function vipsCarrying(spec: EipSpec, all: readonly ResourceSpec[]): string[] {
-  return all.filter((r) => r.kind === "vip" && r.address === spec.privateAddress).map((r) => r.name);
 }
