@@ -83,13 +83,11 @@ export class CommandLedger implements CommandWatch {
         rmSync(join(this.dir, record), { force: true, recursive: true });
         continue;
       }
-      let argv = "";
-      try {
-        argv = readFileSync(join(this.dir, record), "utf8").trim();
-      } catch {
-        // the name is what counts
-      }
-      groups.push({ record, pgid: Number(m[1]), start: Number(m[2]), argv });
+      const pgid = Number(m[1]);
+      // A notify process killed between creating the record and writing it leaves it empty: the
+      // name is what counts, and the leader's command line still says what runs.
+      const argv = readText(join(this.dir, record)) || readText(`/proc/${pgid}/cmdline`).replace(/\0/g, " ").trim();
+      groups.push({ record, pgid, start: Number(m[2]), argv });
     }
     return groups;
   }
@@ -130,4 +128,12 @@ function list(groups: Group[]): string {
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return "";
+  }
 }

@@ -86,6 +86,19 @@ describe("commands left by an earlier transition", () => {
     expect(records(dir)).toEqual([]);
   });
 
+  it("are named by their leader's command line when the killed process left their record empty", async () => {
+    const dir = runDir();
+    const ledger = await CommandLedger.open(dir, "web");
+    const pgid = leftover(dir, ledger, "sleep 30; true");
+    // What a SIGKILL between creating the record and writing it leaves behind.
+    const [record] = records(dir);
+    writeFileSync(join(dir, "web.commands", record!), "");
+    const { log, lines } = memoryLog();
+    await ledger.settle(log, new Deadline(10_000), fast);
+    expect(alive(pgid)).toBe(false);
+    expect(lines.join("\n")).toMatch(new RegExp(`\\(SIGTERM\\): sh -c sleep 30; true \\(process group ${pgid}\\)`));
+  });
+
   it("that ignore SIGTERM are SIGKILLed", async () => {
     const dir = runDir();
     const ledger = await CommandLedger.open(dir, "web");
