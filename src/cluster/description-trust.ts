@@ -1,5 +1,6 @@
+import type { Stats } from "node:fs";
 import type { ClusterDescription } from "./schema";
-import { describeProblem, fixesFor, walkPath, type TrustProblem } from "./file-trust";
+import { describeProblem, fixesFor, walkPath, type TrustProblem, type WalkedPath } from "./file-trust";
 import { AwsHaError } from "../errors";
 
 // The cluster description makes aws-ha run commands as root: its hooks, its services' init
@@ -48,7 +49,10 @@ export interface Distrust {
 
 /** Why the description file itself cannot be trusted, or undefined when it can. */
 export function descriptionDistrust(path: string, trustedUid: number): Distrust | undefined {
-  const walked = walkPath(path, trustedUid);
+  return distrustOf(path, walkPath(path, trustedUid));
+}
+
+function distrustOf(path: string, walked: WalkedPath): Distrust | undefined {
   if (walked.problems.length === 0) return undefined;
   return {
     message: `the cluster description ${path} decides what aws-ha runs as root, but ${summary(walked.problems)}`,
@@ -66,10 +70,22 @@ export function executableDistrust(executable: Executable, trustedUid: number): 
   };
 }
 
-/** Throws the refusal (exit 6) when the description file cannot be trusted. */
-export function refuseUntrustedDescription(path: string, trustedUid: number): void {
-  const distrust = descriptionDistrust(path, trustedUid);
+/**
+ * Throws the refusal (exit 6) when the description file cannot be trusted, or when `read` (the
+ * file as it was opened) is not the file the path leads to now.
+ */
+export function refuseUntrustedDescription(path: string, trustedUid: number, read?: Stats): void {
+  const walked = walkPath(path, trustedUid);
+  const distrust = distrustOf(path, walked);
   if (distrust) throw new AwsHaError("config", distrust.message, { fix: distrust.fix });
+  if (read && !sameFile(read, walked.target?.entry))
+    throw new AwsHaError("config", `the cluster description ${path} changed while it was read`, {
+      fix: "keep the description in a directory only root can write, and run the command again",
+    });
+}
+
+function sameFile(a: Stats, b: Stats | undefined): boolean {
+  return b !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
 /** Throws one refusal naming every executable of the description that cannot be trusted. */

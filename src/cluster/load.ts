@@ -1,9 +1,10 @@
+import type { Stats } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { refuseUntrustedDescription, refuseUntrustedExecutables } from "./description-trust";
 import { currentUid } from "./file-trust";
 import { nestingProblem } from "./nesting-depth";
-import { maxDescriptionBytes, readBoundedText } from "./read-bounded";
+import { maxDescriptionBytes, readBoundedFile } from "./read-bounded";
 import { clusterDescriptionSchema, type ClusterDescription } from "./schema";
 import { semanticProblems } from "./semantics";
 import { AwsHaError, ConfigError, type ConfigProblem } from "../errors";
@@ -28,16 +29,19 @@ export interface LoadOptions {
 /** Reads, validates and, unless told otherwise, checks who could have changed the description. */
 export function loadClusterDescription(path: string, options: LoadOptions = {}): ClusterDescription {
   const trustedUid = options.trustedUid ?? currentUid();
-  // Judged before reading: nothing of an untrusted file is parsed, let alone acted on.
-  if (trustedUid !== false) refuseUntrustedDescription(path, trustedUid);
-  const d = parseClusterDescription(readDescriptionText(path), path);
+  const { text, stats } = readDescription(path);
+  // Judged before parsing: nothing of an untrusted file is parsed, let alone acted on. The path is
+  // judged by name after the open, and must lead to the very file read: a file that appeared or
+  // was swapped in between (in a sticky directory, say) is not the one judged.
+  if (trustedUid !== false) refuseUntrustedDescription(path, trustedUid, stats);
+  const d = parseClusterDescription(text, path);
   if (trustedUid !== false) refuseUntrustedExecutables(d, path, trustedUid);
   return d;
 }
 
-function readDescriptionText(path: string): string {
+function readDescription(path: string): { text: string; stats: Stats } {
   try {
-    return readBoundedText(path, {
+    return readBoundedFile(path, {
       what: "the cluster description",
       maxBytes: maxDescriptionBytes,
       fix: "point --cluster (or AWS_HA_CLUSTER) at the YAML or JSON file itself",
@@ -69,8 +73,9 @@ export function parseClusterDescription(text: string, source: string): ClusterDe
   return parsed.data;
 }
 
+/** ConfigError escapes each problem as it lists it: no value quoted from the file can break a line. */
 function refuse(problems: readonly ConfigProblem[], source: string): never {
-  throw new ConfigError(problems.map(oneLine), source);
+  throw new ConfigError(problems, source);
 }
 
 /**
@@ -82,14 +87,6 @@ function parseYamlStrictly(text: string): unknown {
   const trouble = doc.errors[0] ?? doc.warnings[0];
   if (trouble) throw trouble;
   return doc.toJS({ maxAliasCount: 100 });
-}
-
-/** A problem as one line: a line break or control character in a key or value shown escaped. */
-function oneLine(problem: ConfigProblem): ConfigProblem {
-  // eslint-disable-next-line no-control-regex
-  const control = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
-  const escape = (s: string) => s.replace(control, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return { path: escape(problem.path), message: escape(problem.message) };
 }
 
 function toProblem(issue: z.core.$ZodIssue): ConfigProblem {

@@ -24,6 +24,11 @@ export interface BoundedRead {
  * config error naming it.
  */
 export function readBoundedText(path: string, limits: BoundedRead): string {
+  return readBoundedFile(path, limits).text;
+}
+
+/** The same, with what the open descriptor was: to tell whether a path judged by name is the file read. */
+export function readBoundedFile(path: string, limits: BoundedRead): { text: string; stats: Stats } {
   // O_NONBLOCK: opening a FIFO for reading waits for a writer otherwise. O_NOCTTY: a terminal
   // named by mistake must not become our controlling terminal.
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -49,7 +54,7 @@ export function readBoundedText(path: string, limits: BoundedRead): string {
       length += n;
     }
     if (length > limits.maxBytes) throw tooLarge(`more than ${limits.maxBytes} bytes`);
-    return buffer.toString("utf8", 0, length);
+    return { text: buffer.toString("utf8", 0, length), stats };
   } finally {
     closeSync(fd);
   }

@@ -1,9 +1,21 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { exitCodeFor } from "../../src/cli/exit-codes";
+import { refuseUntrustedDescription } from "../../src/cluster/description-trust";
 import { loadClusterDescription } from "../../src/cluster/load";
 import { AwsHaError } from "../../src/errors";
 
@@ -203,5 +215,30 @@ describe("a node acts only on a description nobody else could have changed", () 
     );
 
     expect(loadClusterDescription(path, { trustedUid: false }).resources).toHaveLength(2);
+  });
+});
+
+describe("a description swapped between reading it and judging its path", () => {
+  it("is refused when the path now leads to another file than the one read", () => {
+    const etc = dir("etc");
+    const read = description(join(etc, "cluster.yaml"));
+    const readStats = statSync(read);
+    // A file put in its place after the open: same name, another inode (made first, then renamed
+    // over, so the file system cannot hand the freed inode straight back).
+    renameSync(description(join(etc, "planted.yaml")), read);
+    expect(() => refuseUntrustedDescription(read, me, readStats)).toThrow(/changed while it was read/);
+  });
+
+  it("is refused when the path leads nowhere any more", () => {
+    const etc = dir("etc");
+    const read = description(join(etc, "cluster.yaml"));
+    const readStats = statSync(read);
+    rmSync(read);
+    expect(() => refuseUntrustedDescription(read, me, readStats)).toThrow(/changed while it was read/);
+  });
+
+  it("is accepted when the path still leads to the file read", () => {
+    const read = description(join(dir("etc"), "cluster.yaml"));
+    expect(() => refuseUntrustedDescription(read, me, statSync(read))).not.toThrow();
   });
 });
