@@ -9,9 +9,9 @@ const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { versio
 // ESM ones (esbuild wraps ESM modules in lazy-init closures), and every dependency is inside so an
 // operator can copy a single file to a node that has Node.js and nothing else.
 const entry = {
-  "aws-ha-notify": "src/cli/notify-main.ts",
-  "aws-ha-updateeip": "src/cli/updateeip-main.ts",
-  "aws-ha-gen": "src/cli/gen-main.ts",
+  "aws-ha-notify": "src/cli/notify/main.ts",
+  "aws-ha-updateeip": "src/cli/updateeip/main.ts",
+  "aws-ha-gen": "src/cli/gen/main.ts",
 };
 
 type EsbuildPlugin = NonNullable<Options["esbuildPlugins"]>[number];
@@ -43,9 +43,9 @@ const ec2ClientByModule: EsbuildPlugin = {
 const lightHelp: EsbuildPlugin = {
   name: "light-help",
   setup(build) {
-    build.onResolve({ filter: /^string-width$/ }, () => ({ path: resolve("src/cli/text-width.ts") }));
+    build.onResolve({ filter: /^string-width$/ }, () => ({ path: resolve("src/build/shims/text-width.ts") }));
     build.onResolve({ filter: /^assert$/ }, (args) =>
-      args.importer.includes("/node_modules/yargs/") ? { path: resolve("src/cli/internal-assertions.ts") } : undefined,
+      args.importer.includes("/node_modules/yargs/") ? { path: resolve("src/build/shims/internal-assertions.ts") } : undefined,
     );
   },
 };

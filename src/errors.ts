@@ -1,7 +1,7 @@
 import { escapeControls } from "./log";
 
 // Typed errors carry what failed and what the operator must do about it. Only the CLI layer turns
-// an error kind into an exit code (see src/cli/exit-codes.ts).
+// an error kind into an exit code (see src/exit-codes.ts).
 
 export type ErrorKind =
   | "usage" // bad arguments: exit 2

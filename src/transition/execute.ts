@@ -1,4 +1,4 @@
-import type { Outcome, TransitionContext } from "../resources/resource";
+import type { Outcome, TransitionContext } from "../kinds/resource";
 import { AwsHaError } from "../errors";
 import { errorText } from "../log";
 import type { Plan, Step } from "./plan";

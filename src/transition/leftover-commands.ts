@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandWatch } from "../host/run-command";
 import type { Logger } from "../log";
-import type { Deadline } from "./deadline";
+import type { Deadline } from "../time/deadline";
 import { membersOf, statOf } from "./process-start";
 import { ownSubdirectory } from "./run-dir";
 

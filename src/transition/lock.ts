@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, rename, rm, rmdir, unlink, writeFile } from "nod
 import { join } from "node:path";
 import { AwsHaError } from "../errors";
 import type { Logger } from "../log";
-import type { Deadline } from "./deadline";
+import type { Deadline } from "../time/deadline";
 import { bootId, isRunning, thisProcess, type ProcessIdentity } from "./process-start";
 
 // One transition at a time per cluster on a node. Node has no flock(2), so the lock is a directory,

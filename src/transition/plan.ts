@@ -1,4 +1,4 @@
-import type { Holding, Resource } from "../resources/resource";
+import type { Holding, Resource } from "../kinds/resource";
 import type { Transition } from "./transition";
 
 /** One resource to act on, with what inspect saw before. */

@@ -4,11 +4,11 @@ import type { Ec2 } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
 import type { Host } from "../host/host-port";
 import { errorText, type Logger } from "../log";
-import type { Holding, Resource, TransitionContext } from "../resources/resource";
-import { resourcesFor } from "../resources/registry";
+import type { Holding, Resource, TransitionContext } from "../kinds/resource";
+import { resourcesFor } from "../kinds/registry";
 import { AwsHaError } from "../errors";
 import { watchCommands } from "../host/run-command";
-import { Deadline } from "./deadline";
+import { Deadline } from "../time/deadline";
 import { EventTicket, type NewerEvent } from "./event-order";
 import { arrivalOfThisProcess, type EventStamp } from "./event-stamp";
 import { executePlan, type StepResult } from "./execute";
@@ -18,8 +18,8 @@ import { planTransition, type Plan } from "./plan";
 import { openRunDir } from "./run-dir";
 import type { Transition } from "./transition";
 
-/** The outside world a transition needs; tests hand in stand-ins. */
-export interface World {
+/** The ports a transition reaches the outside through (IMDS, EC2, this host, the log), with the description; tests hand in stand-ins. */
+export interface Ports {
   description: ClusterDescription;
   imds: Imds;
   /** Built once the region is known (from the description or IMDS). */
@@ -49,7 +49,7 @@ export type ArrivedTransition = Transition & { arrival?: EventStamp };
  * resource, act only on what differs, all within one deadline.
  */
 export async function runTransition(
-  world: World,
+  world: Ports,
   transition: ArrivedTransition,
   options: Selection & {
     dryRun?: boolean;
@@ -111,7 +111,7 @@ export async function runTransition(
 }
 
 /** Who holds each selected resource now (for `show` and `status`). */
-export async function inspectCluster(world: World, options: Selection = {}): Promise<{ resource: Resource; holding: Holding }[]> {
+export async function inspectCluster(world: Ports, options: Selection = {}): Promise<{ resource: Resource; holding: Holding }[]> {
   const deadline = new Deadline(world.description.timeouts.transition * 1000);
   const ctx = await contextFor(world, await world.imds.identity(), deadline);
   const resources = select(world.resources ?? resourcesFor(world.description), options.only);
@@ -119,7 +119,7 @@ export async function inspectCluster(world: World, options: Selection = {}): Pro
   return resources.map((resource) => ({ resource, holding: holdings.get(resource.name)! }));
 }
 
-export async function contextFor(world: World, identity: Identity, deadline: Deadline): Promise<TransitionContext> {
+export async function contextFor(world: Ports, identity: Identity, deadline: Deadline): Promise<TransitionContext> {
   const self = world.selfFrom?.(identity) ?? findSelf(world.description, identity.instanceId, identity.localIpv4s);
   return {
     description: world.description,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseNotifyArgs, type ParsedNotify } from "../../src/cli/notify-args";
-import { parseUpdateEipArgs, type UpdateEipParse } from "../../src/cli/updateeip-args";
+import { parseNotifyArgs, type ParsedNotify } from "../../src/cli/notify/args";
+import { parseUpdateEipArgs, type UpdateEipParse } from "../../src/cli/updateeip/args";
 import { ipv4 } from "../../src/cluster/schema";
 import { AwsHaError } from "../../src/errors";
 import { parseFifoLine, type Transition } from "../../src/transition/transition";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { parseUpdateEipArgs, type UpdateEipParse } from "../../src/cli/updateeip-args";
+import { parseUpdateEipArgs, type UpdateEipParse } from "../../src/cli/updateeip/args";
 import { parseClusterDescription } from "../../src/cluster/load";
 import { argumentList, updateEipVocabulary } from "./fuzz-support/argument-words";
 import { endMarked, errorOutputProblem, logOutputProblem, markerVariable, runBundle } from "./fuzz-support/cli-run";

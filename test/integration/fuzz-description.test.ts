@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as yamlStringify } from "yaml";
-import { clusterFiles } from "../../src/cli/gen-files";
+import { clusterFiles } from "../../src/gen/output-files";
 import { parseClusterDescription } from "../../src/cluster/load";
 import type { ClusterDescription } from "../../src/cluster/schema";
 import { AwsHaError, ConfigError } from "../../src/errors";

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { parseClusterDescription } from "../../src/cluster/load";
 import type { ClusterNode } from "../../src/cluster/schema";
-import { runHeartbeat } from "../../src/cli/gen-run";
+import { runHeartbeat } from "../../src/cli/gen/run";
 
 // The ha.cf, haresources and authkeys aws-ha-gen writes must be accepted by the real Heartbeat
 // 3.0.6. It has no config-test flag, so each node's files are given to the daemon itself, as

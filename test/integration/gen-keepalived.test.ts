@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { parseClusterDescription } from "../../src/cluster/load";
 import type { ClusterDescription, ClusterNode } from "../../src/cluster/schema";
-import { clusterFiles } from "../../src/cli/gen-files";
+import { clusterFiles } from "../../src/gen/output-files";
 import { scriptSecurityProblems } from "../../src/gen/script-security";
 import { authPassProblem } from "../../src/cluster/daemon-secrets";
 import { renderKeepalivedConf } from "../../src/gen/keepalived";

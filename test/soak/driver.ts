@@ -5,7 +5,7 @@ import type { ClusterDescription } from "../../src/cluster/schema";
 import { createEc2Client } from "../../src/cloud/ec2-client";
 import { SdkEc2 } from "../../src/cloud/ec2-sdk";
 import { errorText, formatText, Logger, type LogRecord } from "../../src/log";
-import { runTransition, type TransitionReport, type World } from "../../src/transition/runner";
+import { runTransition, type TransitionReport, type Ports } from "../../src/transition/runner";
 import { transitionFor } from "../../src/transition/transition";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import {
@@ -220,7 +220,7 @@ export async function runCase(c: SoakCase, ctx: LaneContext): Promise<CaseReport
         gate,
         finished: new Promise<void>((resolve) => (ended = resolve)),
       };
-      const world: World = {
+      const world: Ports = {
         description: sim.description,
         imds: gate.wrap(new NodeImds(ec2.world, sim.node.instanceId), ["identity"]),
         ec2: (identity, deadline) => {

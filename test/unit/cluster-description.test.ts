@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { parseClusterDescription } from "../../src/cluster/load";
-import { exampleDescription } from "../../src/cli/gen-init";
+import { exampleDescription } from "../../src/cli/gen/init";
 import { ConfigError, type ConfigProblem } from "../../src/errors";
 
 // A malformed description is refused with one message per problem that names the place (a path

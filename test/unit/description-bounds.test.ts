@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadClusterDescription } from "../../src/cluster/load";
 import { AwsHaError } from "../../src/errors";
-import { resourcesFor } from "../../src/resources/registry";
+import { resourcesFor } from "../../src/kinds/registry";
 
 // A description is a few kilobytes in a regular file. Whatever else --cluster names — a FIFO nobody
 // writes to, /dev/zero, a log file, a directory — is refused at once with a message naming it,

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { exitCodeFor } from "../../src/cli/exit-codes";
+import { exitCodeFor } from "../../src/exit-codes";
 import { refuseUntrustedDescription } from "../../src/cluster/description-trust";
 import { loadClusterDescription } from "../../src/cluster/load";
 import { AwsHaError } from "../../src/errors";

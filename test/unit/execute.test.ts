@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Holding, Outcome, Resource, TransitionContext } from "../../src/resources/resource";
+import type { Holding, Outcome, Resource, TransitionContext } from "../../src/kinds/resource";
 import type { ResourceKind } from "../../src/cluster/schema";
 import { planTransition } from "../../src/transition/plan";
 import { executePlan } from "../../src/transition/execute";
 import { Logger } from "../../src/log";
-import { Deadline } from "../../src/transition/deadline";
+import { Deadline } from "../../src/time/deadline";
 
 /** A resource that records when it starts and ends each action. */
 class Recorded implements Resource {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { genParser, type GenArgs } from "../../src/cli/gen-commands";
-import type { GenCommandName } from "../../src/cli/gen-help";
+import { genParser, type GenArgs } from "../../src/cli/gen/commands";
+import type { GenCommandName } from "../../src/cli/gen/help";
 import { AwsHaError } from "../../src/errors";
 
 // What aws-ha-gen answers to arguments an operator (or a script that builds them) got wrong. The

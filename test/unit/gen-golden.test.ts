@@ -3,7 +3,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseClusterDescription } from "../../src/cluster/load";
-import { clusterFiles, secretMode } from "../../src/cli/gen-files";
+import { clusterFiles, secretMode } from "../../src/gen/output-files";
 import { resolveSecrets } from "../../src/gen/secrets";
 
 // Every file `aws-ha-gen all` renders for the descriptions in golden/, compared byte for byte with

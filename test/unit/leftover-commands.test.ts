@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { commandEnvironment, runCommand, watchCommands } from "../../src/host/run-command";
-import { Deadline } from "../../src/transition/deadline";
+import { Deadline } from "../../src/time/deadline";
 import { CommandLedger } from "../../src/transition/leftover-commands";
 import { statOf } from "../../src/transition/process-start";
 import { memoryLog } from "./support/memory-log";

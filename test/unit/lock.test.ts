@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildSync } from "esbuild";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { Deadline } from "../../src/transition/deadline";
+import { Deadline } from "../../src/time/deadline";
 import { TransitionLock } from "../../src/transition/lock";
 import { bootId, statOf, thisProcess } from "../../src/transition/process-start";
 import { memoryLog } from "./support/memory-log";
@@ -177,7 +177,7 @@ describe("the transition lock across processes", () => {
       contents: `
         import { appendFileSync } from "node:fs";
         import { TransitionLock } from "./src/transition/lock";
-        import { Deadline } from "./src/transition/deadline";
+        import { Deadline } from "./src/time/deadline";
         const [runDir, journal, rounds, holdMs] = process.argv.slice(2);
         (async () => {
           for (let i = 0; i < Number(rounds); i++) {

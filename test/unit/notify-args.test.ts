@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseNotifyArgs } from "../../src/cli/notify-args";
+import { parseNotifyArgs } from "../../src/cli/notify/args";
 
 const commandOf = (...argv: string[]) => parseNotifyArgs(argv).command;
 

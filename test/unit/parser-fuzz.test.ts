@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseNotifyArgs } from "../../src/cli/notify-args";
-import { parseUpdateEipArgs } from "../../src/cli/updateeip-args";
+import { parseNotifyArgs } from "../../src/cli/notify/args";
+import { parseUpdateEipArgs } from "../../src/cli/updateeip/args";
 import { AwsHaError } from "../../src/errors";
 import { parseFifoLine, type Transition } from "../../src/transition/transition";
 

@@ -4,8 +4,8 @@ import { isRequestRefusal } from "../../src/cloud/ec2-errors";
 import type { DryRunAction, Permission } from "../../src/cloud/ec2-port";
 import type { ClusterDescription } from "../../src/cluster/schema";
 import { AwsHaError } from "../../src/errors";
-import { probePermissions, type ProbePort } from "../../src/transition/permission-probes";
-import type { Finding } from "../../src/transition/preflight";
+import { probePermissions, type ProbePort } from "../../src/check/permission-probes";
+import type { Finding } from "../../src/check/run-checks";
 import { a, clusterOf } from "./support/cluster";
 
 // `check`'s permission probes against a scripted EC2: for each probe, what check says when EC2

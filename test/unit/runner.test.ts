@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Holding, Outcome, Resource, TransitionContext } from "../../src/resources/resource";
-import { runTransition, type World } from "../../src/transition/runner";
+import type { Holding, Outcome, Resource, TransitionContext } from "../../src/kinds/resource";
+import { runTransition, type Ports } from "../../src/transition/runner";
 import { clusterDescriptionSchema } from "../../src/cluster/schema";
 import { Logger } from "../../src/log";
 import type { Identity } from "../../src/cloud/identity";
@@ -51,7 +51,7 @@ const identity: Identity = {
   localIpv4s: ["10.0.1.10"],
 };
 
-function worldWith(resource: Shared): World {
+function worldWith(resource: Shared): Ports {
   const description = clusterDescriptionSchema.parse({
     cluster: "web",
     nodes: [

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { exitCodeFor } from "../../src/cli/exit-codes";
-import { runAll } from "../../src/cli/gen-run";
+import { exitCodeFor } from "../../src/exit-codes";
+import { runAll } from "../../src/cli/gen/run";
 import { AwsHaError } from "../../src/errors";
 
 // `aws-ha-gen all --out DIR` keeps generated secrets in DIR/.secrets.json and renders them into

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseUpdateEipArgs } from "../../src/cli/updateeip-args";
+import { parseUpdateEipArgs } from "../../src/cli/updateeip/args";
 
 // Heartbeat turns `aws-ha-updateeip::ARG::ARG` into `aws-ha-updateeip ARG ARG ACTION`: the action is
 // always the last word, whatever came before it.

@@ -1,7 +1,7 @@
 import type { Identity } from "../../../src/cloud/identity";
 import { clusterDescriptionSchema, type ClusterDescription } from "../../../src/cluster/schema";
-import type { Holding, Outcome, Resource, TransitionContext } from "../../../src/resources/resource";
-import { Deadline } from "../../../src/transition/deadline";
+import type { Holding, Outcome, Resource, TransitionContext } from "../../../src/kinds/resource";
+import { Deadline } from "../../../src/time/deadline";
 import { FakeEc2 } from "./fake-ec2";
 import { FakeHost, type FakeHostOptions } from "./fake-host";
 import { memoryLog } from "./memory-log";

@@ -1,0 +1,78 @@
+import type { EipSpec } from "../../cluster/schema";
+import type { AddressView } from "../../cloud/ec2-port";
+import { holderName } from "../holder-name";
+import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
+import { confirm } from "../waits";
+
+/** An Elastic IP association: re-pointed at this node's ENI and private address. */
+export class EipResource implements Resource {
+  readonly kind = "eip" as const;
+  readonly name: string;
+
+  constructor(
+    readonly spec: EipSpec,
+    readonly dependsOn: readonly string[] = [],
+  ) {
+    this.name = spec.name;
+  }
+
+  async inspect(ctx: TransitionContext): Promise<Holding> {
+    const address = await this.describe(ctx);
+    const onOurEni = address.networkInterfaceId === ctx.networkInterfaceId;
+    const held = onOurEni && address.privateIp === this.privateAddress(ctx);
+    const detail = address.associationId
+      ? `${address.publicIp} → ${address.privateIp ?? "?"} on ${address.networkInterfaceId ?? "?"} (${holderName(ctx, address.instanceId)})`
+      : `${address.publicIp} is not associated`;
+    // Our ENI but another private address: not what we want, yet ours to give up.
+    return { held, partial: onOurEni && !held, holder: address.instanceId ?? address.networkInterfaceId, detail };
+  }
+
+  async acquire(ctx: TransitionContext, before: Holding): Promise<Outcome> {
+    if (before.held) return "unchanged";
+    const privateIp = this.privateAddress(ctx);
+    const eni = ctx.networkInterfaceId;
+    // EC2 moves an Elastic IP along with the secondary address it is associated with, so the VIP
+    // this one waited for has usually brought it here already: no call (and no permission) needed.
+    if (this.dependsOn.length > 0) {
+      const now = await this.describe(ctx);
+      if (now.networkInterfaceId === eni && now.privateIp === privateIp) {
+        ctx.log.info(`${this.spec.allocationId} came along with ${privateIp}`, { was: before.detail });
+        return "unchanged";
+      }
+    }
+    ctx.log.info(`associating ${this.spec.allocationId} with ${privateIp} on ${eni}`, { was: before.detail });
+    await ctx.ec2.associateAddress(this.spec.allocationId, eni, privateIp);
+    await confirm(ctx, `confirming ${this.spec.allocationId} points at ${privateIp} on ${eni}`, this.label, async () => {
+      const now = await this.describe(ctx);
+      return now.networkInterfaceId === eni && now.privateIp === privateIp;
+    });
+    return "changed";
+  }
+
+  async release(ctx: TransitionContext): Promise<Outcome> {
+    if (!this.spec.release) return "unchanged";
+    // The peer may have re-associated it since inspect: disassociate only an association of ours.
+    const now = await this.describe(ctx);
+    if (!now.associationId || now.networkInterfaceId !== ctx.networkInterfaceId) {
+      ctx.log.info(`leaving ${this.spec.allocationId} alone: it points at ${now.networkInterfaceId ?? "nothing"} now`);
+      return "unchanged";
+    }
+    ctx.log.info(`disassociating ${this.spec.allocationId} (${now.associationId}) from ${now.networkInterfaceId}`);
+    if (await ctx.ec2.disassociateAddressFrom(this.spec.allocationId, ctx.networkInterfaceId)) return "changed";
+    ctx.log.info(`left ${this.spec.allocationId} alone: it no longer points at ${ctx.networkInterfaceId}`);
+    return "unchanged";
+  }
+
+  /** The EIP points at a declared VIP, or at each node's own address. */
+  private privateAddress(ctx: TransitionContext): string {
+    return this.spec.privateAddress ?? ctx.self.address;
+  }
+
+  private describe(ctx: TransitionContext): Promise<AddressView> {
+    return ctx.ec2.describeAddress(this.spec.allocationId);
+  }
+
+  private get label(): string {
+    return `eip ${this.name}`;
+  }
+}

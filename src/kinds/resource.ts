@@ -1,0 +1,51 @@
+import type { ClusterDescription, ClusterNode, ResourceKind } from "../cluster/schema";
+import type { Ec2 } from "../cloud/ec2-port";
+import type { Host } from "../host/host-port";
+import type { Identity } from "../cloud/identity";
+import type { Logger } from "../log";
+import type { Deadline } from "../time/deadline";
+
+/** Who holds a resource now, as EC2 and this machine see it. */
+export interface Holding {
+  /** Held by this node. */
+  held: boolean;
+  /**
+   * Not held, yet some part of it is here (an attachment without its mount, a local address EC2 has
+   * moved elsewhere): acquire completes it, and release has something to undo.
+   */
+  partial?: boolean;
+  /** Instance id of the holder when someone holds it; an ENI id where EC2 names only the ENI (routes). */
+  holder?: string;
+  /** One line for `show` and the logs, e.g. "10.0.1.100 on eni-0abc (i-0peer)". */
+  detail: string;
+}
+
+export type Outcome = "changed" | "unchanged";
+
+/** Everything a resource may touch during a transition. */
+export interface TransitionContext {
+  description: ClusterDescription;
+  self: ClusterNode;
+  identity: Identity;
+  /** The ENI that carries this node's cluster interface. */
+  networkInterfaceId: string;
+  ec2: Ec2;
+  host: Host;
+  log: Logger;
+  deadline: Deadline;
+}
+
+/**
+ * One kind of thing that moves between nodes. inspect never changes anything; acquire and release
+ * are idempotent: called when nothing needs doing, they make no mutating call and return "unchanged".
+ * release gives up only what this node still holds.
+ */
+export interface Resource {
+  readonly name: string;
+  readonly kind: ResourceKind;
+  /** Names of resources that must be acquired before this one (and released after it). */
+  readonly dependsOn: readonly string[];
+  inspect(ctx: TransitionContext): Promise<Holding>;
+  acquire(ctx: TransitionContext, before: Holding): Promise<Outcome>;
+  release(ctx: TransitionContext, before: Holding): Promise<Outcome>;
+}

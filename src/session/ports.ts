@@ -1,0 +1,41 @@
+import type { ClusterDescription } from "../cluster/schema";
+import { Logger, StreamSink, SyslogSink, type Sink } from "../log";
+import type { Ports } from "../transition/runner";
+import { FetchImds } from "../cloud/imds";
+import { createEc2Client } from "../cloud/ec2-client";
+import { SdkEc2 } from "../cloud/ec2-sdk";
+import { LinuxHost } from "../host/linux-host";
+
+/** stderr always; syslog too when the machine has one (keepalived gives scripts /dev/null). */
+export function openLogger(tag: string, options: { logFormat: "text" | "json"; verbose: boolean }, env: NodeJS.ProcessEnv): Logger {
+  const sinks: Sink[] = [new StreamSink(process.stderr, options.logFormat, options.verbose ? "debug" : "info")];
+  if (env.AWS_HA_SYSLOG !== "off" && SyslogSink.available()) sinks.push(new SyslogSink(tag, options.logFormat));
+  return new Logger(sinks);
+}
+
+/** The real outside world: IMDSv2, EC2 through the SDK, this Linux machine. */
+export function buildPorts(description: ClusterDescription, log: Logger, env: NodeJS.ProcessEnv): Ports {
+  const t = description.timeouts;
+  const imds = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: t.metadata * 1000 });
+  let client: ReturnType<typeof createEc2Client> | undefined;
+  let singleAttempt: ReturnType<typeof createEc2Client> | undefined;
+  return {
+    description,
+    imds,
+    ec2: (identity, deadline) => {
+      // The SDK warns once per process that its 2027 releases will need Node 22. aws-ha supports
+      // Node 20, and those seven lines would bury the one line that says what failed in every
+      // Heartbeat debug log and Pacemaker stderr capture. The SDK reads its switch from process.env.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+      const region = description.region ?? identity.region;
+      client ??= createEc2Client({ region, timeouts: t });
+      return new SdkEc2(
+        client,
+        () => deadline.signal(),
+        () => (singleAttempt ??= createEc2Client({ region, timeouts: t, maxAttempts: 1 })),
+      );
+    },
+    host: new LinuxHost(),
+    log,
+  };
+}

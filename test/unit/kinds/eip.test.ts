@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import type { EipSpec } from "../../../src/cluster/schema";
+import type { Resource } from "../../../src/kinds/resource";
+import { EipResource } from "../../../src/kinds/eip/resource";
+import { a, b, clusterOf, onNode, transition, twoNodeEc2 } from "../support/cluster";
+
+const allocationId = "eipalloc-0abc00000000000e1";
+
+function world(options: { release?: boolean; privateAddress?: string; associatedWith?: { eni: string; ip: string } } = {}) {
+  const description = clusterOf([
+    { kind: "eip", name: "web-eip", allocationId, privateAddress: options.privateAddress, release: options.release ?? false },
+  ]);
+  const ec2 = twoNodeEc2();
+  const association = options.associatedWith && { networkInterfaceId: options.associatedWith.eni, privateIp: options.associatedWith.ip };
+  ec2.addAddress(allocationId, "198.51.100.10", association);
+  const eip: Resource = new EipResource(description.resources[0] as EipSpec);
+  return { ec2, eip, nodeA: onNode(a, description, ec2), nodeB: onNode(b, description, ec2) };
+}
+
+describe("an Elastic IP", () => {
+  it("given it points at node B's own address, when A acquires, it points at A's own address on A's ENI", async () => {
+    const { ec2, eip, nodeA } = world({ associatedWith: { eni: b.networkInterfaceId, ip: b.address } });
+
+    const { before, outcome } = await transition(eip, nodeA.ctx, "acquire");
+
+    expect(before).toMatchObject({
+      held: false,
+      holder: b.instanceId,
+      detail: `198.51.100.10 → ${b.address} on ${b.networkInterfaceId} (node-b, ${b.instanceId})`,
+    });
+    expect(outcome).toBe("changed");
+    expect(ec2.calls).toEqual([`associateAddress ${allocationId} ${a.networkInterfaceId} ${a.address}`]);
+    expect(ec2.addresses.get(allocationId)).toMatchObject({
+      networkInterfaceId: a.networkInterfaceId,
+      privateIp: a.address,
+      instanceId: a.instanceId,
+    });
+    expect(await eip.inspect(nodeA.ctx)).toMatchObject({
+      held: true,
+      detail: `198.51.100.10 → ${a.address} on ${a.networkInterfaceId} (this node)`,
+    });
+  });
+
+  it("an EIP declared on a VIP is held only when it points at that VIP, not at our own address", async () => {
+    const { ec2, eip, nodeA } = world({ privateAddress: "10.0.1.100", associatedWith: { eni: a.networkInterfaceId, ip: a.address } });
+    ec2.interfaces.get(a.networkInterfaceId)!.privateIps.push("10.0.1.100");
+    const { before } = await transition(eip, nodeA.ctx, "acquire");
+    expect(before).toMatchObject({ held: false, partial: true });
+    expect(ec2.addresses.get(allocationId)).toMatchObject({ networkInterfaceId: a.networkInterfaceId, privateIp: "10.0.1.100" });
+  });
+
+  it("acquiring an EIP this node already holds makes no mutating call", async () => {
+    const { ec2, eip, nodeA } = world({ associatedWith: { eni: a.networkInterfaceId, ip: a.address } });
+    expect((await transition(eip, nodeA.ctx, "acquire")).outcome).toBe("unchanged");
+    expect(ec2.calls).toEqual([]);
+  });
+
+  it("an unassociated EIP says so", async () => {
+    const { eip, nodeA } = world();
+    expect(await eip.inspect(nodeA.ctx)).toMatchObject({ held: false, detail: "198.51.100.10 is not associated" });
+  });
+
+  it("releasing without the release flag makes no EC2 call", async () => {
+    const { ec2, eip, nodeA } = world({ associatedWith: { eni: a.networkInterfaceId, ip: a.address } });
+    expect((await transition(eip, nodeA.ctx, "release")).outcome).toBe("unchanged");
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.addresses.get(allocationId)!.networkInterfaceId).toBe(a.networkInterfaceId);
+  });
+
+  it("with the release flag, a release disassociates by the association id that is still ours", async () => {
+    const { ec2, eip, nodeA } = world({ release: true, associatedWith: { eni: a.networkInterfaceId, ip: a.address } });
+    const associationId = ec2.addresses.get(allocationId)!.associationId;
+    expect((await transition(eip, nodeA.ctx, "release")).outcome).toBe("changed");
+    expect(ec2.calls).toEqual([`disassociateAddress ${associationId}`]);
+    expect(ec2.addresses.get(allocationId)!.associationId).toBeUndefined();
+  });
+
+  it("with the release flag, a release after the peer re-pointed the EIP leaves it with the peer", async () => {
+    const { ec2, eip, nodeA, nodeB } = world({ release: true, associatedWith: { eni: a.networkInterfaceId, ip: a.address } });
+    const before = await eip.inspect(nodeA.ctx);
+    await transition(eip, nodeB.ctx, "acquire");
+    ec2.calls.length = 0;
+
+    expect(await eip.release(nodeA.ctx, before)).toBe("unchanged");
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.addresses.get(allocationId)!.networkInterfaceId).toBe(b.networkInterfaceId);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import type { VipSpec } from "../../../src/cluster/schema";
+import type { Resource } from "../../../src/kinds/resource";
+import { VipResource } from "../../../src/kinds/vip/resource";
+import { a, b, clusterOf, onNode, transition, twoNodeEc2 } from "../support/cluster";
+
+const vipSpec = (release = false) => ({ kind: "vip", name: "web-vip", address: "10.0.1.100", prefix: 24, release });
+
+function world(options: { release?: boolean; manager?: "keepalived" | "heartbeat"; heldBy?: typeof a } = {}) {
+  const description = clusterOf([vipSpec(options.release)], { manager: options.manager ?? "keepalived" });
+  const ec2 = twoNodeEc2();
+  if (options.heldBy) ec2.interfaces.get(options.heldBy.networkInterfaceId)!.privateIps.push("10.0.1.100");
+  ec2.calls.length = 0;
+  const vip: Resource = new VipResource(description.resources[0] as VipSpec);
+  return { ec2, vip, nodeA: onNode(a, description, ec2), nodeB: onNode(b, description, ec2) };
+}
+
+describe("a VIP (secondary private IP)", () => {
+  it("given node B holds the VIP, when A acquires, the VIP is on A's ENI and B's ENI has only its primary", async () => {
+    const { ec2, vip, nodeA, nodeB } = world({ heldBy: b });
+
+    const { before, outcome } = await transition(vip, nodeA.ctx, "acquire");
+
+    expect(before).toMatchObject({
+      held: false,
+      holder: b.instanceId,
+      detail: `10.0.1.100 on ${b.networkInterfaceId} (node-b, ${b.instanceId})`,
+    });
+    expect(outcome).toBe("changed");
+    expect(ec2.interfaces.get(a.networkInterfaceId)!.privateIps).toEqual([a.address, "10.0.1.100"]);
+    expect(ec2.interfaces.get(b.networkInterfaceId)!.privateIps).toEqual([b.address]);
+    expect(await vip.inspect(nodeA.ctx)).toMatchObject({ held: true, detail: `10.0.1.100 on ${a.networkInterfaceId} (this node)` });
+    expect(await vip.inspect(nodeB.ctx)).toMatchObject({ held: false, holder: a.instanceId });
+  });
+
+  it("under keepalived, which adds VIPs itself, acquire leaves the interface alone", async () => {
+    const { vip, nodeA } = world({ heldBy: b });
+    await transition(vip, nodeA.ctx, "acquire");
+    expect(nodeA.host.calls).toEqual([]);
+  });
+
+  it("acquiring a VIP this node already holds makes no mutating call", async () => {
+    const { ec2, vip, nodeA } = world({ heldBy: a });
+    const { before, outcome } = await transition(vip, nodeA.ctx, "acquire");
+    expect(before.held).toBe(true);
+    expect(outcome).toBe("unchanged");
+    expect(ec2.calls).toEqual([]);
+  });
+
+  it("releasing without the release flag makes no EC2 call and leaves the VIP where it is", async () => {
+    const { ec2, vip, nodeA } = world({ heldBy: a });
+    const { outcome } = await transition(vip, nodeA.ctx, "release");
+    expect(outcome).toBe("unchanged");
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.interfaces.get(a.networkInterfaceId)!.privateIps).toContain("10.0.1.100");
+  });
+
+  it("with the release flag, a release unassigns the VIP while it is still ours", async () => {
+    const { ec2, vip, nodeA } = world({ heldBy: a, release: true });
+    expect((await transition(vip, nodeA.ctx, "release")).outcome).toBe("changed");
+    expect(ec2.calls).toEqual([`unassignPrivateIp ${a.networkInterfaceId} 10.0.1.100`]);
+    expect(ec2.interfaces.get(a.networkInterfaceId)!.privateIps).toEqual([a.address]);
+  });
+
+  it("with the release flag, a release after the peer took the VIP over leaves it with the peer", async () => {
+    const { ec2, vip, nodeA, nodeB } = world({ heldBy: a, release: true });
+    const before = await vip.inspect(nodeA.ctx);
+    await transition(vip, nodeB.ctx, "acquire");
+    ec2.calls.length = 0;
+
+    expect(await vip.release(nodeA.ctx, before)).toBe("unchanged");
+    expect(ec2.calls).toEqual([]);
+    expect(ec2.interfaces.get(b.networkInterfaceId)!.privateIps).toContain("10.0.1.100");
+  });
+
+  describe("under Heartbeat, where nothing else puts the address on the interface", () => {
+    it("acquire adds the address with its prefix and announces it", async () => {
+      const { vip, nodeA } = world({ heldBy: b, manager: "heartbeat" });
+      await transition(vip, nodeA.ctx, "acquire");
+      expect(nodeA.host.calls).toEqual(["addAddress eth0 10.0.1.100/24", "announceAddress eth0 10.0.1.100"]);
+      expect(await vip.inspect(nodeA.ctx)).toMatchObject({ held: true });
+    });
+
+    it("an address EC2 still gives us but the interface lost (a reboot) is not held, and acquire puts it back", async () => {
+      const { vip, nodeA } = world({ heldBy: a, manager: "heartbeat" });
+      const { before } = await transition(vip, nodeA.ctx, "acquire");
+      expect(before).toMatchObject({ held: false, partial: true, detail: expect.stringContaining("but not on eth0") });
+      expect(nodeA.host.addressesOn("eth0")).toEqual(["10.0.1.100"]);
+    });
+
+    it("release removes the local address even when the peer holds the VIP in EC2 now, and calls EC2 not at all", async () => {
+      const { ec2, vip, nodeA } = world({ heldBy: b, manager: "heartbeat" });
+      await nodeA.host.addAddress("eth0", "10.0.1.100", 24);
+      const { before, outcome } = await transition(vip, nodeA.ctx, "release");
+      expect(before).toMatchObject({ held: false, partial: true });
+      expect(outcome).toBe("changed");
+      expect(nodeA.host.addressesOn("eth0")).toEqual([]);
+      expect(ec2.calls).toEqual([]);
+    });
+  });
+});
