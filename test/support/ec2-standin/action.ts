@@ -6,6 +6,8 @@ import type { Ec2World } from "./world";
 // response's inner XML or throws an Ec2Error.
 
 export interface Ec2Action {
+  /** Whether a successful call changes the world (every action but the Describe* queries). */
+  mutates: boolean;
   /** Assign/UnassignPrivateIpAddresses have no DryRun parameter in EC2's model. */
   dryRun: boolean;
   /**

@@ -127,7 +127,7 @@ function disassociateAddress(world: Ec2World, request: QueryRequest): string {
 }
 
 export const addressActions: ActionTable = {
-  DescribeAddresses: { dryRun: true, run: describeAddresses },
-  AssociateAddress: { dryRun: true, validate: association, run: associateAddress },
-  DisassociateAddress: { dryRun: true, validate: associatedAddress, run: disassociateAddress },
+  DescribeAddresses: { mutates: false, dryRun: true, run: describeAddresses },
+  AssociateAddress: { mutates: true, dryRun: true, validate: association, run: associateAddress },
+  DisassociateAddress: { mutates: true, dryRun: true, validate: associatedAddress, run: disassociateAddress },
 };

@@ -155,8 +155,8 @@ function modifyInstanceAttribute(world: Ec2World, request: QueryRequest): string
 }
 
 export const instanceActions: ActionTable = {
-  DescribeInstances: { dryRun: true, run: describeInstances },
-  StopInstances: { dryRun: true, validate: namedInstances, run: stopInstances },
-  StartInstances: { dryRun: true, validate: namedInstances, run: startInstances },
-  ModifyInstanceAttribute: { dryRun: true, run: modifyInstanceAttribute },
+  DescribeInstances: { mutates: false, dryRun: true, run: describeInstances },
+  StopInstances: { mutates: true, dryRun: true, validate: namedInstances, run: stopInstances },
+  StartInstances: { mutates: true, dryRun: true, validate: namedInstances, run: startInstances },
+  ModifyInstanceAttribute: { mutates: true, dryRun: true, run: modifyInstanceAttribute },
 };

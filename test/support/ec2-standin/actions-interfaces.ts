@@ -179,8 +179,8 @@ function modifyNetworkInterfaceAttribute(world: Ec2World, request: QueryRequest)
 }
 
 export const interfaceActions: ActionTable = {
-  DescribeNetworkInterfaces: { dryRun: true, run: describeNetworkInterfaces },
-  AssignPrivateIpAddresses: { dryRun: false, run: assignPrivateIpAddresses },
-  UnassignPrivateIpAddresses: { dryRun: false, validate: addressesToUnassign, run: unassignPrivateIpAddresses },
-  ModifyNetworkInterfaceAttribute: { dryRun: true, run: modifyNetworkInterfaceAttribute },
+  DescribeNetworkInterfaces: { mutates: false, dryRun: true, run: describeNetworkInterfaces },
+  AssignPrivateIpAddresses: { mutates: true, dryRun: false, run: assignPrivateIpAddresses },
+  UnassignPrivateIpAddresses: { mutates: true, dryRun: false, validate: addressesToUnassign, run: unassignPrivateIpAddresses },
+  ModifyNetworkInterfaceAttribute: { mutates: true, dryRun: true, run: modifyNetworkInterfaceAttribute },
 };

@@ -163,8 +163,8 @@ function deleteRoute(world: Ec2World, request: QueryRequest): string {
 }
 
 export const routeActions: ActionTable = {
-  DescribeRouteTables: { dryRun: true, run: describeRouteTables },
-  CreateRoute: { dryRun: true, validate: routeToCreate, run: createRoute },
-  ReplaceRoute: { dryRun: true, validate: routeToReplace, run: replaceRoute },
-  DeleteRoute: { dryRun: true, validate: routeToDelete, run: deleteRoute },
+  DescribeRouteTables: { mutates: false, dryRun: true, run: describeRouteTables },
+  CreateRoute: { mutates: true, dryRun: true, validate: routeToCreate, run: createRoute },
+  ReplaceRoute: { mutates: true, dryRun: true, validate: routeToReplace, run: replaceRoute },
+  DeleteRoute: { mutates: true, dryRun: true, validate: routeToDelete, run: deleteRoute },
 };

@@ -120,7 +120,7 @@ function detachVolume(world: Ec2World, request: QueryRequest): string {
 }
 
 export const volumeActions: ActionTable = {
-  DescribeVolumes: { dryRun: true, run: describeVolumes },
-  AttachVolume: { dryRun: true, validate: attachment, run: attachVolume },
-  DetachVolume: { dryRun: true, validate: detachment, run: detachVolume },
+  DescribeVolumes: { mutates: false, dryRun: true, run: describeVolumes },
+  AttachVolume: { mutates: true, dryRun: true, validate: attachment, run: attachVolume },
+  DetachVolume: { mutates: true, dryRun: true, validate: detachment, run: detachVolume },
 };

@@ -14,3 +14,6 @@ export const ec2Actions: ActionTable = {
   ...volumeActions,
   ...instanceActions,
 };
+
+/** The actions that change the world when they succeed: what "no mutating call" means in every test. */
+export const mutatingActions: ReadonlySet<string> = new Set(Object.keys(ec2Actions).filter((name) => ec2Actions[name]!.mutates));
