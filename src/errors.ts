@@ -13,12 +13,26 @@ export type ErrorKind =
   | "cloud" // EC2 or IMDS failed in a way retries did not cure: exit 1
   | "host"; // mount, fsck, service or hook failed on this machine: exit 1
 
+interface ErrorDetails {
+  resource?: string;
+  /** What to do about it, in the operator's words. */
+  fix?: string;
+  /** EC2's error code and its id for the request (what AWS support asks for). */
+  awsCode?: string;
+  requestId?: string;
+  /** The HTTP status of the answer that failed (EC2's or the metadata service's). */
+  httpStatus?: number;
+}
+
 export class AwsHaError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    readonly details: { resource?: string; awsCode?: string; fix?: string } = {},
-    /** `cause`: the SDK's (or Node's) own error, kept for the log and a debugger, never printed as is. */
+    readonly details: ErrorDetails = {},
+    /**
+     * `cause`: the SDK's (or Node's) own error, kept for a debugger and for the log, which shows only
+     * its name and first line, bounded (errorFields in src/log.ts), never the whole object.
+     */
     options: { cause?: unknown } = {},
   ) {
     super(message, "cause" in options ? { cause: options.cause } : undefined);

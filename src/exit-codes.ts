@@ -1,17 +1,45 @@
 import type { ErrorKind } from "./errors";
 
-// The CLI layer alone turns error kinds into exit codes. The numbers follow LSB's init-script
-// conventions, which Heartbeat and Pacemaker's lsb: class read; keepalived ignores exit codes.
+// Every exit code aws-ha's commands return, in one place. The front ends alone turn error kinds
+// into exit codes; each speaks its caller's dialect: LSB for keepalived's scripts, Heartbeat and
+// Pacemaker's lsb: class (keepalived ignores exit codes), OCF for Pacemaker's ocf: class, and a
+// short list of its own for aws-ha-gen, which no daemon calls.
+
+/** LSB init-script codes (aws-ha-notify's keepalived and init forms, aws-ha-updateeip). */
 export const exitCodes = {
   ok: 0,
   failed: 1,
   usage: 2,
-  /** LSB status: not running. */
+  /** status: not running. */
   stopped: 3,
+  /** Any action but status: not implemented (LSB gives 3 this meaning outside status). */
+  unimplemented: 3,
   permission: 4,
+  /** status: the state could not be told (IMDS or EC2 unreachable, no description). */
+  statusUnknown: 4,
   notInstalled: 5,
   notConfigured: 6,
 } as const;
+
+/**
+ * Pacemaker's OCF resource-agent codes. They share LSB's numbers for failures: 2 a parameter this
+ * node cannot use, 4 AWS denied an action, 5 something missing on this node (the description
+ * itself), 6 a description that is wrong everywhere (Pacemaker then stops the resource on every
+ * node), 1 anything transient; monitor says 7 for "not running", which stop never does.
+ */
+export const ocfCodes = {
+  success: 0,
+  errGeneric: exitCodes.failed,
+  errArgs: exitCodes.usage,
+  errUnimplemented: 3,
+  errPerm: exitCodes.permission,
+  errInstalled: exitCodes.notInstalled,
+  errConfigured: exitCodes.notConfigured,
+  notRunning: 7,
+} as const;
+
+/** aws-ha-gen: done, failed, or input (arguments, the description) to correct. */
+export const genExitCodes = { ok: 0, failed: 1, badInput: 2 } as const;
 
 const byKind: Record<ErrorKind, number> = {
   usage: exitCodes.usage,
@@ -24,9 +52,21 @@ const byKind: Record<ErrorKind, number> = {
   host: exitCodes.failed,
 };
 
+/** The LSB (and OCF) code for an error: by its kind, 1 for anything without one. */
 export function exitCodeFor(error: unknown): number {
   const kind = (error as { kind?: ErrorKind } | undefined)?.kind;
   return kind && kind in byKind ? byKind[kind] : exitCodes.failed;
+}
+
+/** The code for several failures at once: the highest, which is the most specific. */
+export function worstExitCode(errors: readonly unknown[]): number {
+  return errors.length === 0 ? exitCodes.ok : Math.max(...errors.map(exitCodeFor));
+}
+
+/** aws-ha-gen's code for an error: a usage or description problem is input to correct. */
+export function genExitCodeFor(error: unknown): number {
+  const kind = (error as { kind?: ErrorKind } | undefined)?.kind;
+  return kind === "usage" || kind === "config" ? genExitCodes.badInput : genExitCodes.failed;
 }
 
 export const exitCodeHelp = `Exit codes:

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 // syslog (journald reads /dev/log). One `logger` child per process keeps the hot path free of
 // per-line process starts.
 
-export type Level = "debug" | "info" | "warn" | "error";
+type Level = "debug" | "info" | "warn" | "error";
 export type Fields = Record<string, string | number | boolean | undefined | null | string[]>;
 export interface LogRecord {
   time: string;
@@ -26,10 +26,10 @@ const secretKeys = /pass|key|secret|token/i;
 // would become a 10 MB line and thousands of syslog records. So every value is escaped and bounded.
 
 /** The most bytes a message keeps, and each field. */
-export const messageLimitBytes = 2048;
-export const fieldLimitBytes = 1024;
+const messageLimitBytes = 2048;
+const fieldLimitBytes = 1024;
 /** The most bytes of one line on stderr or in syslog; SyslogSink tells logger so it never splits one. */
-export const lineLimitBytes = 4096;
+const lineLimitBytes = 4096;
 
 // C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
 // overrides that make a terminal show text in another order than it is.
@@ -46,7 +46,7 @@ export function escapeControls(text: string): string {
 }
 
 /** At most `limit` bytes of UTF-8 (never half a character), saying how many bytes it left out. */
-export function capBytes(text: string, limit: number): string {
+function capBytes(text: string, limit: number): string {
   // Each UTF-16 unit is at least one byte: a string this short is within the limit.
   if (text.length <= limit / 3) return text;
   const total = Buffer.byteLength(text);
@@ -111,7 +111,8 @@ export class Logger {
   failure(e: unknown, fields: Fields = {}): void {
     // A ConfigError's lines are escaped one by one when it is made (src/errors.ts).
     const lines = Array.isArray((e as { problems?: unknown } | undefined)?.problems) ? errorText(e).split("\n") : [errorText(e)];
-    for (const line of lines) this.error(line.trim(), fields);
+    const details = errorFields(e);
+    for (const line of lines) this.error(line.trim(), { ...fields, ...details });
   }
 
   /** Runs fn and logs its outcome with its duration. */
@@ -123,7 +124,7 @@ export class Logger {
       this.info(msg, { ...fields, ...outcome, ms: Math.round(performance.now() - started) });
       return result;
     } catch (e) {
-      this.error(`${msg} failed`, { ...fields, ms: Math.round(performance.now() - started), error: errorText(e) });
+      this.error(`${msg} failed`, { ...fields, ms: Math.round(performance.now() - started), error: errorText(e), ...errorFields(e) });
       throw e;
     }
   }
@@ -156,6 +157,76 @@ export class Logger {
   }
 }
 
+/**
+ * The fields a log record about an error carries besides its text: EC2's code and request id (what
+ * AWS support asks for), the HTTP status, and the chain of causes (the SDK's or Node's own errors).
+ * A JSON record always carries them; a text line shows them only at --verbose (see formatText).
+ * Each front end logs an error as `log.error(text, errorFields(e))`; Logger.failure and step do it.
+ */
+export function errorFields(e: unknown): Fields {
+  const fields: Fields = {};
+  let level: unknown = e;
+  for (let depth = 0; depth <= causeDepth && level instanceof Error; depth++, level = level.cause) {
+    const facts = awsFactsOf(level);
+    fields.awsCode ??= facts.awsCode;
+    fields.requestId ??= facts.requestId;
+    fields.httpStatus ??= facts.httpStatus;
+  }
+  const causes = causeChain(e);
+  if (causes) fields.cause = causes;
+  for (const key of errorDetailKeys) if (fields[key] === undefined) delete fields[key];
+  return fields;
+}
+
+/** The fields errorFields adds; a text line shows them only at --verbose. */
+const errorDetailKeys = ["awsCode", "requestId", "httpStatus", "cause"] as const;
+
+/** How many causes deep a record follows an error: enough for SDK error ← socket error. */
+const causeDepth = 3;
+
+interface AwsFacts {
+  awsCode?: string;
+  requestId?: string;
+  httpStatus?: number;
+}
+
+// An AwsHaError keeps them in its details (src/errors.ts, which imports this file: so no import back);
+// an SDK error in `name` and `$metadata`, and only a service error (with `$fault`) names an AWS code.
+function awsFactsOf(e: Error): AwsFacts {
+  const details = (e as { details?: unknown }).details;
+  if (details && typeof details === "object") {
+    const d = details as Record<string, unknown>;
+    return {
+      awsCode: typeof d.awsCode === "string" ? d.awsCode : undefined,
+      requestId: typeof d.requestId === "string" ? d.requestId : undefined,
+      httpStatus: typeof d.httpStatus === "number" ? d.httpStatus : undefined,
+    };
+  }
+  const sdk = e as { $metadata?: { requestId?: unknown; httpStatusCode?: unknown }; $fault?: unknown };
+  return {
+    awsCode: sdk.$fault !== undefined ? oneLine(e.name, 80) : undefined,
+    requestId: typeof sdk.$metadata?.requestId === "string" ? sdk.$metadata.requestId : undefined,
+    httpStatus: typeof sdk.$metadata?.httpStatusCode === "number" ? sdk.$metadata.httpStatusCode : undefined,
+  };
+}
+
+/** `Name CODE: message ← Name: message`, from the error's cause down, each one bounded. */
+function causeChain(e: unknown): string | undefined {
+  const links: string[] = [];
+  let level = e instanceof Error ? e.cause : undefined;
+  for (let depth = 0; depth < causeDepth && level !== undefined && level !== null; depth++) {
+    if (!(level instanceof Error)) {
+      links.push(oneLine(String(level), 200));
+      break;
+    }
+    const code = (level as { code?: unknown }).code;
+    const name = typeof code === "string" && code !== level.name ? `${level.name} ${code}` : level.name;
+    links.push(oneLine(`${name}: ${level.message.split("\n")[0] ?? ""}`, 200));
+    level = level.cause;
+  }
+  return links.length > 0 ? links.join(" ← ") : undefined;
+}
+
 export function errorText(e: unknown): string {
   if (e && typeof e === "object" && "describe" in e && typeof e.describe === "function") return String(e.describe());
   return e instanceof Error ? e.message : String(e);
@@ -183,16 +254,34 @@ function textValue(v: Fields[string]): string {
   return /\s/.test(text) ? `"${text.replace(/"/g, '\\"')}"` : text;
 }
 
-export function formatText(r: LogRecord): string {
+/**
+ * One line of text. An error's details (errorFields) are left out unless `withErrorDetails`
+ * (--verbose), where they follow as `(AWS request id …, code …, HTTP …; caused by …)`.
+ */
+export function formatText(r: LogRecord, withErrorDetails = false): string {
+  const detailKeys: readonly string[] = errorDetailKeys;
   const kv = Object.entries(r.fields)
+    .filter(([k]) => !detailKeys.includes(k))
     .map(([k, v]) => `${k}=${textValue(v)}`)
     .join(" ");
+  const details = withErrorDetails ? errorDetailsText(r.fields) : "";
   // Escaping again changes nothing in a Logger's records; it guards records made elsewhere.
-  return oneLine(`${r.level === "info" ? "" : `${r.level.toUpperCase()} `}${r.msg}${kv ? ` ${kv}` : ""}`, lineLimitBytes);
+  return oneLine(`${r.level === "info" ? "" : `${r.level.toUpperCase()} `}${r.msg}${kv ? ` ${kv}` : ""}${details}`, lineLimitBytes);
+}
+
+function errorDetailsText(fields: Fields): string {
+  const { awsCode, requestId, httpStatus, cause } = fields;
+  const facts = [
+    requestId != null ? `AWS request id ${String(requestId)}` : undefined,
+    awsCode != null ? `code ${String(awsCode)}` : undefined,
+    httpStatus != null ? `HTTP ${String(httpStatus)}` : undefined,
+  ].filter((part) => part !== undefined);
+  const said = [facts.join(", "), cause != null ? `caused by ${String(cause)}` : ""].filter((part) => part !== "").join("; ");
+  return said ? ` (${said})` : "";
 }
 
 /** One JSON object per line; when the whole would pass the line's bound, its strings get a smaller share each. */
-export function formatJson(r: LogRecord): string {
+function formatJson(r: LogRecord): string {
   const whole = JSON.stringify({ time: r.time, level: r.level, msg: r.msg, ...r.fields });
   if (Buffer.byteLength(whole) <= lineLimitBytes) return whole;
   const strings = 1 + Object.values(r.fields).filter((v) => typeof v === "string" || Array.isArray(v)).length;
@@ -225,7 +314,8 @@ export class StreamSink implements Sink {
   ) {}
   write(r: LogRecord): void {
     if (levelRank[r.level] < levelRank[this.minLevel]) return;
-    this.stream.write(`${this.format === "json" ? formatJson(r) : formatText(r)}\n`);
+    // --verbose (debug) is when a text line shows an error's details.
+    this.stream.write(`${this.format === "json" ? formatJson(r) : formatText(r, this.minLevel === "debug")}\n`);
   }
   async close(): Promise<void> {}
 }
@@ -258,7 +348,8 @@ export class SyslogSink implements Sink {
       this.child.on("error", () => (this.failed = true));
       this.child.stdin?.on("error", () => (this.failed = true));
     }
-    // Both formats give one bounded line without control characters: one record each, whole.
+    // Both formats give one bounded line without control characters: one record each, whole. Like
+    // debug records, an error's details stay out of syslog's text lines; its JSON records carry them.
     const line = this.format === "json" ? formatJson(r) : formatText(r);
     this.child.stdin?.write(`<${3 * 8 + syslogPriority[r.level]}>${line}\n`);
   }

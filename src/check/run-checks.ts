@@ -1,24 +1,21 @@
-import { access, constants, stat } from "node:fs/promises";
-import type { Ec2 } from "../cloud/ec2-port";
+import { access, constants } from "node:fs/promises";
+import type { Ec2, InterfaceView } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
 import { descriptionDistrust, executableDistrust, executablesNamed } from "../cluster/description-trust";
 import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import { findSelf } from "../cluster/self";
 import { errorText } from "../log";
 import type { Host } from "../host/host-port";
+import type { Finding, Verdict } from "../kinds/finding";
+import { resourcesOf } from "../kinds/kind";
+import type { PreflightContext } from "../kinds/preflight";
+import { registeredKinds } from "../kinds/registry";
 import { Deadline } from "../time/deadline";
 import { probePermissions } from "./permission-probes";
 
-// `aws-ha-notify check`: everything a failover will need, tested before the failover needs it.
+export type { Finding } from "../kinds/finding";
 
-export type Verdict = "ok" | "warn" | "fail";
-export interface Finding {
-  verdict: Verdict;
-  topic: string;
-  message: string;
-  /** The error kind behind a failure, for the exit code. */
-  kind?: string;
-}
+// `aws-ha-notify check`: everything a failover will need, tested before the failover needs it.
 
 export interface PreflightWorld {
   description: ClusterDescription;
@@ -70,63 +67,23 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
     note("fail", "credentials", errorText(e), (e as { kind?: string }).kind);
     return findings;
   }
+  let nic: InterfaceView | undefined;
   try {
-    const nic = await ec2.describeInterface(eni);
+    nic = await ec2.describeInterface(eni);
     if (!nic.privateIps.includes(self.address))
       note("fail", "interface", `${eni} does not carry ${self.address}; set nodes[].networkInterfaceId for ${self.name}`, "config");
     else note("ok", "interface", `${eni} carries ${self.address} in ${nic.subnetId}`);
-    if (d.resources.some((r) => r.kind === "route"))
-      note(
-        nic.sourceDestCheck ? "warn" : "ok",
-        "source/dest check",
-        nic.sourceDestCheck ? `on for ${eni}: the first acquire turns it off (routes need it off)` : "off, as overlay routes need",
-      );
   } catch (e) {
     note("fail", "interface", errorText(e), (e as { kind?: string }).kind);
   }
 
-  findings.push(...(await probePermissions(ec2, { description: d, self, instanceId: identity.instanceId, eni })));
-
-  for (const r of d.resources) {
-    if (r.kind !== "volume") continue;
-    try {
-      const v = await ec2.describeVolume(r.volumeId);
-      if (v.availabilityZone !== identity.availabilityZone)
-        note(
-          "fail",
-          `volume ${r.name}`,
-          `${r.volumeId} is in ${v.availabilityZone} but this node is in ${identity.availabilityZone}; EBS attaches only within one AZ`,
-          "config",
-        );
-      else
-        note(
-          "ok",
-          `volume ${r.name}`,
-          `${r.volumeId} is ${v.state} in ${v.availabilityZone}${v.attachments.map((a) => `, ${a.state} to ${a.instanceId}`).join("")}`,
-        );
-      const mine = v.attachments.find((a) => a.instanceId === identity.instanceId);
-      if (mine) {
-        const dev = await world.host.findBlockDevice(r.volumeId, r.device, d.paths.byIdDir);
-        note(
-          dev ? "ok" : "fail",
-          `device ${r.name}`,
-          dev ? `attached here as ${dev}` : `attached here but no block device found under ${d.paths.byIdDir} or as ${r.device}`,
-          dev ? undefined : "install",
-        );
-      } else {
-        const byId = await stat(d.paths.byIdDir).catch(() => undefined);
-        note(
-          byId ? "ok" : "warn",
-          `device ${r.name}`,
-          byId
-            ? `will be found by its NVMe serial under ${d.paths.byIdDir}`
-            : `${d.paths.byIdDir} is missing: only the Xen name ${r.device} can be used`,
-        );
-      }
-    } catch (e) {
-      note("fail", `volume ${r.name}`, errorText(e), (e as { kind?: string }).kind);
-    }
+  // What each kind needs of this node, then whether the role allows what each kind does.
+  const ctx: PreflightContext = { description: d, self, identity, eni, nic, ec2, host: world.host };
+  for (const { name, kind } of registeredKinds) {
+    const specs = resourcesOf(d, name);
+    if (kind.preflight && specs.length > 0) findings.push(...(await kind.preflight(ctx, specs)));
   }
+  findings.push(...(await probePermissions(ec2, { description: d, self, instanceId: identity.instanceId, eni })));
 
   // What keepalived runs is held to its script security; what aws-ha runs (hooks, init scripts) to
   // the trust findings above, which follow the path as aws-ha opens it.

@@ -1,4 +1,4 @@
-import { AwsHaError } from "../errors";
+import { AwsHaError, type ErrorKind } from "../errors";
 import { oneLine } from "../log";
 
 // EC2 answers every failure with a code string (the SDK puts it in `error.name`), not a typed class.
@@ -10,6 +10,8 @@ interface FailureFacts {
   code: string;
   message: string;
   status?: number;
+  /** EC2's id for the request (from its answer), which AWS support asks for. */
+  requestId?: string;
   /** Set when the answer was not EC2's: why the SDK could not read it as EC2's XML. */
   foreign?: string;
 }
@@ -74,22 +76,27 @@ export function isAwsCode(error: unknown, ...codes: string[]): boolean {
 
 /**
  * The AwsHaError for a failed EC2 call. `action` is the API action (AssignPrivateIpAddresses…),
- * `resource` the id the call was about, used when EC2's message does not name one.
+ * `resource` the id the call was about, used when EC2's message does not name one. It keeps the
+ * SDK's error as its cause, and EC2's code, request id and HTTP status in its details, for the log.
  */
 export function ec2Failure(action: string, error: unknown, resource?: string): AwsHaError {
   if (error instanceof AwsHaError) return error;
   const facts = factsOf(error);
   if (!facts)
-    return new AwsHaError("cloud", `EC2 ${action} failed: ${oneLine(error instanceof Error ? error.message : String(error), 300)}`, {
-      resource,
-      fix: "see the log; retry the transition",
-    });
+    return new AwsHaError(
+      "cloud",
+      `EC2 ${action} failed: ${oneLine(error instanceof Error ? error.message : String(error), 300)}`,
+      { resource, fix: "see the log; retry the transition" },
+      { cause: error },
+    );
+  const answer = { requestId: facts.requestId, httpStatus: facts.status };
   if (facts.foreign !== undefined)
     return new AwsHaError(
       "cloud",
       `EC2 answered ${action} with something that is not EC2's XML (${facts.status === undefined ? "not even HTTP" : `HTTP status ${facts.status}`}; ${facts.foreign})`,
       {
         resource,
+        ...answer,
         fix: "something other than EC2 answered: check the EC2 endpoint the node uses (AWS_ENDPOINT_URL_EC2, a VPC endpoint) and any proxy or firewall in between, then retry the transition",
       },
       { cause: error },
@@ -97,76 +104,78 @@ export function ec2Failure(action: string, error: unknown, resource?: string): A
   // EC2's code and message are words from outside, printed on one line of the log.
   const code = oneLine(facts.code, 80);
   const message = oneLine(facts.message, 300);
-  const details = (fix: string) => ({ resource, awsCode: code, fix });
+  const failure = (kind: ErrorKind, text: string, fix: string, where = resource) =>
+    new AwsHaError(kind, text, { resource: where, awsCode: code, ...answer, fix }, { cause: error });
 
   if (isDenial(code))
-    return new AwsHaError(
+    return failure(
       "permission",
       `EC2 denied ${action} (${code})`,
-      details(`add ec2:${action} to the node's role (aws-ha-gen iam-policy prints the policy)`),
+      `add ec2:${action} to the node's role (aws-ha-gen iam-policy prints the policy)`,
     );
   if (isCredentialFailure(code))
-    return new AwsHaError(
+    return failure(
       "permission",
       `EC2 did not accept the node's credentials for ${action} (${code})`,
-      details("check the node's instance profile (or AWS_* credentials) and that its clock is in sync"),
+      "check the node's instance profile (or AWS_* credentials) and that its clock is in sync",
     );
 
   if (code.endsWith(".NotFound")) {
-    return new AwsHaError("config", `EC2 ${action}: ${notFoundText(code, message, resource)} (${code})`, {
-      resource: resource ?? AWS_ID.exec(message)?.[0] ?? "the id",
-      awsCode: code,
-      fix: "check the ids in the cluster description: they must exist in the node's region and account",
-    });
+    return failure(
+      "config",
+      `EC2 ${action}: ${notFoundText(code, message, resource)} (${code})`,
+      "check the ids in the cluster description: they must exist in the node's region and account",
+      resource ?? AWS_ID.exec(message)?.[0] ?? "the id",
+    );
   }
   if (code === "InvalidVolume.ZoneMismatch")
-    return new AwsHaError(
+    return failure(
       "config",
       `EC2 refused ${action}: the volume and the instance are in different availability zones (${code})`,
-      details("an EBS volume attaches only in its own AZ: put the volume's nodes in the volume's AZ, or restore a snapshot there"),
+      "an EBS volume attaches only in its own AZ: put the volume's nodes in the volume's AZ, or restore a snapshot there",
     );
   if (CONFLICT_CODES.has(code))
-    return new AwsHaError(
+    return failure(
       "conflict",
       `EC2 refused ${action}: ${message} (${code})`,
-      details("another node or an unfinished change holds it; see `aws-ha-notify show`, and let the peer release it (or enable fencing)"),
+      "another node or an unfinished change holds it; see `aws-ha-notify show`, and let the peer release it (or enable fencing)",
     );
 
   if (code === "AbortError")
-    return new AwsHaError(
+    return failure(
       "cloud",
       `EC2 ${action} was cut short: the transition deadline passed`,
-      details("raise timeouts.transition in the cluster description, or see the log for the slow step"),
+      "raise timeouts.transition in the cluster description, or see the log for the slow step",
     );
   if (code === "TimeoutError")
-    return new AwsHaError(
+    return failure(
       "cloud",
       `EC2 did not answer ${action} in time, even after retries (${code})`,
-      details("check the node's route to the EC2 endpoint (NAT gateway, VPC endpoint, proxy), or raise timeouts.request"),
+      "check the node's route to the EC2 endpoint (NAT gateway, VPC endpoint, proxy), or raise timeouts.request",
     );
   if (NETWORK_CODES.has(code))
-    return new AwsHaError(
+    return failure(
       "cloud",
       `cannot reach EC2 for ${action} (${code})`,
-      details("check the node's route and DNS to the EC2 endpoint (NAT gateway, VPC endpoint, proxy)"),
+      "check the node's route and DNS to the EC2 endpoint (NAT gateway, VPC endpoint, proxy)",
     );
   if (THROTTLING_CODES.has(code) || facts.status === 429)
-    return new AwsHaError(
+    return failure(
       "cloud",
       `EC2 throttled ${action}, even after retries (${code})`,
-      details("something else in the account calls EC2 heavily; retry, or raise timeouts.transition"),
+      "something else in the account calls EC2 heavily; retry, or raise timeouts.transition",
     );
   if (facts.status !== undefined && facts.status >= 500)
-    return new AwsHaError(
+    return failure(
       "cloud",
       `EC2 failed ${action} with HTTP ${facts.status}, even after retries (${code})`,
-      details("EC2 is having trouble in this region; retry the transition"),
+      "EC2 is having trouble in this region; retry the transition",
     );
 
-  return new AwsHaError(
+  return failure(
     "cloud",
     `EC2 refused ${action}: ${message} (${code})`,
-    details("see EC2's message; the cluster description may name something EC2 cannot use"),
+    "see EC2's message; the cluster description may name something EC2 cannot use",
   );
 }
 
@@ -218,7 +227,12 @@ function notFoundText(code: string, message: string, resource?: string): string 
 
 function factsOf(error: unknown): FailureFacts | undefined {
   if (!(error instanceof Error)) return undefined;
-  const e = error as Error & { code?: unknown; $metadata?: { httpStatusCode?: number }; $fault?: unknown; cause?: unknown };
+  const e = error as Error & {
+    code?: unknown;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+    $fault?: unknown;
+    cause?: unknown;
+  };
   // The SDK may attach $metadata to transport failures too, so those are recognised first. Its
   // request timeout carries code ETIMEDOUT as well: the name says which it is.
   if (e.name === "AbortError" || e.name === "TimeoutError") return { code: e.name, message: e.message };
@@ -227,15 +241,17 @@ function factsOf(error: unknown): FailureFacts | undefined {
   if (typeof e.code === "string" && e.code.startsWith("HPE_"))
     return { code: e.code, message: e.message, foreign: oneLine(e.message.split("\n")[0] ?? "", 200) };
   const status = e.$metadata?.httpStatusCode;
+  // Words from the answer, like the code: bounded, and escaped where they are printed.
+  const requestId = typeof e.$metadata?.requestId === "string" ? oneLine(e.$metadata.requestId, 128) : undefined;
   // The SDK's deserializer could not read the answer (a proxy's page, JSON, XML that is not EC2's):
   // it keeps the answer as $response and sets no $fault, which every service error has.
   if (e.$fault === undefined && "$response" in e)
-    return { code: e.name, message: e.message, status, foreign: oneLine(e.message.split("\n")[0] ?? "", 200) };
+    return { code: e.name, message: e.message, status, requestId, foreign: oneLine(e.message.split("\n")[0] ?? "", 200) };
   // An error envelope without a code: the SDK names it "Unknown", and EC2 always gives one.
   if (e.$fault !== undefined && e.name === "Unknown" && status !== undefined && status >= 400 && status < 500 && status !== 429)
-    return { code: e.name, message: e.message, status, foreign: "it names no error code" };
+    return { code: e.name, message: e.message, status, requestId, foreign: "it names no error code" };
   // Service errors: the SDK sets name to EC2's code and keeps the HTTP status.
-  if (e.$metadata !== undefined || e.$fault !== undefined) return { code: e.name, message: e.message, status };
+  if (e.$metadata !== undefined || e.$fault !== undefined) return { code: e.name, message: e.message, status, requestId };
   const cause = e.cause instanceof Error ? factsOf(e.cause) : undefined;
   return cause ?? undefined;
 }

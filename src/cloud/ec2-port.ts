@@ -1,5 +1,6 @@
 // The port through which resources talk to EC2. One method per question or change, in the
-// vocabulary of the resources; the SDK adapter (ec2-sdk.ts) maps EC2's error codes onto AwsHaError.
+// vocabulary of the resources; the SDK adapter (ec2-sdk.ts) builds each request once (ec2-requests.ts)
+// and maps EC2's error codes onto AwsHaError (ec2-errors.ts).
 
 export interface InterfaceView {
   networkInterfaceId: string;
@@ -48,7 +49,10 @@ export interface InstanceView {
   availabilityZone: string;
 }
 
-/** Actions whose permission `check` proves with DryRun (Assign/Unassign have no DryRun). */
+/**
+ * Actions whose permission `check` proves with DryRun (Assign/Unassign have no DryRun): each is sent
+ * as the same request the real call makes, with DryRun set (ec2-requests.ts).
+ */
 export type DryRunAction =
   | { action: "AssociateAddress"; allocationId: string; networkInterfaceId: string; privateIp?: string }
   | { action: "DisassociateAddress"; associationId: string }
@@ -91,7 +95,6 @@ export interface Ec2 {
   describeAddressByPublicIp(publicIp: string): Promise<AddressView>;
   /** With AllowReassociation: returns the new association id. */
   associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string>;
-  /** A stale association id counts as done. */
   /**
    * DisassociateAddress only while the address still points at `networkInterfaceId`, checked again
    * before every attempt (see deleteRouteTo). true: disassociated; false: not ours (any more).

@@ -9,7 +9,7 @@ export interface TextAnswer {
   body: string;
 }
 
-export interface TextRequest {
+interface TextRequest {
   method: "GET" | "PUT";
   headers: Record<string, string>;
   /** Bounds the whole exchange, body included: a service that sends headers and then stalls still times out. */

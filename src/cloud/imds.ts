@@ -14,7 +14,7 @@ const TOKEN_TTL_SECONDS = 21600;
 const NETWORK_RETRIES = 2;
 const RETRY_BACKOFF_MS = 100;
 /** Far above any value read here (the identity document is about 500 bytes), far below harm. */
-export const MAX_ANSWER_BYTES = 64 * 1024;
+const MAX_ANSWER_BYTES = 64 * 1024;
 const tokenPattern = /^[\x21-\x7e]{1,1024}$/;
 const notEc2Fix =
   "this does not look like EC2's metadata service: check AWS_EC2_METADATA_SERVICE_ENDPOINT and any proxy between this process and 169.254.169.254";
@@ -140,9 +140,8 @@ export class FetchImds implements Imds {
           throw new AwsHaError(
             "cloud",
             `the instance metadata service at ${this.endpoint} answered ${method} ${path} with more than ${e.limit} bytes`,
-            {
-              fix: notEc2Fix,
-            },
+            { fix: notEc2Fix },
+            { cause: e },
           );
         if (attempt >= NETWORK_RETRIES) throw this.unreachable(e);
         await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS * 2 ** attempt));
@@ -162,6 +161,7 @@ export class FetchImds implements Imds {
           "raise the instance's metadata hop limit to 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2); " +
           "elsewhere set AWS_EC2_METADATA_SERVICE_ENDPOINT",
       },
+      { cause: e },
     );
   }
 
@@ -169,17 +169,21 @@ export class FetchImds implements Imds {
     const macPath = path?.match(/^network\/interfaces\/macs\/([^/]+)\//);
     if (status === 404 && macPath)
       return new AwsHaError("config", `no network interface with MAC ${macPath[1]} is attached to this instance (IMDS ${request}: 404)`, {
+        httpStatus: status,
         fix: "set nodes[].interface to a Linux interface backed by an ENI, or nodes[].networkInterfaceId, in the cluster description",
       });
     if (status === 404)
       return new AwsHaError("cloud", `the instance metadata service at ${this.endpoint} has no ${path ?? request} (404 Not Found)`, {
+        httpStatus: status,
         fix: "this does not look like EC2's metadata service: check AWS_EC2_METADATA_SERVICE_ENDPOINT",
       });
     if (status === 403)
       return new AwsHaError("cloud", `the instance metadata service at ${this.endpoint} refused ${request} (403 Forbidden)`, {
+        httpStatus: status,
         fix: "the metadata service is turned off for this instance: aws ec2 modify-instance-metadata-options --http-endpoint enabled --http-tokens required",
       });
     return new AwsHaError("cloud", `the instance metadata service at ${this.endpoint} answered ${request} with HTTP ${status}`, {
+      httpStatus: status,
       fix:
         status === 405 || status === 400
           ? "a proxy between this process and IMDS alters the request (IMDSv2 refuses X-Forwarded-For): bypass it for 169.254.169.254"

@@ -5,7 +5,7 @@ import { refuseUntrustedDescription, refuseUntrustedExecutables } from "./descri
 import { currentUid } from "./file-trust";
 import { nestingProblem } from "./nesting-depth";
 import { maxDescriptionBytes, readBoundedFile } from "./read-bounded";
-import { clusterDescriptionSchema, type ClusterDescription } from "./schema";
+import { clusterDescriptionSchema, resourceFragments, type ClusterDescription } from "./schema";
 import { semanticProblems } from "./semantics";
 import { AwsHaError, ConfigError, type ConfigProblem } from "../errors";
 
@@ -98,7 +98,7 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
     };
   }
   if (issue.code === "invalid_union" && "discriminator" in issue) {
-    return { path, message: "kind must be one of vip, eip, route, volume, service, hook" };
+    return { path, message: `kind must be one of ${resourceFragments.map((f) => f.schema.shape.kind.value).join(", ")}` };
   }
   return { path, message: issue.message };
 }

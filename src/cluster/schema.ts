@@ -1,67 +1,21 @@
 import { z } from "zod";
+import { eipFragment } from "../kinds/eip/schema";
+import { hookFragment } from "../kinds/hook/schema";
+import { routeFragment } from "../kinds/route/schema";
+import { serviceFragment } from "../kinds/service/schema";
+import { vipFragment } from "../kinds/vip/schema";
+import { volumeFragment } from "../kinds/volume/schema";
+import { absolutePath, atMost, descriptionLimits, eniId, instanceId, ipv4, ipv4Cidr, resourceName, seconds } from "./schema-primitives";
 
 // The cluster description: one file read by every command. Strict objects everywhere, so a typo in a
 // key is an error naming the key instead of a setting silently ignored on a production node.
 
-const ipv4Pattern = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-export const ipv4 = z.string().refine((s) => ipv4Pattern.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
-
-/** A VPC CIDR block: /16 to /28 (EC2's bounds), written as its network address. */
-export const ipv4Cidr = z.string().refine(
-  (s) => {
-    const [address, bits, ...rest] = s.split("/");
-    const prefix = Number(bits);
-    if (rest.length > 0 || !ipv4Pattern.test(address ?? "") || !/^\d+$/.test(bits ?? "") || prefix < 16 || prefix > 28) return false;
-    const size = 2 ** (32 - prefix);
-    return address!.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0) % size === 0;
-  },
-  { error: (i) => `${JSON.stringify(i.input)} is not a VPC CIDR block like 10.0.0.0/16 (a network address, /16 to /28)` },
-);
-
-const awsId = (prefix: string, what: string) =>
-  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
-    error: (i) => `${JSON.stringify(i.input)} is not ${what} (like ${prefix}-0123456789abcdef0)`,
-  });
-
-export const instanceId = awsId("i", "an instance id");
-export const eniId = awsId("eni", "a network interface id");
-export const allocationId = awsId("eipalloc", "an Elastic IP allocation id");
-export const volumeId = awsId("vol", "a volume id");
-export const routeTableId = awsId("rtb", "a route table id");
-
-const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, {
-  error: "must be 1-40 characters: lower-case letters, digits and '-', starting with a letter",
-});
-
-/** C0 and C1 control characters, DEL included: a NUL cuts a path or argument, a line break splits a config line. */
-// eslint-disable-next-line no-control-regex
-export const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
-
-const absolutePath = z
-  .string()
-  .refine((s) => s.startsWith("/"), { error: (i) => `${JSON.stringify(i.input)} must be an absolute path` })
-  .refine((s) => !controlCharacter.test(s), { error: (i) => `${JSON.stringify(i.input)} contains a control character` });
-
-// Bounds on what one description may hold, so that a mistaken or hostile file cannot make loading
-// slow or a failover long. Each is far above what a cluster needs.
-export const descriptionLimits = {
-  /** Corosync's supported maximum; keepalived sends every advert to every peer. */
-  nodes: 32,
-  /** Each is inspected and moved on every failover. */
-  resources: 256,
-  /** One ReplaceRoute each per failover. */
-  routeTables: 64,
-  /** Words of one hook or health check command. */
-  argv: 64,
-  mountOptions: 32,
-  /** EC2's hard limit of IPv4 CIDR blocks per VPC. */
-  vpcCidrs: 50,
-} as const;
-
-const atMost = <T extends z.ZodType>(item: T, max: number, what: string, advice = "") =>
-  z.array(item).max(max, { error: (i) => `at most ${max} ${what}, found ${(i.input as unknown[]).length}${advice}` });
-
-const seconds = (max: number) => z.number().positive().max(max);
+// Read by the ports and the front ends that take an address or id from elsewhere (IMDS, argv), and
+// the spec types the generator and the front ends name.
+export { eniId, instanceId, ipv4 } from "./schema-primitives";
+export type { EipSpec } from "../kinds/eip/schema";
+export type { VipSpec } from "../kinds/vip/schema";
+export type { VolumeSpec } from "../kinds/volume/schema";
 
 export const nodeSchema = z.strictObject({
   /** As `uname -n` prints it: Heartbeat and keepalived's router_id use it. */
@@ -80,81 +34,17 @@ export const nodeSchema = z.strictObject({
   priority: z.number().int().min(1).max(254),
 });
 
-const releaseFlag = z.boolean().default(false).describe("give the resource up on release, but only while this node still holds it");
+/**
+ * Each kind's part of the description, from its folder under src/kinds/, in the order the error for
+ * an unknown kind lists them. src/kinds/registry.ts lists the same kinds with what they do.
+ */
+export const resourceFragments = [vipFragment, eipFragment, routeFragment, volumeFragment, serviceFragment, hookFragment] as const;
 
-export const vipSchema = z.strictObject({
-  kind: z.literal("vip"),
-  name: resourceName,
-  address: ipv4,
-  prefix: z.number().int().min(1).max(32).default(24),
-  release: releaseFlag,
-});
+// zod's union wants a tuple of the schemas: mapped from the fragments, it keeps their order and types.
+type SchemasOf<F extends readonly { schema: unknown }[]> = { -readonly [I in keyof F]: F[I]["schema"] };
+const kindSchemas = resourceFragments.map((f) => f.schema) as unknown as SchemasOf<typeof resourceFragments>;
 
-export const eipSchema = z.strictObject({
-  kind: z.literal("eip"),
-  name: resourceName,
-  allocationId,
-  publicIp: ipv4.optional(),
-  /** The private address the EIP points at: a declared VIP, or omitted for each node's own address. */
-  privateAddress: ipv4.optional(),
-  release: releaseFlag,
-});
-
-export const routeSchema = z.strictObject({
-  kind: z.literal("route"),
-  name: resourceName,
-  /** The overlay IP, outside the VPC CIDR; routed as a /32. */
-  address: ipv4,
-  routeTables: atMost(routeTableId, descriptionLimits.routeTables, "route tables").min(1),
-  release: releaseFlag,
-});
-
-export const volumeSchema = z.strictObject({
-  kind: z.literal("volume"),
-  name: resourceName,
-  volumeId,
-  /** The device name given to AttachVolume (Xen sees it as /dev/xvdX; Nitro ignores it). */
-  device: z
-    .string()
-    .regex(/^\/dev\/(sd[f-p]|xvd[f-p])$/, { error: "must be /dev/sdf … /dev/sdp (or /dev/xvdf …)" })
-    .default("/dev/sdf"),
-  mountPoint: absolutePath,
-  fsType: z.enum(["ext4", "xfs", "ext3", "btrfs"]).default("ext4"),
-  mountOptions: atMost(z.string().regex(/^[A-Za-z0-9_=.,-]+$/), descriptionLimits.mountOptions, "mount options").default([]),
-  fsck: z.boolean().default(true),
-  /** Kill the processes that keep the mount busy on release instead of failing. */
-  killHolders: z.boolean().default(false),
-});
-
-export const serviceSchema = z
-  .strictObject({
-    kind: z.literal("service"),
-    name: resourceName,
-    /** A systemd unit, e.g. postgresql.service. */
-    unit: z
-      .string()
-      .regex(/^[A-Za-z0-9@_.:-]+\.(service|target)$/, { error: "must be a systemd unit like nginx.service" })
-      .optional(),
-    /** Or an init script, e.g. /etc/init.d/postgresql. */
-    initScript: absolutePath.optional(),
-  })
-  .refine((s) => (s.unit === undefined) !== (s.initScript === undefined), {
-    error: "give exactly one of unit or initScript",
-  });
-
-export const hookSchema = z
-  .strictObject({
-    kind: z.literal("hook"),
-    name: resourceName,
-    /** Run on acquire, after every other resource and before services. argv form, no shell. */
-    acquire: atMost(z.string(), descriptionLimits.argv, "words").min(1).optional(),
-    /** Run on release, after services stop and before any other resource is released. */
-    release: atMost(z.string(), descriptionLimits.argv, "words").min(1).optional(),
-    timeout: seconds(600).default(30),
-  })
-  .refine((h) => h.acquire !== undefined || h.release !== undefined, { error: "give acquire, release or both" });
-
-export const resourceSchema = z.discriminatedUnion("kind", [vipSchema, eipSchema, routeSchema, volumeSchema, serviceSchema, hookSchema]);
+export const resourceSchema = z.discriminatedUnion("kind", kindSchemas);
 
 export const healthCheckSchema = z.strictObject({
   /** argv of a command that exits 0 while this node can serve. */
@@ -256,11 +146,4 @@ export const clusterDescriptionSchema = z.strictObject({
 export type ClusterDescription = z.infer<typeof clusterDescriptionSchema>;
 export type ClusterNode = z.infer<typeof nodeSchema>;
 export type ResourceSpec = z.infer<typeof resourceSchema>;
-export type VipSpec = z.infer<typeof vipSchema>;
-export type EipSpec = z.infer<typeof eipSchema>;
-export type RouteSpec = z.infer<typeof routeSchema>;
-export type VolumeSpec = z.infer<typeof volumeSchema>;
-export type ServiceSpec = z.infer<typeof serviceSchema>;
-export type HookSpec = z.infer<typeof hookSchema>;
 export type ResourceKind = ResourceSpec["kind"];
-export const resourceKinds: readonly ResourceKind[] = ["vip", "eip", "route", "volume", "service", "hook"];

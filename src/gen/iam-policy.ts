@@ -1,8 +1,11 @@
 import type { ClusterDescription } from "../cluster/schema";
+import { actionOf, isRead, type PolicyScope } from "../kinds/permission-table";
+import { permissionsNeededBy } from "../kinds/registry";
+import { unique } from "../kinds/unique";
 
 // The least-privilege policy for the nodes' instance role: read actions on "*" (EC2's Describe
 // calls support no resource-level permissions), and each mutating action only on the resources the
-// description names, and only for the kinds it uses.
+// description names, and only for the kinds it uses. What each kind needs is its permission table.
 
 export interface IamPolicyOptions {
   /** Region in the ARNs (default: the description's region, else "*"). */
@@ -25,54 +28,30 @@ export interface IamPolicy {
 
 export function buildIamPolicy(d: ClusterDescription, options: IamPolicyOptions = {}): IamPolicy {
   const arn = (type: string, id: string) => `arn:aws:ec2:${options.region ?? d.region ?? "*"}:${options.account ?? "*"}:${type}/${id}`;
-  const has = (kind: string) => d.resources.some((r) => r.kind === kind);
-  const ids = <K extends string>(kind: string, key: K) =>
-    d.resources.flatMap((r) => (r.kind === kind ? (r as unknown as Record<K, string | string[]>)[key] : []));
-  // Without every ENI id the policy cannot name them; IMDS tells the nodes theirs at run time.
-  const eniArns = d.nodes.every((n) => n.networkInterfaceId)
-    ? d.nodes.map((n) => arn("network-interface", n.networkInterfaceId!))
-    : [arn("network-interface", "*")];
-  const instanceArns = d.nodes.map((n) => arn("instance", n.instanceId));
-  const ec2 = (...actions: string[]) => actions.map((a) => `ec2:${a}`);
+  const policy: PolicyScope = {
+    arn,
+    // Without every ENI id the policy cannot name them; IMDS tells the nodes theirs at run time.
+    eniArns: d.nodes.every((n) => n.networkInterfaceId)
+      ? d.nodes.map((n) => arn("network-interface", n.networkInterfaceId!))
+      : [arn("network-interface", "*")],
+    instanceArns: d.nodes.map((n) => arn("instance", n.instanceId)),
+  };
+  const needed = permissionsNeededBy(d);
 
-  const read = ["DescribeNetworkInterfaces", "DescribeInstances"];
-  if (has("eip")) read.push("DescribeAddresses");
-  if (has("route")) read.push("DescribeRouteTables");
-  if (has("volume")) read.push("DescribeVolumes");
-  const statements: PolicyStatement[] = [{ Sid: "ReadClusterState", Effect: "Allow", Action: ec2(...read.sort()), Resource: "*" }];
-
-  if (has("vip"))
-    statements.push({
-      Sid: "MoveVirtualIps",
-      Effect: "Allow",
-      Action: ec2("AssignPrivateIpAddresses", "UnassignPrivateIpAddresses"),
-      Resource: eniArns,
-    });
-  if (has("eip"))
-    statements.push({
-      Sid: "MoveElasticIps",
-      Effect: "Allow",
-      Action: ec2("AssociateAddress", "DisassociateAddress"),
-      Resource: [...unique(ids("eip", "allocationId")).map((a) => arn("elastic-ip", a)), ...eniArns],
-    });
-  if (has("route")) {
-    statements.push({
-      Sid: "MoveOverlayRoutes",
-      Effect: "Allow",
-      Action: ec2("CreateRoute", "ReplaceRoute", "DeleteRoute"),
-      Resource: unique(ids("route", "routeTables")).map((t) => arn("route-table", t)),
-    });
-    // An overlay IP only reaches a node whose ENI has the source/destination check off.
-    statements.push({ Sid: "DisableSourceDestCheck", Effect: "Allow", Action: ec2("ModifyNetworkInterfaceAttribute"), Resource: eniArns });
-  }
-  if (has("volume"))
-    statements.push({
-      Sid: "MoveVolumes",
-      Effect: "Allow",
-      Action: ec2("AttachVolume", "DetachVolume"),
-      Resource: [...unique(ids("volume", "volumeId")).map((v) => arn("volume", v)), ...instanceArns],
-    });
-  if (d.fencing.enabled) statements.push({ Sid: "FencePeers", Effect: "Allow", Action: ec2("StopInstances"), Resource: instanceArns });
+  const reads = unique(needed.flatMap(({ table }) => table.rows.filter(isRead).map(actionOf))).sort();
+  const statements: PolicyStatement[] = [{ Sid: "ReadClusterState", Effect: "Allow", Action: reads.map(ec2), Resource: "*" }];
+  for (const { table, subjects } of needed)
+    for (const row of table.rows) {
+      if (isRead(row)) continue;
+      const resources = row.resources(subjects, policy);
+      const shared = statements.find((s) => s.Sid === row.statement);
+      if (!shared) statements.push({ Sid: row.statement, Effect: "Allow", Action: [ec2(row.action)], Resource: resources });
+      else {
+        shared.Action.push(ec2(row.action));
+        const named = shared.Resource as string[];
+        named.push(...resources.filter((r) => !named.includes(r)));
+      }
+    }
   return { Version: "2012-10-17", Statement: statements };
 }
 
@@ -80,6 +59,4 @@ export function renderIamPolicy(d: ClusterDescription, options: IamPolicyOptions
   return `${JSON.stringify(buildIamPolicy(d, options), null, 2)}\n`;
 }
 
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
+const ec2 = (action: string) => `ec2:${action}`;

@@ -11,7 +11,8 @@ export const ocfAgentPath = "/usr/lib/ocf/resource.d/aws-ha/aws-ha";
 
 // The volume first (a service needs its data), then the addresses clients use, the EIP after the
 // VIP it points at, hooks, and the services last.
-const startOrder: readonly ResourceKind[] = ["volume", "vip", "route", "eip", "hook", "service"];
+// A rank per kind, so that a new kind cannot be left out unnoticed.
+const startOrder: Readonly<Record<ResourceKind, number>> = { volume: 0, vip: 1, route: 2, eip: 3, hook: 4, service: 5 };
 
 export interface PacemakerOptions {
   clusterPath: string;
@@ -27,7 +28,7 @@ export function renderPacemaker(d: ClusterDescription, options: PacemakerOptions
     });
   if (/\s/.test(options.clusterPath))
     throw new AwsHaError("usage", `the cluster path ${JSON.stringify(options.clusterPath)} contains whitespace`);
-  const resources = [...d.resources].sort((a, b) => startOrder.indexOf(a.kind) - startOrder.indexOf(b.kind));
+  const resources = [...d.resources].sort((a, b) => startOrder[a.kind] - startOrder[b.kind]);
   return renderTemplate(template, {
     cluster: d.cluster,
     agentPath: ocfAgentPath,

@@ -1,39 +1,46 @@
-import type { ClusterDescription, ResourceKind, ResourceSpec } from "../cluster/schema";
-import { EipResource } from "./eip/resource";
-import { HookResource } from "./hook/resource";
+import type { ClusterDescription, ResourceKind } from "../cluster/schema";
+import { eipKind } from "./eip";
+import { fencingPermissions } from "./fencing-permissions";
+import { hookKind } from "./hook";
+import { stages, type Kind, type Stage } from "./kind";
+import { nodePermissions } from "./node-permissions";
+import type { PermissionTable } from "./permission-table";
 import type { Resource } from "./resource";
-import { RouteResource } from "./route/resource";
-import { ServiceResource } from "./service/resource";
-import { VipResource } from "./vip/resource";
-import { VolumeResource } from "./volume/resource";
+import { routeKind } from "./route";
+import { serviceKind } from "./service";
+import { vipKind } from "./vip";
+import { volumeKind } from "./volume";
 
-// A transition moves the cloud resources first (concurrently, except where one needs another),
-// then runs the hooks on top of them, then starts the services; a release runs the same order
-// backwards. Each kind says which stage it belongs to and builds its resource.
+// Every kind of resource, one line each. Their order is the order of the IAM policy's statements.
+const kinds: { readonly [K in ResourceKind]: Kind<K> } = {
+  vip: vipKind,
+  eip: eipKind,
+  route: routeKind,
+  volume: volumeKind,
+  hook: hookKind,
+  service: serviceKind,
+};
 
-const stages = ["cloud", "hook", "service"] as const;
-type Stage = (typeof stages)[number];
-type SpecOf<K extends ResourceKind> = Extract<ResourceSpec, { kind: K }>;
-
-interface Kind<K extends ResourceKind> {
-  stage: Stage;
-  /** `earlier`: every resource of an earlier stage; the VIPs by address for an EIP bound to one. */
-  create(spec: SpecOf<K>, earlier: string[], vipsByAddress: ReadonlyMap<string, string[]>): Resource;
+export function kindNamed<K extends ResourceKind>(name: K): Kind<K> {
+  return kinds[name];
 }
 
-const kinds: { [K in ResourceKind]: Kind<K> } = {
-  vip: { stage: "cloud", create: (spec, earlier) => new VipResource(spec, earlier) },
-  eip: {
-    stage: "cloud",
-    // An EIP bound to a VIP's address waits for that VIP.
-    create: (spec, earlier, vipsByAddress) =>
-      new EipResource(spec, [...earlier, ...((spec.privateAddress && vipsByAddress.get(spec.privateAddress)) || [])]),
-  },
-  route: { stage: "cloud", create: (spec, earlier) => new RouteResource(spec, earlier) },
-  volume: { stage: "cloud", create: (spec, earlier) => new VolumeResource(spec, earlier) },
-  hook: { stage: "hook", create: (spec, earlier) => new HookResource(spec, earlier) },
-  service: { stage: "service", create: (spec, earlier) => new ServiceResource(spec, earlier) },
-};
+/** Each kind with its name, in the registry's order. */
+export const registeredKinds: readonly { name: ResourceKind; kind: Kind<ResourceKind> }[] = (Object.keys(kinds) as ResourceKind[]).map(
+  (name) => ({ name, kind: kinds[name] as Kind<ResourceKind> }),
+);
+
+/** Every table of what a node's role may need: each kind's, fencing's, and what any node reads. */
+const permissionTables: readonly PermissionTable<unknown>[] = [
+  ...registeredKinds.map(({ kind }) => kind.permissions),
+  fencingPermissions,
+  nodePermissions,
+];
+
+/** The tables the description needs, each with what in it needs them, in the tables' order. */
+export function permissionsNeededBy(d: ClusterDescription): { table: PermissionTable<unknown>; subjects: readonly unknown[] }[] {
+  return permissionTables.map((table) => ({ table, subjects: table.subjects(d) })).filter((t) => t.subjects.length > 0);
+}
 
 /** One resource per entry of the description, in the description's order, with what each waits for. */
 export function resourcesFor(d: ClusterDescription): Resource[] {
@@ -44,12 +51,5 @@ export function resourcesFor(d: ClusterDescription): Resource[] {
     const rank = stages.indexOf(kinds[spec.kind].stage);
     for (const later of stages.slice(rank + 1)) earlier.get(later)!.push(spec.name);
   }
-  const vipsByAddress = new Map<string, string[]>();
-  for (const spec of d.resources)
-    if (spec.kind === "vip") vipsByAddress.set(spec.address, [...(vipsByAddress.get(spec.address) ?? []), spec.name]);
-  return d.resources.map((spec) => create(spec, earlier.get(kinds[spec.kind].stage)!, vipsByAddress));
-}
-
-function create<K extends ResourceKind>(spec: SpecOf<K>, earlier: string[], vipsByAddress: ReadonlyMap<string, string[]>): Resource {
-  return (kinds[spec.kind] as Kind<K>).create(spec, earlier, vipsByAddress);
+  return d.resources.map((spec) => (kinds[spec.kind] as Kind<ResourceKind>).create(spec, earlier.get(kinds[spec.kind].stage)!, d));
 }

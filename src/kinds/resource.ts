@@ -45,7 +45,18 @@ export interface Resource {
   readonly kind: ResourceKind;
   /** Names of resources that must be acquired before this one (and released after it). */
   readonly dependsOn: readonly string[];
+  /**
+   * False for what holds nothing that can be inspected (hooks): it runs on every transition and has
+   * no place in a held/stopped answer.
+   */
+  readonly inspectable: boolean;
   inspect(ctx: TransitionContext): Promise<Holding>;
   acquire(ctx: TransitionContext, before: Holding): Promise<Outcome>;
   release(ctx: TransitionContext, before: Holding): Promise<Outcome>;
+  /**
+   * What a changed action moved, in a few words for the transition's closing line, e.g.
+   * "eip 203.0.113.7 → 10.0.1.100" or "volume data unmounted and detached". `before` is what inspect
+   * saw; the caller adds where it came from.
+   */
+  summary(action: "acquire" | "release", before: Holding): string;
 }

@@ -13,7 +13,7 @@ export function openLogger(tag: string, options: { logFormat: "text" | "json"; v
   return new Logger(sinks);
 }
 
-/** The real outside world: IMDSv2, EC2 through the SDK, this Linux machine. */
+/** The real ports: IMDSv2, EC2 through the SDK, this Linux machine. */
 export function buildPorts(description: ClusterDescription, log: Logger, env: NodeJS.ProcessEnv): Ports {
   const t = description.timeouts;
   const imds = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: t.metadata * 1000 });

@@ -1,6 +1,6 @@
 import type { Outcome, TransitionContext } from "../kinds/resource";
 import { AwsHaError } from "../errors";
-import { errorText } from "../log";
+import { errorFields, errorText } from "../log";
 import type { Plan, Step } from "./plan";
 
 export interface StepResult {
@@ -18,41 +18,37 @@ export interface StepResult {
  */
 export async function executePlan(plan: Plan, ctx: TransitionContext): Promise<StepResult[]> {
   const byName = new Map(plan.steps.map((s) => [s.resource.name, s]));
-  const running = new Map<string, Promise<StepResult>>();
-
   const prerequisites = (step: Step): Step[] =>
     step.action === "acquire"
       ? step.resource.dependsOn.flatMap((n) => byName.get(n) ?? [])
       : plan.steps.filter((other) => other.resource.dependsOn.includes(step.resource.name));
+  const results = new Map<string, Promise<StepResult>>();
 
-  const run = (step: Step): Promise<StepResult> => {
-    const existing = running.get(step.resource.name);
-    if (existing) return existing;
-    const promise = (async (): Promise<StepResult> => {
-      const before = await Promise.all(prerequisites(step).map(run));
-      const failed = before.find((r) => r.error !== undefined);
-      if (failed)
-        return {
-          step,
-          error: new AwsHaError("host", `not attempted because ${failed.step.resource.name} failed to ${failed.step.action}`, {
-            resource: step.resource.name,
-          }),
-        };
-      const log = ctx.log.child({ resource: step.resource.name, kind: step.resource.kind });
-      try {
-        const outcome = await log.step(step.action, {}, () => step.resource[step.action]({ ...ctx, log }, step.before));
-        return { step, outcome };
-      } catch (error) {
-        return { step, error };
-      }
-    })();
-    running.set(step.resource.name, promise);
-    return promise;
+  const run = async (step: Step): Promise<StepResult> => {
+    const before = await Promise.all(prerequisites(step).map((p) => results.get(p.resource.name)!));
+    const failed = before.find((r) => r.error !== undefined);
+    if (failed)
+      return {
+        step,
+        error: new AwsHaError("host", `not attempted because ${failed.step.resource.name} failed to ${failed.step.action}`, {
+          resource: step.resource.name,
+        }),
+      };
+    const log = ctx.log.child({ resource: step.resource.name, kind: step.resource.kind });
+    const started = performance.now();
+    const ms = () => Math.round(performance.now() - started);
+    try {
+      const outcome = await step.resource[step.action]({ ...ctx, log }, step.before);
+      log.info(step.action, { outcome, ms: ms() });
+      return { step, outcome };
+    } catch (error) {
+      log.error(`${step.action} failed`, { ms: ms(), error: errorText(error), ...errorFields(error) });
+      return { step, error };
+    }
   };
 
-  return Promise.all(plan.steps.map(run));
-}
-
-export function summarise(results: readonly StepResult[]): string {
-  return results.map((r) => `${r.step.resource.name} ${r.error ? `failed: ${errorText(r.error)}` : (r.outcome ?? "")}`).join("; ");
+  // Each step starts a microtask later, so every step's result is known before any step asks for
+  // those it waits for; each runs once, however many wait for it.
+  for (const step of plan.steps) results.set(step.resource.name, Promise.resolve(step).then(run));
+  return Promise.all(plan.steps.map((s) => results.get(s.resource.name)!));
 }

@@ -17,8 +17,8 @@ export interface Plan {
 }
 
 /**
- * Reconciles desired against actual: acquire what we do not hold, release what we do. Hooks hold
- * nothing that can be inspected, so they always run; a resource no part of which is ours needs no release.
+ * Reconciles desired against actual: acquire what we do not hold, release what we do. A resource
+ * that holds nothing inspectable (a hook) always runs; a resource no part of which is ours needs no release.
  */
 export function planTransition(transition: Transition, resources: readonly Resource[], holdings: ReadonlyMap<string, Holding>): Plan {
   const steps: Step[] = [];
@@ -26,7 +26,7 @@ export function planTransition(transition: Transition, resources: readonly Resou
   for (const resource of resources) {
     const before = holdings.get(resource.name)!;
     const wantsAction =
-      resource.kind === "hook" || (transition.direction === "acquire" ? !before.held : before.held || before.partial === true);
+      !resource.inspectable || (transition.direction === "acquire" ? !before.held : before.held || before.partial === true);
     if (wantsAction) steps.push({ resource, action: transition.direction, before });
     else settled.push({ resource, before });
   }

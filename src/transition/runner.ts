@@ -1,4 +1,4 @@
-import type { ClusterDescription, ClusterNode, ResourceKind } from "../cluster/schema";
+import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import { findSelf } from "../cluster/self";
 import type { Ec2 } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
@@ -38,7 +38,10 @@ export interface Selection {
 }
 
 export type TransitionReport =
-  { status: "superseded"; by: NewerEvent } | { status: "planned"; plan: Plan } | { status: "done"; plan: Plan; results: StepResult[] };
+  | { status: "superseded"; by: NewerEvent }
+  | { status: "planned"; plan: Plan }
+  /** `self`: the node that ran it, as the description names it. */
+  | { status: "done"; plan: Plan; results: StepResult[]; self: ClusterNode };
 
 /** An event, and when it arrived when that was not when this process was forked (a FIFO line). */
 export type ArrivedTransition = Transition & { arrival?: EventStamp };
@@ -49,7 +52,7 @@ export type ArrivedTransition = Transition & { arrival?: EventStamp };
  * resource, act only on what differs, all within one deadline.
  */
 export async function runTransition(
-  world: Ports,
+  ports: Ports,
   transition: ArrivedTransition,
   options: Selection & {
     dryRun?: boolean;
@@ -62,18 +65,18 @@ export async function runTransition(
     leftovers?: LeftoverTiming;
   } = {},
 ): Promise<TransitionReport> {
-  const { description, log } = world;
+  const { description, log } = ports;
   const deadline = new Deadline(description.timeouts.transition * 1000);
   // A bad --only is an argument error: it must neither stamp an event nor wait for the lock.
-  const resources = select(world.resources ?? resourcesFor(description), options.only);
+  const resources = select(ports.resources ?? resourcesFor(description), options.only);
   if (options.dryRun) {
-    const ctx = await contextFor(world, await world.imds.identity(), deadline);
+    const ctx = contextOf(ports, await ports.imds.identity(), deadline);
     return { status: "planned", plan: planTransition(transition, resources, await inspectAll(resources, ctx)) };
   }
   // Taken before anything can yield: events of one process are ordered by this call.
   const arrival = options.newestWins === false ? undefined : (transition.arrival ?? arrivalOfThisProcess());
   // IMDS answers while we wait for the lock.
-  const identity = world.imds.identity();
+  const identity = ports.imds.identity();
   identity.catch(() => undefined);
   const runDir = await openRunDir(description.paths.runDir);
   const event = { word: transition.cause, direction: transition.direction };
@@ -96,10 +99,10 @@ export async function runTransition(
       const ledger = await CommandLedger.open(runDir, description.cluster);
       await ledger.settle(log, deadline, options.leftovers ?? leftoverTiming);
       watchCommands(ledger);
-      const ctx = await contextFor(world, await identity, deadline);
+      const ctx = contextOf(ports, await identity, deadline);
       const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
       const results = await executePlan(plan, ctx);
-      return { status: "done", plan, results };
+      return { status: "done", plan, results, self: ctx.self };
     } finally {
       watchCommands(undefined);
       // It ran, or failed trying: either way older events that still wait are obsolete.
@@ -111,24 +114,25 @@ export async function runTransition(
 }
 
 /** Who holds each selected resource now (for `show` and `status`). */
-export async function inspectCluster(world: Ports, options: Selection = {}): Promise<{ resource: Resource; holding: Holding }[]> {
-  const deadline = new Deadline(world.description.timeouts.transition * 1000);
-  const ctx = await contextFor(world, await world.imds.identity(), deadline);
-  const resources = select(world.resources ?? resourcesFor(world.description), options.only);
+export async function inspectCluster(ports: Ports, options: Selection = {}): Promise<{ resource: Resource; holding: Holding }[]> {
+  const deadline = new Deadline(ports.description.timeouts.transition * 1000);
+  const ctx = contextOf(ports, await ports.imds.identity(), deadline);
+  const resources = select(ports.resources ?? resourcesFor(ports.description), options.only);
   const holdings = await inspectAll(resources, ctx);
   return resources.map((resource) => ({ resource, holding: holdings.get(resource.name)! }));
 }
 
-export async function contextFor(world: Ports, identity: Identity, deadline: Deadline): Promise<TransitionContext> {
-  const self = world.selfFrom?.(identity) ?? findSelf(world.description, identity.instanceId, identity.localIpv4s);
+/** What every resource of one transition (or one inspection) works with: this node, its ENI, the ports. */
+function contextOf(ports: Ports, identity: Identity, deadline: Deadline): TransitionContext {
+  const self = ports.selfFrom?.(identity) ?? findSelf(ports.description, identity.instanceId, identity.localIpv4s);
   return {
-    description: world.description,
+    description: ports.description,
     self,
     identity,
     networkInterfaceId: self.networkInterfaceId ?? identity.networkInterfaceId,
-    ec2: world.ec2(identity, deadline),
-    host: world.host,
-    log: world.log.child({ node: self.name }),
+    ec2: ports.ec2(identity, deadline),
+    host: ports.host,
+    log: ports.log.child({ node: self.name }),
     deadline,
   };
 }
@@ -147,5 +151,3 @@ export function select(resources: readonly Resource[], only: readonly string[] |
     });
   return resources.filter((r) => only.includes(r.kind) || only.includes(r.name));
 }
-
-export type { ResourceKind };

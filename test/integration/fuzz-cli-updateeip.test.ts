@@ -11,7 +11,10 @@ import { endMarked, errorOutputProblem, logOutputProblem, markerVariable, runBun
 import { describeFile, descriptionFile, writeDescription, type DescriptionFile } from "./fuzz-support/description-files";
 import type { Plain } from "./fuzz-support/description-mutations";
 import { checkProperty, shrinkingTimeoutMs } from "./fuzz-support/property-run";
-import { otherEip, startTwoNodeCloud, webEip, type TwoNodeCloud } from "./updateeip-support/two-node-cloud";
+import { isMutatingCall } from "../support/ec2-standin/actions";
+import { ids, nodeA, resource } from "./support/cluster-fixture";
+import { given } from "./support/given";
+import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
 
 // The shipped aws-ha-updateeip, run as Heartbeat runs it (`aws-ha-updateeip [ARG…] ACTION`), against
 // the EC2 and IMDS stand-ins, with fuzzed haresources arguments and fuzzed description files.
@@ -22,17 +25,27 @@ const documentedExitCodes = [0, 1, 2, 3, 4, 5, 6];
 const timeoutMs = 12_000;
 const marker = randomBytes(6).toString("hex");
 
-let cloud: TwoNodeCloud;
+const webEip = { allocationId: ids.allocationId, publicIp: ids.publicIp } as const;
+const otherEip = { allocationId: ids.otherAllocationId, publicIp: ids.otherPublicIp } as const;
+
+let world: TwoNodeWorld;
 let base: Plain;
 let cases = 0;
 
 beforeAll(async () => {
-  cloud = await startTwoNodeCloud();
-  base = parseYaml(readFileSync(cloud.descriptionFile, "utf8")) as Plain;
+  world = await startTwoNodeWorld({
+    manager: "heartbeat",
+    resources: () => [resource.eipOnPrimary()],
+    given: (spec) => {
+      given.otherEip(spec);
+      given.secondaryAddressOn(spec, nodeA);
+    },
+  });
+  base = parseYaml(readFileSync(world.a.clusterFile, "utf8")) as Plain;
 });
 afterAll(async () => {
   await endMarked(marker);
-  await cloud?.close();
+  await world?.close();
 });
 
 /** The stand-in's own addresses, so that a fuzzed action can really move one. */
@@ -79,12 +92,12 @@ describe("aws-ha-updateeip, run on fuzzed arguments and descriptions against the
       await checkProperty(
         "aws-ha-updateeip CLI",
         fc.asyncProperty(updateEipCase(), async (c) => {
-          const dir = join(cloud.dir, "fuzz-cases", `updateeip-${cases++}`);
-          const { path, valid } = writeDescription(c.file, dir, { base, sharedDir: cloud.dir, root: cloud.dir, kept: [] });
+          const dir = join(world.dir, "fuzz-cases", `updateeip-${cases++}`);
+          const { path, valid } = writeDescription(c.file, dir, { base, sharedDir: world.dir, root: world.dir, kept: [] });
           // An argument cannot carry a NUL byte through exec(2); the vocabulary's paths are moved into the case's directory.
           const words = c.words.map((w) => w.replace(/\0/g, "").replace(/\/etc\/aws-ha\/[^,]*/, join(dir, "other.yaml")));
           const argv = c.naming === "flag" ? ["--cluster", path, ...words] : c.naming === "flag=" ? [`--cluster=${path}`, ...words] : words;
-          const env = cloud.envOf("a", { [markerVariable]: marker, ...(c.naming === "env" ? { AWS_HA_CLUSTER: path } : {}) });
+          const env = world.a.envWith({ [markerVariable]: marker, ...(c.naming === "env" ? { AWS_HA_CLUSTER: path } : {}) });
 
           let parsed: UpdateEipParse | undefined;
           try {
@@ -93,17 +106,17 @@ describe("aws-ha-updateeip, run on fuzzed arguments and descriptions against the
             parsed = undefined;
           }
           const since = Date.now();
-          const before = JSON.stringify(cloud.ec2.world.snapshot());
+          const before = JSON.stringify(world.ec2.world.snapshot());
           const run = await runBundle("aws-ha-updateeip", argv, { env, cwd: dir, timeoutMs });
           const leftovers = await endMarked(marker);
-          const changes = cloud.ec2.calls.all(since).filter((call) => !call.action.startsWith("Describe") && !call.dryRun);
+          const changes = world.ec2.calls.all(since).filter(isMutatingCall);
           const what = `exit ${run.code}, stdout ${JSON.stringify(run.stdout.slice(0, 200))}, stderr ${JSON.stringify(run.stderr.slice(0, 600))}`;
           const unchanged = () => {
             expect(
               changes.map((call) => call.action),
               `EC2 calls that changed something; ${what}`,
             ).toEqual([]);
-            expect(JSON.stringify(cloud.ec2.world.snapshot()), "the stand-in's world").toBe(before);
+            expect(JSON.stringify(world.ec2.world.snapshot()), "the stand-in's world").toBe(before);
           };
           try {
             expect(run.timedOut, `still running after ${timeoutMs} ms; ${what}`).toBe(false);

@@ -4,15 +4,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cloudAndLocal, everything, ids, nodeB } from "./support/cluster-fixture";
 import { given } from "./support/given";
 import { asRoot, deviceNameTaken } from "./support/loop-disk";
-import type { NotifyProcess, NotifyResult } from "./support/notify-cli";
+import type { NotifyProcess } from "./support/notify-cli";
 import { startTwoNodeWorld, type SimulatedNode, type TwoNodeWorld } from "./support/two-node-world";
-import { sleep } from "./support/wait";
+import { waitFor } from "./support/wait";
 import { cloudHolders } from "./support/world-view";
 
 // keepalived forks one notify process per event and never waits for it, so a flapping instance
 // fires master, backup and master on one node at once. The node's lock serialises them and the
-// newest event wins; whatever the interleaving, the node must end in the state of the newest event
-// with nothing half-done and the lock free. With root the volume takes part (loop device, mount).
+// newest event wins: the node must end in the state of the newest event with nothing half-done and
+// the lock free. The scenarios hand the lock over explicitly (held by the test, or by a transition
+// stopped in its hook) once every event waits, so they never depend on how fast a process starts,
+// and they name the events that were skipped. With root the volume takes part (loop device, mount).
 
 const withVolume = asRoot && !deviceNameTaken(ids.device);
 if (!withVolume) console.warn("notify-concurrency: without root (or with a real /dev/sdp) the volume does not take part");
@@ -28,8 +30,6 @@ const start = () =>
     resources: withVolume ? everything : cloudAndLocal,
     disk: withVolume,
     given: (spec) => given.cloudOn(spec, nodeB),
-    // Slow EC2: the first transition is still running when the other events arrive.
-    timing: { attachMs: 300, detachMs: 300 },
   });
 
 interface ShownResource {
@@ -68,47 +68,67 @@ async function expectHoldsEverything(node: SimulatedNode): Promise<void> {
   expect(resources.filter((r) => r.kind !== "hook").every((r) => r.held)).toBe(true);
 }
 
+/** What the log of an event that a newer one overtook says. */
+const supersededByMaster = /skipped: superseded by master \(acquire\) that arrived later/;
+
+/** Waits until each of the processes has issued its event's ticket, i.e. waits for the node's lock. */
+async function waitingForTheLock(node: SimulatedNode, processes: readonly NotifyProcess[]): Promise<void> {
+  await waitFor(
+    `the events of PIDs ${processes.map((p) => p.pid).join(", ")} to issue their tickets`,
+    () => processes.every((p) => node.ticketHolders().includes(p.pid)),
+    20_000,
+  );
+}
+
 describe("master, backup and master fired at one node at once", () => {
-  it("end in the state of the newest event, with nothing half-done and the lock free", async () => {
+  it("end in the state of the newest event: the two older are skipped as superseded by it, nothing is half-done, the lock is free", async () => {
     world = await start();
     const { a } = world;
-    world.ec2.faults.inject({ kind: "latency", ms: 100 });
-
+    // An earlier transition holds the lock while all three arrive, so all three wait for it; who
+    // gets it first once it is free is up to the scheduler, and must not matter.
+    const lock = a.holdLock();
     const events = ["master", "backup", "master"].map((word) => ({ word, process: a.start([word]) }));
-    const results: NotifyResult[] = await Promise.all(events.map((e) => e.process.finished));
+    await waitingForTheLock(
+      a,
+      events.map((e) => e.process),
+    );
+    lock.release();
+    const [older, backup, newest] = await Promise.all(events.map((e) => e.process.finished));
 
-    for (const r of results) expect(r.code, r.stderr).toBe(0);
-    const newest = newestEvent(a, events);
+    for (const r of [older!, backup!, newest!]) expect(r.code, r.stderr).toBe(0);
+    expect(older!.stderr).toMatch(supersededByMaster);
+    expect(backup!.stderr).toMatch(supersededByMaster);
+    expect(newest!.stderr).not.toMatch(/skipped/);
+    expect(newestEvent(a, events)).toBe("master");
+    expect(a.ticketHolders()).toEqual([events[2]!.process.pid]);
+    // Only the newest ran: the hook once, the service started once, nothing released in between.
+    expect(a.scripts.journal()).toEqual(["acquire", "start"]);
     expect(existsSync(a.lockFile)).toBe(false);
     const resources = await shown(a);
     // Nothing half-done: no resource is partly here (an attachment without its mount, and the like).
     expect(resources.filter((r) => r.partial)).toEqual([]);
-    if (newest === "master") await expectHoldsEverything(a);
-    else {
-      expect(a.scripts.serviceRunning()).toBe(false);
-      if (withVolume) {
-        expect(cloudHolders(world.snapshot()).volume).toBe("nobody");
-        expect(world.disk!.mountPoints()).toEqual([]);
-      }
-    }
+    await expectHoldsEverything(a);
   });
 
   it("in that order, while the first still runs: the backup is skipped as superseded and A holds everything", async () => {
     world = await start();
     const { a } = world;
-    world.ec2.faults.inject({ kind: "latency", ms: 150 });
-
-    // Far enough apart that they arrive in this order, close enough that all three overlap.
+    // The first master stops in its hook, holding the lock, until the other two are waiting.
+    const hook = a.scripts.holdHook();
     const first = a.start(["master"]);
-    await sleep(300);
+    await waitFor("the first master to run its hook", () => a.scripts.journal().includes("acquire"), 20_000);
     const backup = a.start(["backup"]);
-    await sleep(300);
     const last = a.start(["master"]);
+    await waitingForTheLock(a, [backup, last]);
+    expect(existsSync(a.lockFile), "the first master still holds the lock").toBe(true);
+    hook.release();
     const [r1, r2, r3] = await Promise.all([first.finished, backup.finished, last.finished]);
 
     for (const r of [r1, r2, r3]) expect(r.code, r.stderr).toBe(0);
-    expect(r1.ms).toBeGreaterThan(600);
-    expect(r2.stderr).toMatch(/skipped: superseded by master \(acquire\) that arrived later/);
+    expect(r1.stderr).not.toMatch(/skipped/);
+    expect(r2.stderr).toMatch(supersededByMaster);
+    expect(r3.stderr).not.toMatch(/skipped/);
+    // The first master acquired and started the service; the last one ran the hook again only.
     expect(a.scripts.journal()).toEqual(["acquire", "start", "acquire"]);
     expect(newestEvent(a, [{ word: "master", process: last }])).toBe("master");
     expect(existsSync(a.lockFile)).toBe(false);

@@ -65,7 +65,7 @@ describe("given node B holds the VIP, the Elastic IP and the overlay route", () 
     expect(world.b.scripts.journal()).toEqual([]);
     // EC2 moved the Elastic IP along with the VIP's address, so A had nothing to associate.
     expect(world.ec2.calls.of("AssociateAddress")).toEqual([]);
-    expect(master.stderr).toMatch(/acquire done .*changed=4/);
+    expect(master.stderr).toMatch(/acquire done\b.*changed=4/);
     expect(existsSync(world.a.lockFile)).toBe(false);
   });
 
@@ -82,7 +82,7 @@ describe("given node B holds the VIP, the Elastic IP and the overlay route", () 
     expect(world.snapshot()).toEqual(before);
     // The hook holds nothing that can be inspected, so it runs on every acquire; the service is left alone.
     expect(world.a.scripts.journal()).toEqual(["acquire", "start", "acquire"]);
-    expect(again.stderr).toMatch(/acquire done .*changed=1/);
+    expect(again.stderr).toMatch(/acquire done\b.*changed=1/);
   });
 
   it("`backup` on the old master B stops B's service and runs its release hook, but leaves the VIP, EIP and route on A", async () => {

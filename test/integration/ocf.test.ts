@@ -2,8 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { builtCli, runCli, type CliRun } from "./updateeip-support/run-cli";
-import { nodes, startTwoNodeCloud, webEip, type NodeKey, type TwoNodeCloud } from "./updateeip-support/two-node-cloud";
+import { cluster, ids, resource } from "./support/cluster-fixture";
+import { builtCli, runCli, type CliRun } from "./support/run-cli";
+import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
 
 // aws-ha-notify as the OCF agent Pacemaker runs (ocf:aws-ha:aws-ha): the built file as a child
 // process, the action as its only argument, the parameters in OCF_RESKEY_*, one Pacemaker resource
@@ -12,15 +13,18 @@ import { nodes, startTwoNodeCloud, webEip, type NodeKey, type TwoNodeCloud } fro
 const agent = builtCli("aws-ha-notify");
 const dtd = "/usr/share/resource-agents/ra-api-1.dtd";
 const ocfTester = "/usr/sbin/ocf-tester";
-const mutating = ["AssociateAddress", "DisassociateAddress"];
+const webEip = { name: "web-eip", allocationId: ids.allocationId } as const;
 
-let cloud: TwoNodeCloud;
+let world: TwoNodeWorld;
 beforeEach(async () => {
-  cloud = await startTwoNodeCloud();
+  world = await startTwoNodeWorld({ manager: "pacemaker", resources: () => [resource.eipOnPrimary()], stranger: true });
 });
 afterEach(async () => {
-  await cloud.close();
+  await world.close();
 });
+
+type Machine = "a" | "b" | "stranger";
+const machine = (m: Machine) => (m === "stranger" ? world.stranger! : world[m]);
 
 /** What Pacemaker's executor passes to an OCF agent (pacemaker-execd), on top of the node's environment. */
 function ocfEnv(params: Record<string, string> = {}, meta: { interval?: string; timeout?: string } = {}): NodeJS.ProcessEnv {
@@ -33,29 +37,28 @@ function ocfEnv(params: Record<string, string> = {}, meta: { interval?: string; 
     OCF_RESOURCE_PROVIDER: "aws-ha",
     OCF_RESKEY_CRM_meta_interval: meta.interval ?? "20000",
     OCF_RESKEY_CRM_meta_timeout: meta.timeout ?? "20000",
-    OCF_RESKEY_cluster: cloud.descriptionFile,
+    // Every machine here reads node A's copy of the description (the stranger has none of its own).
+    OCF_RESKEY_cluster: world.a.clusterFile,
     OCF_RESKEY_resource: webEip.name,
     ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`OCF_RESKEY_${k}`, v])),
   };
 }
 
-function runAgent(node: NodeKey | "stranger", action: string, env: NodeJS.ProcessEnv = ocfEnv()): Promise<CliRun> {
-  return runCli([agent, action], cloud.envOf(node, env));
+function runAgent(on: Machine, action: string, env: NodeJS.ProcessEnv = ocfEnv()): Promise<CliRun> {
+  return runCli([agent, action], machine(on).envWith(env));
 }
 
+/** The mutating EC2 actions called since `since`. */
 function mutatingCalls(since: number): string[] {
-  return cloud.ec2.calls
-    .all(since)
-    .map((c) => c.action)
-    .filter((a) => mutating.includes(a));
+  return world.mutatingCalls(since).map((c) => c.action);
 }
 
 describe("meta-data", () => {
   it("is valid against ra-api-1.dtd, even when no resource instance is named", async () => {
-    for (const env of [cloud.envOf("a"), cloud.envOf("a", ocfEnv())]) {
+    for (const env of [world.a.envWith(), world.a.envWith(ocfEnv())]) {
       const run = await runCli([agent, "meta-data"], env);
       expect(run.code, run.stderr).toBe(0);
-      const file = join(cloud.dir, "meta-data.xml");
+      const file = join(world.dir, "meta-data.xml");
       writeFileSync(file, run.stdout);
       const lint = spawnSync("xmllint", ["--noout", "--dtdvalid", dtd, file], { encoding: "utf8", cwd: "/usr/share/resource-agents" });
       expect(lint.status, lint.stderr).toBe(0);
@@ -64,7 +67,7 @@ describe("meta-data", () => {
   });
 
   it("lists every parameter and gives every action a timeout", async () => {
-    const xml = (await runCli([agent, "meta-data"], cloud.envOf("a"))).stdout;
+    const xml = (await runCli([agent, "meta-data"], world.a.envWith())).stdout;
     const parameters = [...xml.matchAll(/<parameter name="([^"]+)"/g)].map((m) => m[1]);
     expect(parameters).toEqual(["cluster", "resource", "log_format"]);
     expect(xml).toContain('<content type="string" default="/etc/aws-ha/cluster.yaml"/>');
@@ -80,7 +83,10 @@ describe("start, monitor and stop on two nodes", () => {
     expect((await runAgent("a", "monitor", ocfEnv({}, { interval: "0" }))).code).toBe(7);
     const start = await runAgent("a", "start");
     expect(start.code, start.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId)).toMatchObject({ networkInterfaceId: nodes.a.eni, privateIp: nodes.a.address });
+    expect(world.association(webEip.allocationId)).toMatchObject({
+      networkInterfaceId: world.a.networkInterfaceId,
+      privateIp: world.a.address,
+    });
     expect((await runAgent("a", "monitor")).code).toBe(0);
     expect((await runAgent("b", "monitor")).code).toBe(7);
     // Heartbeat's OCF wrapper calls status.
@@ -98,7 +104,7 @@ describe("start, monitor and stop on two nodes", () => {
     await runAgent("a", "start");
     const stop = await runAgent("a", "stop");
     expect(stop.code, stop.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId).associationId).toBeUndefined();
+    expect(world.association(webEip.allocationId).associationId).toBeUndefined();
     expect((await runAgent("a", "monitor")).code).toBe(7);
     const since = Date.now();
     const again = await runAgent("a", "stop");
@@ -109,13 +115,13 @@ describe("start, monitor and stop on two nodes", () => {
   it("stop on the node that lost the address leaves the new holder alone and never returns 7", async () => {
     await runAgent("a", "start");
     expect((await runAgent("b", "start")).code).toBe(0);
-    expect(cloud.association(webEip.allocationId).networkInterfaceId).toBe(nodes.b.eni);
+    expect(world.association(webEip.allocationId).networkInterfaceId).toBe(world.b.networkInterfaceId);
     expect((await runAgent("a", "monitor")).code).toBe(7);
     const since = Date.now();
     const stop = await runAgent("a", "stop");
     expect(stop.code, stop.stderr).toBe(0);
     expect(mutatingCalls(since)).toEqual([]);
-    expect(cloud.association(webEip.allocationId).networkInterfaceId).toBe(nodes.b.eni);
+    expect(world.association(webEip.allocationId).networkInterfaceId).toBe(world.b.networkInterfaceId);
   });
 
   it("the parameters come from OCF_RESKEY_*: log_format=json logs JSON lines", async () => {
@@ -130,20 +136,20 @@ describe("start, monitor and stop on two nodes", () => {
 describe("exit codes for what Pacemaker must do next", () => {
   it("validate-all: 0 for a good description, 6 for a bad one, 2 for a parameter this node cannot use, 5 without the file", async () => {
     expect((await runAgent("a", "validate-all")).code).toBe(0);
-    const bad = join(cloud.dir, "bad.yaml");
+    const bad = join(world.dir, "bad.yaml");
     writeFileSync(bad, "cluster: web\nnodes: []\nresources: []\nunknownKey: 1\n");
     const badRun = await runAgent("a", "validate-all", ocfEnv({ cluster: bad }));
     expect(badRun.code).toBe(6);
     expect(badRun.stderr).toContain("unknownKey");
     expect((await runAgent("a", "validate-all", ocfEnv({ resource: "no-such-eip" }))).code).toBe(2);
     expect((await runAgent("a", "validate-all", ocfEnv({ log_format: "xml" }))).code).toBe(2);
-    const missing = ocfEnv({ cluster: join(cloud.dir, "absent.yaml") });
+    const missing = ocfEnv({ cluster: join(world.dir, "absent.yaml") });
     expect((await runAgent("a", "validate-all", missing)).code).toBe(5);
-    expect(cloud.ec2.calls.all()).toEqual([]);
+    expect(world.ec2.calls.all()).toEqual([]);
   });
 
   it("a node without the description: a probe says 7, start says 5", async () => {
-    const missing = (interval: string) => ocfEnv({ cluster: join(cloud.dir, "absent.yaml") }, { interval });
+    const missing = (interval: string) => ocfEnv({ cluster: join(world.dir, "absent.yaml") }, { interval });
     expect((await runAgent("a", "monitor", missing("0"))).code).toBe(7);
     const start = await runAgent("a", "start", missing("20000"));
     expect(start.code).toBe(5);
@@ -154,7 +160,7 @@ describe("exit codes for what Pacemaker must do next", () => {
     expect((await runAgent("stranger", "monitor")).code).toBe(7);
     const start = await runAgent("stranger", "start");
     expect(start.code).toBe(2);
-    expect(start.stderr).toContain("is not a node of cluster web");
+    expect(start.stderr).toContain(`is not a node of cluster ${cluster}`);
     expect((await runAgent("stranger", "stop")).code).toBe(0);
     expect(mutatingCalls(0)).toEqual([]);
   });
@@ -164,15 +170,15 @@ describe("exit codes for what Pacemaker must do next", () => {
   });
 
   it("AssociateAddress denied by IAM exits 4 naming the permission", async () => {
-    cloud.ec2.faults.inject({ kind: "deny", actions: ["AssociateAddress"] });
+    world.ec2.faults.inject({ kind: "deny", actions: ["AssociateAddress"] });
     const start = await runAgent("a", "start");
     expect(start.code).toBe(4);
     expect(start.stderr).toContain("ec2:AssociateAddress");
   });
 
   it("an Elastic IP that does not exist is a configuration error everywhere (6)", async () => {
-    const description = cloud.description;
-    const file = join(cloud.dir, "ghost.yaml");
+    const description = world.a.description;
+    const file = join(world.dir, "ghost.yaml");
     const yaml = (await import("yaml")).stringify({
       ...description,
       resources: [{ kind: "eip", name: "ghost-eip", allocationId: "eipalloc-0e0000000000000ff", release: false }],
@@ -184,7 +190,7 @@ describe("exit codes for what Pacemaker must do next", () => {
   });
 
   it("OCF_RESKEY_CRM_meta_timeout bounds a start that EC2 keeps waiting", async () => {
-    cloud.ec2.faults.inject({ kind: "latency", ms: 30_000, action: "AssociateAddress" });
+    world.ec2.faults.inject({ kind: "latency", ms: 30_000, action: "AssociateAddress" });
     const start = await runAgent("a", "start", ocfEnv({}, { timeout: "5000" }));
     expect(start.code).toBe(1);
     expect(start.stderr).toMatch(/deadline/);
@@ -196,16 +202,16 @@ describe("exit codes for what Pacemaker must do next", () => {
 
 describe.skipIf(!existsSync(ocfTester))("ocf-tester", () => {
   it("passes against the stand-ins, the agent linked by absolute path and the environment passed through", async () => {
-    const link = join(cloud.dir, "aws-ha");
+    const link = join(world.dir, "aws-ha");
     symlinkSync(agent, link);
     const run = await runCli(
-      [ocfTester, "-n", "web-eip-rsc", "-o", `cluster=${cloud.descriptionFile}`, "-o", `resource=${webEip.name}`, link],
-      cloud.envOf("a", { OCF_ROOT: "/usr/lib/ocf" }),
+      [ocfTester, "-n", "web-eip-rsc", "-o", `cluster=${world.a.clusterFile}`, "-o", `resource=${webEip.name}`, link],
+      world.a.envWith({ OCF_ROOT: "/usr/lib/ocf" }),
       120_000,
     );
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain(`${link} passed all tests`);
     // It stopped what it started.
-    expect(cloud.association(webEip.allocationId).associationId).toBeUndefined();
+    expect(world.association(webEip.allocationId).associationId).toBeUndefined();
   });
 });

@@ -1,17 +1,11 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { builtCli, runCli, type CliRun } from "./updateeip-support/run-cli";
-import {
-  closedPort,
-  nodes,
-  otherEip,
-  secondaryOfA,
-  startTwoNodeCloud,
-  webEip,
-  type NodeKey,
-  type TwoNodeCloud,
-} from "./updateeip-support/two-node-cloud";
+import { closedPort } from "./support/closed-port";
+import { ids, nodeA, resource } from "./support/cluster-fixture";
+import { given } from "./support/given";
+import { builtCli, runCli, type CliRun } from "./support/run-cli";
+import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
 
 // aws-ha-updateeip as Heartbeat runs a haresources script: the built file, a child process, the
 // arguments of `aws-ha-updateeip::ARG::ARG` before the action, and each node's process talking to
@@ -19,26 +13,34 @@ import {
 // call log, and on what Heartbeat reads: the status text, the exit codes, one line on stderr.
 
 const bin = builtCli("aws-ha-updateeip");
-const mutating = ["AssociateAddress", "DisassociateAddress"];
+/** The description's Elastic IP, pointed at the holder's primary address. */
+const webEip = { name: "web-eip", allocationId: ids.allocationId, publicIp: ids.publicIp } as const;
+/** An Elastic IP of the account that the description does not name. */
+const otherEip = { allocationId: ids.otherAllocationId, publicIp: ids.otherPublicIp } as const;
 
-let cloud: TwoNodeCloud;
+let world: TwoNodeWorld;
 beforeEach(async () => {
-  cloud = await startTwoNodeCloud();
+  world = await startTwoNodeWorld({
+    manager: "heartbeat",
+    resources: () => [resource.eipOnPrimary()],
+    given: (spec) => {
+      given.otherEip(spec);
+      given.secondaryAddressOn(spec, nodeA);
+    },
+  });
 });
 afterEach(async () => {
-  await cloud.close();
+  await world.close();
 });
 
-/** Runs the resource on a node whose description is the cloud's. */
-function updateeip(node: NodeKey, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return runCli([bin, ...args], cloud.envOf(node, { AWS_HA_CLUSTER: cloud.descriptionFile, ...env }));
+/** Runs the resource on a node, which finds its description through AWS_HA_CLUSTER. */
+function updateeip(node: "a" | "b", args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli([bin, ...args], world[node].envWith({ AWS_HA_CLUSTER: world[node].clusterFile, ...env }));
 }
 
+/** The mutating EC2 actions called since `since`. */
 function mutatingCalls(since: number): string[] {
-  return cloud.ec2.calls
-    .all(since)
-    .map((c) => c.action)
-    .filter((a) => mutating.includes(a));
+  return world.mutatingCalls(since).map((c) => c.action);
 }
 
 /** What the operator reads in Heartbeat's debug log: one error line saying what failed and what to do. */
@@ -52,9 +54,12 @@ describe("start, stop and status on two nodes", () => {
   it("start on A points the Elastic IP at A's primary address and confirms it", async () => {
     const start = await updateeip("a", [webEip.allocationId, "start"]);
     expect(start.code, start.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId)).toMatchObject({ networkInterfaceId: nodes.a.eni, privateIp: nodes.a.address });
+    expect(world.association(webEip.allocationId)).toMatchObject({
+      networkInterfaceId: world.a.networkInterfaceId,
+      privateIp: world.a.address,
+    });
     // Confirmed: the address was described again after the association.
-    const actions = cloud.ec2.calls.all().map((c) => c.action);
+    const actions = world.ec2.calls.all().map((c) => c.action);
     expect(actions.lastIndexOf("DescribeAddresses")).toBeGreaterThan(actions.indexOf("AssociateAddress"));
   });
 
@@ -89,7 +94,10 @@ describe("start, stop and status on two nodes", () => {
     await updateeip("a", [webEip.allocationId, "start"]);
     const takeover = await updateeip("b", [webEip.allocationId, "start"]);
     expect(takeover.code, takeover.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId)).toMatchObject({ networkInterfaceId: nodes.b.eni, privateIp: nodes.b.address });
+    expect(world.association(webEip.allocationId)).toMatchObject({
+      networkInterfaceId: world.b.networkInterfaceId,
+      privateIp: world.b.address,
+    });
     expect((await updateeip("a", [webEip.allocationId, "status"])).code).toBe(3);
     expect((await updateeip("b", [webEip.allocationId, "status"])).code).toBe(0);
   });
@@ -99,18 +107,18 @@ describe("start, stop and status on two nodes", () => {
     const idle = await updateeip("b", [webEip.allocationId, "try-restart"]);
     expect(idle.code, idle.stderr).toBe(0);
     expect(mutatingCalls(since)).toEqual([]);
-    expect(cloud.association(webEip.allocationId).associationId).toBeUndefined();
+    expect(world.association(webEip.allocationId).associationId).toBeUndefined();
     await updateeip("a", [webEip.allocationId, "start"]);
     const held = await updateeip("a", [webEip.allocationId, "try-restart"]);
     expect(held.code, held.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId).networkInterfaceId).toBe(nodes.a.eni);
+    expect(world.association(webEip.allocationId).networkInterfaceId).toBe(world.a.networkInterfaceId);
   });
 
   it("restart and force-reload (LSB) leave the address here", async () => {
     for (const action of ["restart", "force-reload"]) {
       const run = await updateeip("a", [webEip.allocationId, action]);
       expect(run.code, `${action}: ${run.stderr}`).toBe(0);
-      expect(cloud.association(webEip.allocationId).networkInterfaceId).toBe(nodes.a.eni);
+      expect(world.association(webEip.allocationId).networkInterfaceId).toBe(world.a.networkInterfaceId);
     }
   });
 });
@@ -119,31 +127,37 @@ describe("the arguments haresources passes (aws-ha-updateeip::ARG::ARG)", () => 
   it("takes the public IP instead of the allocation id", async () => {
     const start = await updateeip("a", [webEip.publicIp, "start"]);
     expect(start.code, start.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId).networkInterfaceId).toBe(nodes.a.eni);
+    expect(world.association(webEip.allocationId).networkInterfaceId).toBe(world.a.networkInterfaceId);
     const status = await updateeip("a", [webEip.publicIp, "status"]);
     expect(status).toMatchObject({ code: 0, stdout: `aws-ha-updateeip ${webEip.publicIp} is running\n` });
   });
 
   it("points the address at the given private IP of this instance", async () => {
-    const start = await updateeip("a", [webEip.allocationId, secondaryOfA, "start"]);
+    const start = await updateeip("a", [webEip.allocationId, ids.secondaryAddress, "start"]);
     expect(start.code, start.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId)).toMatchObject({ networkInterfaceId: nodes.a.eni, privateIp: secondaryOfA });
-    expect((await updateeip("a", [webEip.allocationId, secondaryOfA, "status"])).code).toBe(0);
+    expect(world.association(webEip.allocationId)).toMatchObject({
+      networkInterfaceId: world.a.networkInterfaceId,
+      privateIp: ids.secondaryAddress,
+    });
+    expect((await updateeip("a", [webEip.allocationId, ids.secondaryAddress, "status"])).code).toBe(0);
     // Pointed at another address than the one asked for: not the resource Heartbeat started.
     expect((await updateeip("a", [webEip.allocationId, "status"])).code).toBe(3);
   });
 
   it("needs no cluster description for an address it is given (public IP and private IP)", async () => {
-    const env = { AWS_HA_CLUSTER: join(cloud.dir, "absent.yaml") };
+    const env = { AWS_HA_CLUSTER: join(world.dir, "absent.yaml") };
     // Without a description the lock lives in the default run directory, /run/aws-ha.
     const runDir = "/run/aws-ha";
     const hadRunDir = existsSync(runDir);
     const hadEvents = existsSync(join(runDir, "updateeip.events"));
     try {
-      const start = await updateeip("a", [otherEip.publicIp, secondaryOfA, "start"], env);
+      const start = await updateeip("a", [otherEip.publicIp, ids.secondaryAddress, "start"], env);
       expect(start.code, start.stderr).toBe(0);
-      expect(cloud.association(otherEip.allocationId)).toMatchObject({ networkInterfaceId: nodes.a.eni, privateIp: secondaryOfA });
-      const status = await updateeip("a", [otherEip.allocationId, secondaryOfA, "status"], env);
+      expect(world.association(otherEip.allocationId)).toMatchObject({
+        networkInterfaceId: world.a.networkInterfaceId,
+        privateIp: ids.secondaryAddress,
+      });
+      const status = await updateeip("a", [otherEip.allocationId, ids.secondaryAddress, "status"], env);
       expect(status).toMatchObject({ code: 0, stdout: `aws-ha-updateeip ${otherEip.allocationId} is running\n` });
       expect((await updateeip("b", [otherEip.publicIp, "status"], env)).code).toBe(3);
     } finally {
@@ -155,7 +169,7 @@ describe("the arguments haresources passes (aws-ha-updateeip::ARG::ARG)", () => 
   it("with no address moves the Elastic IPs of the cluster description", async () => {
     const start = await updateeip("a", ["start"]);
     expect(start.code, start.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId).networkInterfaceId).toBe(nodes.a.eni);
+    expect(world.association(webEip.allocationId).networkInterfaceId).toBe(world.a.networkInterfaceId);
     const status = await updateeip("a", ["status"]);
     expect(status.code).toBe(0);
     expect(status.stdout).toBe(`aws-ha-updateeip ${webEip.name} is running\n`);
@@ -166,19 +180,19 @@ describe("the arguments haresources passes (aws-ha-updateeip::ARG::ARG)", () => 
 describe("stop", () => {
   it("changes nothing in EC2 by default, even while the address is here", async () => {
     await updateeip("a", [webEip.allocationId, "start"]);
-    const before = cloud.association(webEip.allocationId);
+    const before = world.association(webEip.allocationId);
     const since = Date.now();
     const stop = await updateeip("a", [webEip.allocationId, "stop"]);
     expect(stop.code, stop.stderr).toBe(0);
-    expect(cloud.ec2.calls.all(since).map((c) => c.action)).toEqual([]);
-    expect(cloud.association(webEip.allocationId)).toEqual(before);
+    expect(world.ec2.calls.all(since).map((c) => c.action)).toEqual([]);
+    expect(world.association(webEip.allocationId)).toEqual(before);
   });
 
   it("with --release disassociates the address while it is still this instance's", async () => {
     await updateeip("a", [webEip.allocationId, "start"]);
     const stop = await updateeip("a", ["--release", webEip.allocationId, "stop"]);
     expect(stop.code, stop.stderr).toBe(0);
-    expect(cloud.association(webEip.allocationId).associationId).toBeUndefined();
+    expect(world.association(webEip.allocationId).associationId).toBeUndefined();
     expect((await updateeip("a", [webEip.allocationId, "status"])).code).toBe(3);
     // Stopping a stopped resource succeeds and asks EC2 to change nothing.
     const since = Date.now();
@@ -194,7 +208,7 @@ describe("stop", () => {
     const stop = await updateeip("a", ["--release", webEip.allocationId, "stop"]);
     expect(stop.code, stop.stderr).toBe(0);
     expect(mutatingCalls(since)).toEqual([]);
-    expect(cloud.association(webEip.allocationId).networkInterfaceId).toBe(nodes.b.eni);
+    expect(world.association(webEip.allocationId).networkInterfaceId).toBe(world.b.networkInterfaceId);
   });
 });
 
@@ -210,13 +224,13 @@ describe("errors: one clear line, the LSB code, bounded time", () => {
   });
 
   it("AssociateAddress denied by IAM exits 4 naming the permission", async () => {
-    cloud.ec2.faults.inject({ kind: "deny", actions: ["AssociateAddress"] });
+    world.ec2.faults.inject({ kind: "deny", actions: ["AssociateAddress"] });
     const start = await updateeip("a", [webEip.allocationId, "start"]);
     expect(start.code).toBe(4);
     const line = oneLine(start);
     expect(line).toContain("AssociateAddress");
     expect(line).toContain("ec2:AssociateAddress");
-    expect(cloud.association(webEip.allocationId).associationId).toBeUndefined();
+    expect(world.association(webEip.allocationId).associationId).toBeUndefined();
   });
 
   it("a metadata service that refuses connections fails fast with a message that says so", async () => {
@@ -231,7 +245,7 @@ describe("errors: one clear line, the LSB code, bounded time", () => {
   });
 
   it("a metadata service that never answers is given up on within seconds", async () => {
-    cloud.imds.a.faults.blackhole = "all";
+    world.imds.a.faults.blackhole = "all";
     const start = await updateeip("a", [webEip.allocationId, "start"]);
     expect(start.code).toBe(1);
     expect(oneLine(start)).toContain("no answer within");
@@ -239,17 +253,17 @@ describe("errors: one clear line, the LSB code, bounded time", () => {
   });
 
   it("a metadata service that answers without end is cut off at 64 KiB, and nothing moves", async () => {
-    cloud.imds.a.faults.oversized = { path: "meta-data/instance-id", bytes: 300 * 1024 * 1024 };
+    world.imds.a.faults.oversized = { path: "meta-data/instance-id", bytes: 300 * 1024 * 1024 };
     const start = await updateeip("a", [webEip.allocationId, "start"]);
     expect(start.code).toBe(1);
     expect(oneLine(start)).toContain("answered GET /latest/meta-data/instance-id with more than 65536 bytes");
     expect(start.ms).toBeLessThan(10_000);
-    expect(cloud.imds.a.stats.oversizedBytes).toBeLessThan(16 * 1024 * 1024);
+    expect(world.imds.a.stats.oversizedBytes).toBeLessThan(16 * 1024 * 1024);
     expect(mutatingCalls(0)).toEqual([]);
   });
 
   it("an instance id that is no instance id stops the run, naming what the metadata service said", async () => {
-    cloud.imds.a.faults.oversized = { path: "meta-data/instance-id", bytes: 100 };
+    world.imds.a.faults.oversized = { path: "meta-data/instance-id", bytes: 100 };
     const start = await updateeip("a", [webEip.allocationId, "start"]);
     expect(start.code).toBe(1);
     expect(oneLine(start)).toMatch(/answered instance-id "0{60}…" \(100 characters\), which is not an instance id/);
@@ -262,7 +276,7 @@ describe("errors: one clear line, the LSB code, bounded time", () => {
       [["constructor"], 2, 'unknown action "constructor"'],
       [["eipalloc-nothex", "start"], 2, "neither an allocation id"],
       [[webEip.allocationId, "not-an-ip", "start"], 2, "not a private IPv4"],
-      [[webEip.allocationId, secondaryOfA, "extra", "start"], 2, "too many arguments"],
+      [[webEip.allocationId, ids.secondaryAddress, "extra", "start"], 2, "too many arguments"],
       [[webEip.allocationId, "frobnicate"], 2, "unknown action"],
       [[], 2, "no action"],
       [[webEip.allocationId, "reload"], 3, "reload"],
@@ -272,6 +286,6 @@ describe("errors: one clear line, the LSB code, bounded time", () => {
       expect(run.code, args.join(" ")).toBe(code);
       expect(run.stderr).toContain(message);
     }
-    expect(cloud.ec2.calls.all()).toEqual([]);
+    expect(world.ec2.calls.all()).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ describe.skipIf(blocker !== undefined)("keepalived pair: EC2 throttling and 5xx 
     const codes = new Set(failures.map((c) => c.error));
     expect(codes, summarizeCalls(failures)).toContain("RequestLimitExceeded");
     expect(codes, summarizeCalls(failures)).toContain("InternalError");
-    await waitFor(() => other.notify(stoppedAt).some((r) => r.msg === "acquire done"), {
+    await waitFor(() => other.notify(stoppedAt).some((r) => r.msg.startsWith("acquire done")), {
       what: `${other.name}'s aws-ha-notify to log "acquire done" (its transition: ${other
         .notify(stoppedAt)
         .map((r) => r.msg)

@@ -1,3 +1,4 @@
+import { isMutatingCall } from "../support/ec2-standin/actions";
 import type { Ec2Call } from "../support/ec2-standin/call-log";
 import type { Ec2Server } from "../support/ec2-standin/server";
 import type { Ec2World } from "../support/ec2-standin/world";
@@ -91,8 +92,8 @@ export function observeCalls(
   return { initial: viewOf(server.world, contested.cidr, contested.allocationId), calls };
 }
 
+// The two unconditional releases; any other change that leaves the resource with nobody is a defect.
 const removals = { route: ["DeleteRoute"], eip: ["DisassociateAddress"] };
-const takings = { route: ["CreateRoute", "ReplaceRoute"], eip: ["AssignPrivateIpAddresses", "AssociateAddress"] };
 
 function describeContested(what: Contested): string {
   return what.kind === "route" ? `route to ${what.cidr} in ${what.routeTableId}` : `eip ${what.allocationId}`;
@@ -146,7 +147,10 @@ export function judgeLoss(
   if (!read.shown.own) return { why: `${releaser.name}'s last read before ${at(loss)}, ${at(read.call)}, showed ${read.shown.what}` };
 
   const window = changes.filter((c) => c.call.seq > read.call.seq && c.call.seq < loss.seq).map((c) => c.call);
-  const stranger = window.find((c) => c.node !== taker.letter || !takings[what.kind].includes(c.action));
+  // The taker taking it: a call of the taker's that asked EC2 for a change and left the resource with the taker.
+  const taking = (c: ObservedCall) =>
+    c.node === taker.letter && isMutatingCall({ action: c.action }) && holder(c.after) === taker.networkInterfaceId;
+  const stranger = window.find((c) => !taking(c));
   if (stranger || window.length === 0)
     return {
       why: `between ${releaser.name}'s read (${at(read.call)}) and ${at(loss)}, ${stranger ? `${at(stranger)} changed the ${resource}` : "nothing took it"}`,

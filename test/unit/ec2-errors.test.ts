@@ -21,6 +21,7 @@ describe("mapping EC2's answers to what the operator must do", () => {
     expect(e.details).toEqual({
       resource: "vol-0aaaaaaaaaaaaaaa1",
       awsCode: "UnauthorizedOperation",
+      httpStatus: 403,
       fix: "add ec2:AttachVolume to the node's role (aws-ha-gen iam-policy prints the policy)",
     });
   });
@@ -146,6 +147,46 @@ function unreadableAnswer(parserMessage: string, status: number): Error {
   Object.defineProperty(e, "$response", { value: { statusCode: status, body: "<html>" }, enumerable: false });
   return Object.assign(e, { $metadata: { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 } });
 }
+
+describe("what AWS support asks for, kept inside ours", () => {
+  const withRequestId = (error: EC2ServiceException, requestId: string) => ((error.$metadata = { ...error.$metadata, requestId }), error);
+
+  it("keeps the SDK's error as the cause, and EC2's code, request id and HTTP status in the details", () => {
+    const sdkError = withRequestId(
+      ec2Says("IncorrectState", "Volume 'vol-0aaaaaaaaaaaaaaa1' is in the 'in-use' state."),
+      "59dbff89-35bd-4eac-99ed-be587EXAMPLE",
+    );
+    const e = ec2Failure("AttachVolume", sdkError, "vol-0aaaaaaaaaaaaaaa1");
+    expect(e.cause).toBe(sdkError);
+    expect(e.details).toMatchObject({ awsCode: "IncorrectState", requestId: "59dbff89-35bd-4eac-99ed-be587EXAMPLE", httpStatus: 400 });
+  });
+
+  it("keeps them for a denial and an unknown id too, whatever the kind of the error", () => {
+    const denied = ec2Failure("StopInstances", withRequestId(ec2Says("UnauthorizedOperation", "no", 403), "req-denied"));
+    const unknown = ec2Failure(
+      "DescribeVolumes",
+      withRequestId(ec2Says("InvalidVolume.NotFound", "The volume 'vol-0abc' does not exist."), "req-nf"),
+    );
+    expect([denied.kind, denied.details.requestId, denied.cause instanceof EC2ServiceException]).toEqual([
+      "permission",
+      "req-denied",
+      true,
+    ]);
+    expect([unknown.kind, unknown.details.requestId, unknown.cause instanceof EC2ServiceException]).toEqual(["config", "req-nf", true]);
+  });
+
+  it("keeps the network's error as the cause when EC2 could not be reached", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    const e = ec2Failure("DescribeInstances", refused);
+    expect(e.cause).toBe(refused);
+    expect(e.details.requestId).toBeUndefined();
+  });
+
+  it("keeps an unexpected failure as the cause", () => {
+    const odd = new RangeError("something odd");
+    expect(ec2Failure("DescribeInstances", odd).cause).toBe(odd);
+  });
+});
 
 describe("an answer that is not EC2's", () => {
   it("calls a proxy's HTML page on a 400 what it is, on one line, and points at the endpoint and proxy", () => {

@@ -15,6 +15,13 @@ class Recorded implements Resource {
     private readonly journal: string[],
     private readonly opts: { held?: boolean; ms?: number; fails?: boolean } = {},
   ) {}
+  /** Hooks hold nothing inspect could see. */
+  get inspectable(): boolean {
+    return this.kind !== "hook";
+  }
+  summary(action: "acquire" | "release"): string {
+    return `${this.kind} ${this.name} ${action}d`;
+  }
   async inspect(): Promise<Holding> {
     return { held: this.opts.held ?? false, detail: "" };
   }

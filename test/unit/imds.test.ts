@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { FetchImds } from "../../src/cloud/imds";
 import { AwsHaError } from "../../src/errors";
+import { errorFields } from "../../src/log";
 import { LoopbackServer } from "./support/loopback-server";
 
 // An IMDSv2 on 127.0.0.1 that this file starts: it hands out tokens, insists on them, and can be told
@@ -177,6 +178,25 @@ describe("when the metadata service cannot help", () => {
       kind: "cloud",
       message: expect.stringContaining(`cannot reach the instance metadata service at ${endpoint} (ECONNREFUSED`),
     });
+  });
+
+  it("keeps the socket's error as the cause of an unreachable service, for the log", async () => {
+    const endpoint = await closedPort();
+    const failure = (await new FetchImds({ endpoint, timeoutMs: 500 }).identity().catch((e: unknown) => e)) as AwsHaError;
+    expect(failure.cause).toMatchObject({ code: "ECONNREFUSED" });
+    expect(errorFields(failure).cause).toMatch(/^Error ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+  });
+
+  it("keeps the timeout as the cause of a service that never answers", async () => {
+    const { imds } = await imdsWith({ silent: true }, 100);
+    const failure = (await imds.identity().catch((e: unknown) => e)) as AwsHaError;
+    expect(errorFields(failure).cause).toBe("TimeoutError: no answer within 100 ms");
+  });
+
+  it("keeps the HTTP status of a refusal in its details", async () => {
+    const { imds } = await imdsWith({ tokenStatus: 403 });
+    const failure = (await imds.identity().catch((e: unknown) => e)) as AwsHaError;
+    expect(errorFields(failure)).toEqual({ httpStatus: 403 });
   });
 
   it("explains a refused token (403) as a metadata service turned off", async () => {

@@ -4,7 +4,9 @@ import { isRequestRefusal } from "../../src/cloud/ec2-errors";
 import type { DryRunAction, Permission } from "../../src/cloud/ec2-port";
 import type { ClusterDescription } from "../../src/cluster/schema";
 import { AwsHaError } from "../../src/errors";
-import { probePermissions, type ProbePort } from "../../src/check/permission-probes";
+import { buildIamPolicy } from "../../src/gen/iam-policy";
+import { probePermissions } from "../../src/check/permission-probes";
+import type { ProbePort } from "../../src/kinds/permission-table";
 import type { Finding } from "../../src/check/run-checks";
 import { a, clusterOf } from "./support/cluster";
 
@@ -326,6 +328,32 @@ describe("which probes are sent", () => {
       ...dryRunProbes.map((p) => p.topic),
       "UnassignPrivateIpAddresses web-vip",
     ]);
+  });
+
+  it("a cluster with only a VIP is asked only for the reads its generated policy grants", async () => {
+    const vipOnly = clusterOf([{ kind: "vip", name: "web-vip", address: VIP, prefix: 24 }]);
+    // A role with exactly the generated policy: whatever it does not grant is denied.
+    const granted = buildIamPolicy(vipOnly).Statement.flatMap((s) => s.Action);
+    const ec2 = new ScriptedEc2((r) => (granted.includes(`ec2:${r.action}`) ? "allowed" : "denied"));
+    const findings = await probe(ec2, vipOnly);
+    expect(ec2.asked.map((r) => r.action)).toEqual(["DescribeNetworkInterfaces", "DescribeInstances"]);
+    expect(findings.filter((f) => f.verdict === "fail")).toEqual([]);
+  });
+
+  it.each([
+    ["every cloud kind, fencing on", everything],
+    ["only a VIP", clusterOf([{ kind: "vip", name: "web-vip", address: VIP, prefix: 24 }])],
+    ["only a volume", clusterOf([{ kind: "volume", name: "data", volumeId: VOLUME, mountPoint: "/srv/data" }])],
+    ["an EIP on each node's own address", clusterOf([{ kind: "eip", name: "web-eip", allocationId: ALLOCATION }])],
+  ])("%s: every action a probe asks about is one the generated policy grants", async (_scenario, description) => {
+    const ec2 = new ScriptedEc2((r) => (r.action === "ReplaceRoute" ? noRoute : "allowed"));
+    await probe(ec2, description);
+    const granted = buildIamPolicy(description).Statement.flatMap((s) => s.Action);
+    const asked = [
+      ...new Set([...ec2.asked.map((r) => `ec2:${r.action}`), ...(ec2.unassigned.length ? ["ec2:UnassignPrivateIpAddresses"] : [])]),
+    ];
+    expect(asked.filter((a) => !granted.includes(a))).toEqual([]);
+    expect(asked.length).toBeGreaterThan(2);
   });
 
   it("StopInstances only with fencing on, for each peer but not for this node", async () => {

@@ -16,6 +16,7 @@ import { memoryLog } from "./support/memory-log";
 class Shared implements Resource {
   readonly kind = "vip" as const;
   readonly dependsOn = [];
+  readonly inspectable = true;
   mutations = 0;
   constructor(
     readonly name: string,
@@ -23,6 +24,9 @@ class Shared implements Resource {
   ) {}
   async inspect(): Promise<Holding> {
     return { held: this.holder === "me", detail: this.holder };
+  }
+  summary(action: "acquire" | "release"): string {
+    return `vip ${this.name} ${action === "acquire" ? "taken" : "given up"}`;
   }
   /** Called as the resource starts to change. */
   onChange?: () => void;

@@ -1,4 +1,5 @@
 import { AwsHaError, ConfigError } from "../../errors";
+import { genExitCodeFor, genExitCodes as exitCodes } from "../../exit-codes";
 import { oneLine } from "../../log";
 import { genParser, type GenArgs } from "./commands";
 import type { GenCommandName } from "./help";
@@ -6,8 +7,6 @@ import type { GenIo } from "./run";
 
 // Kept small: --help, --version and usage errors answer without loading the description's parser,
 // the schema or the template engine; the subcommands load them when they run.
-
-const exitCodes = { ok: 0, failed: 1, badInput: 2 } as const;
 
 async function run(command: GenCommandName, args: GenArgs): Promise<void> {
   const io: GenIo = { env: process.env, print: (text) => void process.stdout.write(text) };
@@ -37,7 +36,7 @@ function report(e: unknown): number {
   if (e instanceof AwsHaError) {
     const hint = e.kind === "usage" ? "\nRun aws-ha-gen --help (or aws-ha-gen COMMAND --help) for the options." : "";
     process.stderr.write(`aws-ha-gen: ${oneLine(e.describe())}${hint}\n`);
-    return e.kind === "usage" || e.kind === "config" ? exitCodes.badInput : exitCodes.failed;
+    return genExitCodeFor(e);
   }
   process.stderr.write(`aws-ha-gen: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
   return exitCodes.failed;

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { exitCodes } from "../../exit-codes";
 import { arrivalVariable, forkStamp, formatStamp, type EventStamp } from "../../transition/event-stamp";
 
 // keepalived SIGKILLs notify_stop (and every script at shutdown) about 1 s after starting it, but
@@ -27,8 +28,8 @@ export function runDetached(argv: readonly string[], arrival: EventStamp = forkS
   child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(chunk));
   child.stderr?.on("error", () => undefined);
   return new Promise((resolve) => {
-    child.once("error", () => resolve(1));
-    child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.once("error", () => resolve(exitCodes.failed));
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? exitCodes.failed : exitCodes.ok)));
   });
 }
 

@@ -1,35 +1,21 @@
 import { accessSync, constants } from "node:fs";
 import metaDataXml from "../../../templates/ocf-meta-data.xml";
-import { clusterPath, loadClusterDescription } from "../../cluster/load";
+import { clusterPath } from "../../cluster/load";
 import type { ClusterDescription } from "../../cluster/schema";
 import { findSelf } from "../../cluster/self";
 import { AwsHaError } from "../../errors";
-import { errorText } from "../../log";
+import { errorFields, errorText } from "../../log";
 import { resourcesFor } from "../../kinds/registry";
 import { inspectCluster, runTransition, select, type Ports } from "../../transition/runner";
-import { exitCodeFor } from "../../exit-codes";
-import { buildPorts, openLogger } from "../../session/ports";
+import { exitCodeFor, ocfCodes as ocf } from "../../exit-codes";
+import { holdingAnswer } from "../../session/holding-answer";
+import { concludeTransition, runSession, type Session } from "../../session/session";
 
 // Pacemaker's OCF resource-agent API: the action is the first argument, parameters arrive as
 // OCF_RESKEY_*, and the exit codes differ from LSB (monitor says 7 for "not running"; stop never
 // does). One Pacemaker resource usually selects one aws-ha resource by name, so that Pacemaker can
-// place and order them (a group: volume, then vip, then eip, then the service).
-
-export const ocf = {
-  success: 0,
-  errGeneric: 1,
-  errArgs: 2,
-  errUnimplemented: 3,
-  errPerm: 4,
-  errInstalled: 5,
-  errConfigured: 6,
-  notRunning: 7,
-} as const;
-
-// OCF shares LSB's numbers for failures: 2 a parameter this node cannot use, 4 AWS denied an
-// action, 5 something missing on this node (the description itself), 6 a description that is
-// wrong everywhere (Pacemaker then stops the resource on every node), 1 anything transient.
-const codeFor = exitCodeFor;
+// place and order them (a group: volume, then vip, then eip, then the service). The codes are in
+// src/exit-codes.ts.
 
 const actions = ["start", "stop", "monitor", "status", "validate-all"];
 
@@ -43,43 +29,40 @@ export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv)
     return ocf.errUnimplemented;
   }
   const logFormat = env.OCF_RESKEY_log_format === "json" ? "json" : "text";
-  const log = openLogger("aws-ha-notify", { logFormat, verbose: false }, env).child({ ocf: env.OCF_RESOURCE_INSTANCE });
   const checking = action === "monitor" || action === "status";
   // A probe (interval 0) asks every node, including those that cannot run the resource at all.
   const probe = checking && env.OCF_RESKEY_CRM_meta_interval === "0";
-  try {
+  const failed = (e: unknown): number => {
+    const kind = (e as { kind?: string }).kind;
+    // A probe on a node without a usable description must not count as a failure there.
+    return probe && (kind === "config" || kind === "install") ? ocf.notRunning : exitCodeFor(e);
+  };
+  const fields = { ocf: env.OCF_RESOURCE_INSTANCE };
+  return runSession({ tag: "aws-ha-notify", logFormat, verbose: false, fields, env, failed }, async (session) => {
     const only = parameters(env);
-    const configured = loadDescription(env);
+    const configured = loadDescription(session, env);
     const description = withPacemakerTimeout(configured, env);
-    log.redact(description.keepalived?.authPass, description.heartbeat?.authKey);
     select(resourcesFor(description), only);
     if (action === "validate-all") return ocf.success;
-    const world = buildPorts(action === "stop" ? releasingElasticIps(description) : description, log, env);
-    if (!(await isClusterNode(world))) return checking ? ocf.notRunning : action === "stop" ? ocf.success : ocf.errArgs;
-    if (checking) return await monitor(world, only);
+    const ports = session.ports(action === "stop" ? releasingElasticIps(description) : description);
+    if (!(await isClusterNode(ports))) return checking ? ocf.notRunning : action === "stop" ? ocf.success : ocf.errArgs;
+    if (checking) return await monitor(ports, only);
+    const started = performance.now();
     const report = await runTransition(
-      world,
+      ports,
       { direction: action === "start" ? "acquire" : "release", cause: `ocf ${action}` },
       { only, newestWins: false },
     );
     if (report.status !== "done") return ocf.success;
     // Each failed step has logged its own error line.
-    const failed = report.results.filter((r) => r.error !== undefined);
-    if (failed.length === 0) return ocf.success;
+    const { code, done } = concludeTransition(ports, report, performance.now() - started, { itemise: false });
+    if (done) return ocf.success;
     if (description.timeouts.transition < configured.timeouts.transition)
-      log.warn(
+      session.log.warn(
         `Pacemaker's ${action} timeout left ${description.timeouts.transition} s of the ${configured.timeouts.transition} s transition; raise the op timeout if the step is only slow`,
       );
-    return Math.max(...failed.map((f) => codeFor(f.error)));
-  } catch (e) {
-    log.failure(e);
-    const kind = (e as { kind?: string }).kind;
-    // A probe on a node without a usable description must not count as a failure there.
-    if (probe && (kind === "config" || kind === "install")) return ocf.notRunning;
-    return codeFor(e);
-  } finally {
-    await log.close();
-  }
+    return code;
+  });
 }
 
 /** OCF_RESKEY_resource as a list of names or kinds (empty: all); OCF_RESKEY_log_format checked. */
@@ -95,7 +78,7 @@ function parameters(env: NodeJS.ProcessEnv): string[] {
     .filter(Boolean);
 }
 
-function loadDescription(env: NodeJS.ProcessEnv): ClusterDescription {
+function loadDescription(session: Session, env: NodeJS.ProcessEnv): ClusterDescription {
   const path = clusterPath(env.OCF_RESKEY_cluster || undefined, env);
   try {
     accessSync(path, constants.R_OK);
@@ -108,7 +91,7 @@ function loadDescription(env: NodeJS.ProcessEnv): ClusterDescription {
       },
     );
   }
-  return loadClusterDescription(path);
+  return session.load(path);
 }
 
 /**
@@ -122,23 +105,23 @@ function releasingElasticIps(d: ClusterDescription): ClusterDescription {
 }
 
 /** A node Pacemaker runs the resource on but the description does not name can hold nothing. */
-async function isClusterNode(world: Ports): Promise<boolean> {
-  const identity = await world.imds.identity();
+async function isClusterNode(ports: Ports): Promise<boolean> {
+  const identity = await ports.imds.identity();
   try {
-    findSelf(world.description, identity.instanceId, identity.localIpv4s);
+    findSelf(ports.description, identity.instanceId, identity.localIpv4s);
     return true;
   } catch (e) {
-    world.log.error(errorText(e));
+    ports.log.error(errorText(e), errorFields(e));
     return false;
   }
 }
 
-async function monitor(world: Ports, only: string[]): Promise<number> {
-  const rows = (await inspectCluster(world, { only })).filter((r) => r.resource.kind !== "hook");
-  const held = rows.filter((r) => r.holding.held).length;
-  if (held === rows.length && rows.length > 0) return ocf.success;
-  if (held === 0) return ocf.notRunning;
-  world.log.warn(`partly held: ${rows.map((r) => `${r.resource.name}=${r.holding.held ? "here" : r.holding.detail}`).join(", ")}`);
+/** OCF monitor: 0 when everything is held here, 7 when nothing is, 1 (and a warning) when only some is. */
+async function monitor(ports: Ports, only: string[]): Promise<number> {
+  const answer = holdingAnswer(await inspectCluster(ports, { only }));
+  if (answer.held === "all") return ocf.success;
+  if (answer.held === "none") return ocf.notRunning;
+  ports.log.warn(`partly held: ${answer.of.map((r) => `${r.resource.name}=${r.holding.held ? "here" : r.holding.detail}`).join(", ")}`);
   return ocf.errGeneric;
 }
 

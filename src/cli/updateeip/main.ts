@@ -2,9 +2,6 @@ import { parseUpdateEipArgs } from "./args";
 import { exitCodeFor, exitCodes } from "../../exit-codes";
 import { errorText, oneLine } from "../../log";
 
-/** LSB's code for an action the script does not implement (3 means "stopped" only for status). */
-const lsbUnimplemented = 3;
-
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -22,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (parsed.kind === "unimplemented") {
     process.stderr.write(`aws-ha-updateeip: ${parsed.action} is not implemented: an Elastic IP has nothing to reload; use restart\n`);
-    return lsbUnimplemented;
+    return exitCodes.unimplemented;
   }
   if (parsed.kind === "version") {
     process.stdout.write(`${__AWS_HA_VERSION__}\n`);

@@ -1,51 +1,38 @@
 import { existsSync } from "node:fs";
-import { hostname } from "node:os";
-import { clusterPath, loadClusterDescription } from "../../cluster/load";
-import { clusterDescriptionSchema, type ClusterDescription, type EipSpec } from "../../cluster/schema";
+import { clusterPath } from "../../cluster/load";
+import type { EipSpec } from "../../cluster/schema";
 import { AwsHaError } from "../../errors";
 import { EipResource } from "../../kinds/eip/resource";
 import { Deadline } from "../../time/deadline";
 import { inspectCluster, runTransition, type Ports } from "../../transition/runner";
 import { exitCodeFor, exitCodes } from "../../exit-codes";
+import { holdingAnswer } from "../../session/holding-answer";
+import { concludeTransition, runSession } from "../../session/session";
 import type { UpdateEipArgs } from "./args";
-import { buildPorts, openLogger } from "../../session/ports";
-
-/** LSB's status code when the state cannot be told (IMDS or EC2 unreachable, unknown address). */
-const statusUnknown = 4;
 
 /** Runs one Heartbeat/LSB action for the Elastic IPs named on the command line or in the description. */
-export async function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv): Promise<number> {
-  const log = openLogger("aws-ha-updateeip", { logFormat: args.logFormat, verbose: false }, env);
+export function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv): Promise<number> {
   let label = `aws-ha-updateeip ${args.address ? Object.values(args.address)[0] : "(the description's Elastic IPs)"}`;
-  try {
+  const failed = (e: unknown): number => {
+    if (args.action !== "status") return exitCodeFor(e);
+    // Heartbeat reads the text: without "running" it does not count the address as ours.
+    process.stdout.write(`${label} status unknown\n`);
+    return exitCodes.statusUnknown;
+  };
+  return runSession({ tag: "aws-ha-updateeip", logFormat: args.logFormat, verbose: false, env, failed }, async (session) => {
     const path = clusterPath(args.cluster, env);
     // With an address on the command line the description is optional: the narrow Heartbeat use
     // needs nothing but IMDS and the instance's role.
-    const standalone = args.address !== undefined && !existsSync(path);
-    const description = standalone ? standaloneDescription() : loadClusterDescription(path);
-    log.redact(description.keepalived?.authPass, description.heartbeat?.authKey);
-    if (args.action === "stop" && !releases(args, description)) {
-      log.info("stop: nothing to change in EC2; the next owner takes the address over (use --release to disassociate)");
+    const description = args.address === undefined || existsSync(path) ? session.load(path) : undefined;
+    const declared = description?.resources.filter((r): r is EipSpec => r.kind === "eip") ?? [];
+    if (args.action === "stop" && !releases(args, declared)) {
+      session.log.info("stop: nothing to change in EC2; the next owner takes the address over (use --release to disassociate)");
       return exitCodes.ok;
     }
-    const world = buildPorts(description, log, env);
-    const specs = await eipSpecs(args, description, world);
+    const ports = description ? session.ports(description) : session.portsWithoutDescription("updateeip", args.privateIp);
+    const specs = await eipSpecs(args, declared, ports);
     if (!args.address) label = `aws-ha-updateeip ${specs.map((s) => s.name).join(",")}`;
-    const eipPorts: Ports = {
-      ...world,
-      resources: specs.map((s) => new EipResource(s)),
-      ...(standalone
-        ? {
-            selfFrom: (id) => ({
-              name: hostname(),
-              address: args.privateIp ?? id.localIpv4s[0]!,
-              instanceId: id.instanceId,
-              interface: "eth0",
-              priority: 1,
-            }),
-          }
-        : {}),
-    };
+    const eipPorts: Ports = { ...ports, resources: specs.map((s) => new EipResource(s)) };
     switch (args.action) {
       case "status":
         return await status(eipPorts, label);
@@ -54,28 +41,17 @@ export async function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv):
       case "start":
         return await transition(eipPorts, "acquire", "start");
       case "try-restart":
-        if (!(await heldHere(eipPorts))) return exitCodes.ok;
+        if (holdingAnswer(await inspectCluster(eipPorts)).held !== "all") return exitCodes.ok;
         return await restart(eipPorts);
       case "restart":
         return await restart(eipPorts);
     }
-  } catch (e) {
-    log.failure(e);
-    if (args.action === "status") {
-      // Heartbeat reads the text: without "running" it does not count the address as ours.
-      process.stdout.write(`${label} status unknown\n`);
-      return statusUnknown;
-    }
-    return exitCodeFor(e);
-  } finally {
-    await log.close();
-  }
+  });
 }
 
 /** Whether stop may disassociate: --release, or `release: true` on the description's address. */
-function releases(args: UpdateEipArgs, description: ClusterDescription): boolean {
+function releases(args: UpdateEipArgs, declared: readonly EipSpec[]): boolean {
   if (args.release) return true;
-  const declared = description.resources.filter((r): r is EipSpec => r.kind === "eip");
   if (!args.address) return declared.some((s) => s.release);
   const { address } = args;
   const match = declared.find((s) =>
@@ -84,8 +60,7 @@ function releases(args: UpdateEipArgs, description: ClusterDescription): boolean
   return match?.release ?? false;
 }
 
-async function eipSpecs(args: UpdateEipArgs, description: ClusterDescription, world: Ports): Promise<EipSpec[]> {
-  const declared = description.resources.filter((r): r is EipSpec => r.kind === "eip");
+async function eipSpecs(args: UpdateEipArgs, declared: readonly EipSpec[], ports: Ports): Promise<EipSpec[]> {
   if (!args.address) {
     if (declared.length === 0)
       throw new AwsHaError("config", "the cluster description has no eip resource", {
@@ -94,7 +69,7 @@ async function eipSpecs(args: UpdateEipArgs, description: ClusterDescription, wo
     return declared.map((s) => ({ ...s, release: s.release || args.release }));
   }
   const allocationId =
-    "allocationId" in args.address ? args.address.allocationId : await allocationOf(args.address.publicIp, declared, world);
+    "allocationId" in args.address ? args.address.allocationId : await allocationOf(args.address.publicIp, declared, ports);
   const match = declared.find((s) => s.allocationId === allocationId);
   return [
     {
@@ -108,38 +83,30 @@ async function eipSpecs(args: UpdateEipArgs, description: ClusterDescription, wo
 }
 
 /** The allocation behind a public IP: from the description, else from EC2. */
-async function allocationOf(publicIp: string, declared: readonly EipSpec[], world: Ports): Promise<string> {
+async function allocationOf(publicIp: string, declared: readonly EipSpec[], ports: Ports): Promise<string> {
   const known = declared.find((s) => s.publicIp === publicIp);
   if (known) return known.allocationId;
-  const identity = await world.imds.identity();
-  const ec2 = world.ec2(identity, new Deadline(world.description.timeouts.transition * 1000));
+  const identity = await ports.imds.identity();
+  const ec2 = ports.ec2(identity, new Deadline(ports.description.timeouts.transition * 1000));
   return (await ec2.describeAddressByPublicIp(publicIp)).allocationId;
 }
 
-async function transition(world: Ports, direction: "acquire" | "release", cause: string): Promise<number> {
-  const report = await runTransition(world, { direction, cause });
+async function transition(ports: Ports, direction: "acquire" | "release", cause: string): Promise<number> {
+  const started = performance.now();
+  const report = await runTransition(ports, { direction, cause });
   if (report.status !== "done") return exitCodes.ok;
   // Each failed step has logged its own error line, naming the address and the fix.
-  const failed = report.results.filter((r) => r.error !== undefined);
-  return failed.length === 0 ? exitCodes.ok : Math.max(...failed.map((f) => exitCodeFor(f.error)));
+  return concludeTransition(ports, report, performance.now() - started, { itemise: false }).code;
 }
 
-async function restart(world: Ports): Promise<number> {
-  const code = await transition(world, "release", "restart");
-  return code === exitCodes.ok ? await transition(world, "acquire", "restart") : code;
+async function restart(ports: Ports): Promise<number> {
+  const code = await transition(ports, "release", "restart");
+  return code === exitCodes.ok ? await transition(ports, "acquire", "restart") : code;
 }
 
-async function heldHere(world: Ports): Promise<boolean> {
-  return (await inspectCluster(world)).every((r) => r.holding.held);
-}
-
-async function status(world: Ports, label: string): Promise<number> {
-  const held = await heldHere(world);
-  // Heartbeat reads only the text: "running" must not appear unless the address is ours.
+/** Heartbeat reads only the text: "running" must not appear unless the address is ours. */
+async function status(ports: Ports, label: string): Promise<number> {
+  const held = holdingAnswer(await inspectCluster(ports)).held === "all";
   process.stdout.write(held ? `${label} is running\n` : `${label} is stopped\n`);
   return held ? exitCodes.ok : exitCodes.stopped;
-}
-
-function standaloneDescription(): ClusterDescription {
-  return clusterDescriptionSchema.parse({ cluster: "updateeip", manager: "heartbeat", nodes: [], resources: [] });
 }

@@ -1,4 +1,4 @@
-import type { EipSpec } from "../../cluster/schema";
+import type { EipSpec } from "./schema";
 import type { AddressView } from "../../cloud/ec2-port";
 import { holderName } from "../holder-name";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
@@ -7,6 +7,7 @@ import { confirm } from "../waits";
 /** An Elastic IP association: re-pointed at this node's ENI and private address. */
 export class EipResource implements Resource {
   readonly kind = "eip" as const;
+  readonly inspectable = true;
   readonly name: string;
 
   constructor(
@@ -61,6 +62,19 @@ export class EipResource implements Resource {
     if (await ctx.ec2.disassociateAddressFrom(this.spec.allocationId, ctx.networkInterfaceId)) return "changed";
     ctx.log.info(`left ${this.spec.allocationId} alone: it no longer points at ${ctx.networkInterfaceId}`);
     return "unchanged";
+  }
+
+  summary(action: "acquire" | "release", before: Holding): string {
+    const what = `eip ${this.publicIp(before)}`;
+    if (action === "release") return `${what} disassociated`;
+    return `${what} → ${this.spec.privateAddress ?? "this node's address"}`;
+  }
+
+  /** The public address as inspect saw it (its detail starts with it), else as declared, else the allocation id. */
+  private publicIp(before: Holding): string {
+    const first = before.detail.split(" ")[0] ?? "";
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(first)) return first;
+    return this.spec.publicIp ?? this.spec.allocationId;
   }
 
   /** The EIP points at a declared VIP, or at each node's own address. */

@@ -1,10 +1,12 @@
-import type { HookSpec } from "../../cluster/schema";
+import type { HookSpec } from "./schema";
 import { AwsHaError } from "../../errors";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 
 /** The operator's own command, run on acquire and/or release (e.g. promote a replica). */
 export class HookResource implements Resource {
   readonly kind = "hook" as const;
+  /** A hook holds nothing: it runs on every transition, and a status answer leaves it out. */
+  readonly inspectable = false;
   readonly name: string;
 
   constructor(
@@ -24,6 +26,10 @@ export class HookResource implements Resource {
 
   release(ctx: TransitionContext): Promise<Outcome> {
     return this.run(ctx, this.spec.release);
+  }
+
+  summary(): string {
+    return `hook ${this.name} ran`;
   }
 
   private async run(ctx: TransitionContext, argv: readonly string[] | undefined): Promise<Outcome> {

@@ -1,4 +1,4 @@
-import type { RouteSpec } from "../../cluster/schema";
+import type { RouteSpec } from "./schema";
 import type { RouteView } from "../../cloud/ec2-port";
 import { addLocalAddress, localAddressState, localNote, removeLocalAddress } from "../local-address";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
@@ -7,6 +7,7 @@ import { confirm } from "../waits";
 /** An overlay address outside the VPC CIDR, routed as a /32 to this node's ENI in every listed table. */
 export class RouteResource implements Resource {
   readonly kind = "route" as const;
+  readonly inspectable = true;
   readonly name: string;
 
   constructor(
@@ -63,6 +64,12 @@ export class RouteResource implements Resource {
       changed ||= deleted.some(Boolean);
     }
     return changed ? "changed" : "unchanged";
+  }
+
+  summary(action: "acquire" | "release"): string {
+    const tables = this.spec.routeTables.join(",");
+    if (action === "acquire") return `route ${this.cidr} in ${tables}`;
+    return this.spec.release ? `route ${this.cidr} deleted from ${tables}` : `route ${this.cidr} removed from the interface`;
   }
 
   private targetsUs(ctx: TransitionContext, route: RouteView): boolean {

@@ -1,10 +1,11 @@
-import type { ServiceSpec } from "../../cluster/schema";
+import type { ServiceSpec } from "./schema";
 import type { ServiceRef } from "../../host/host-port";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 
 /** A systemd unit or init script that runs only where the cluster's resources are. */
 export class ServiceResource implements Resource {
   readonly kind = "service" as const;
+  readonly inspectable = true;
   readonly name: string;
   private readonly ref: ServiceRef;
 
@@ -33,6 +34,10 @@ export class ServiceResource implements Resource {
     ctx.log.info(`stopping ${this.what}`);
     await ctx.host.stopService(this.ref);
     return "changed";
+  }
+
+  summary(action: "acquire" | "release"): string {
+    return `service ${this.name} ${action === "acquire" ? "started" : "stopped"}`;
   }
 
   private get what(): string {

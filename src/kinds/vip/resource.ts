@@ -1,4 +1,4 @@
-import type { VipSpec } from "../../cluster/schema";
+import type { VipSpec } from "./schema";
 import type { InterfaceView } from "../../cloud/ec2-port";
 import { holderName } from "../holder-name";
 import { addLocalAddress, localAddressState, localNote, removeLocalAddress } from "../local-address";
@@ -8,6 +8,7 @@ import { confirm } from "../waits";
 /** A secondary private IPv4 that moves between the nodes' ENIs within one subnet. */
 export class VipResource implements Resource {
   readonly kind = "vip" as const;
+  readonly inspectable = true;
   readonly name: string;
 
   constructor(
@@ -56,6 +57,11 @@ export class VipResource implements Resource {
       changed = true;
     } else ctx.log.info(`leaving ${address} alone: it is on ${carrier?.networkInterfaceId ?? "no interface"} now`);
     return changed ? "changed" : "unchanged";
+  }
+
+  summary(action: "acquire" | "release"): string {
+    if (action === "acquire") return `vip ${this.spec.address}`;
+    return `vip ${this.spec.address} ${this.spec.release ? "unassigned" : "removed from the interface"}`;
   }
 
   private carrier(ctx: TransitionContext): Promise<InterfaceView | undefined> {

@@ -1,4 +1,4 @@
-import type { VolumeSpec } from "../../cluster/schema";
+import type { VolumeSpec } from "./schema";
 import type { VolumeView } from "../../cloud/ec2-port";
 import { AwsHaError } from "../../errors";
 import { holderName } from "../holder-name";

@@ -1,4 +1,4 @@
-import type { VolumeSpec } from "../../cluster/schema";
+import type { VolumeSpec } from "./schema";
 import type { VolumeView } from "../../cloud/ec2-port";
 import { AwsHaError } from "../../errors";
 import type { Mounted } from "../../host/host-port";
@@ -11,6 +11,7 @@ import { waitUntil } from "../waits";
 /** An EBS volume attached to this instance and mounted here; one writer at a time. */
 export class VolumeResource implements Resource {
   readonly kind = "volume" as const;
+  readonly inspectable = true;
   readonly name: string;
 
   constructor(
@@ -73,6 +74,10 @@ export class VolumeResource implements Resource {
     }
     await this.waitUntilDetached(ctx);
     return "changed";
+  }
+
+  summary(action: "acquire" | "release"): string {
+    return action === "acquire" ? `volume ${this.name} mounted on ${this.spec.mountPoint}` : `volume ${this.name} unmounted and detached`;
   }
 
   /**

@@ -15,6 +15,8 @@ export const region = "us-east-1";
 export const nodeA = { name: "node-a", address: "10.0.1.10", instanceId: "i-0a1b2c3d4e5f6000a", interface: "eth0", priority: 150 };
 export const nodeB = { name: "node-b", address: "10.0.1.11", instanceId: "i-0a1b2c3d4e5f6000b", interface: "eth0", priority: 100 };
 export type NodeName = typeof nodeA.name | typeof nodeB.name;
+/** An instance of the nodes' subnet that the description does not name. */
+export const stranger = { address: "10.0.1.12", instanceId: "i-0a1b2c3d4e5f6000c" } as const;
 
 export const ids = {
   vip: "10.0.1.100",
@@ -25,6 +27,11 @@ export const ids = {
   volumeId: "vol-0a1b2c3d4e5f60d01",
   /** A name no disk of this machine has: the product falls back to Xen names when no by-id link shows. */
   device: "/dev/sdp",
+  /** An Elastic IP of the account that the description does not name. */
+  otherAllocationId: "eipalloc-0a1b2c3d4e5f60e02",
+  otherPublicIp: "203.0.113.11",
+  /** A private address of the nodes' subnet that no resource names (see given.secondaryAddressOn). */
+  secondaryAddress: "10.0.1.50",
 } as const;
 
 /** A node's own corner of the machine. */
@@ -43,6 +50,14 @@ export const resource = {
     allocationId: ids.allocationId,
     publicIp: ids.publicIp,
     privateAddress: ids.vip,
+  }),
+  /** The Elastic IP alone, pointed at the holder's primary address (as aws-ha-updateeip moves it). */
+  eipOnPrimary: (release = false): ResourceInput => ({
+    kind: "eip",
+    name: "web-eip",
+    allocationId: ids.allocationId,
+    publicIp: ids.publicIp,
+    ...(release ? { release } : {}),
   }),
   route: (): ResourceInput => ({ kind: "route", name: "overlay", address: ids.overlay, routeTables: [ids.routeTable] }),
   volume: (node: NodePaths): ResourceInput => ({

@@ -34,6 +34,16 @@ export const given = {
     volume.stuckUntilForce = options.stuckUntilForce ?? false;
   },
 
+  /** An Elastic IP of the account that the description does not name, associated with nothing. */
+  otherEip(spec: WorldSpec): void {
+    spec.addresses!.push({ allocationId: ids.otherAllocationId, publicIp: ids.otherPublicIp });
+  },
+
+  /** A second private address on the node's ENI that no resource names. */
+  secondaryAddressOn(spec: WorldSpec, node: Holder): void {
+    spec.interfaces.find((e) => e.instanceId === node.instanceId)!.privateIps.push(ids.secondaryAddress);
+  },
+
   /** VIP, EIP and route on the node. */
   cloudOn(spec: WorldSpec, node: Holder): void {
     given.vipOn(spec, node);

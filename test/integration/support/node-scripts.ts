@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 // What a node runs on top of the cloud resources: an init-style service script (start, stop, status
@@ -12,6 +12,11 @@ export interface NodeScripts {
   serviceRunning(): boolean;
   /** "start", "stop", "acquire", "release" lines, in the order they ran. */
   journal(): string[];
+  /**
+   * From now on the hook, once it has written its journal line, waits until `release` (at most
+   * 9 s, within the hook's 10 s timeout): the transition that runs it keeps the node's lock meanwhile.
+   */
+  holdHook(): { release(): void };
 }
 
 export function writeNodeScripts(dir: string): NodeScripts {
@@ -19,6 +24,7 @@ export function writeNodeScripts(dir: string): NodeScripts {
   const journal = join(dir, "journal");
   const serviceScript = join(dir, "service.sh");
   const hookScript = join(dir, "hook.sh");
+  const hold = join(dir, "hook.hold");
   writeFileSync(
     serviceScript,
     `#!/bin/sh
@@ -31,11 +37,23 @@ esac
 `,
     { mode: 0o755 },
   );
-  writeFileSync(hookScript, `#!/bin/sh\necho "$1" >> '${journal}'\n`, { mode: 0o755 });
+  writeFileSync(
+    hookScript,
+    `#!/bin/sh
+echo "$1" >> '${journal}'
+n=0
+while [ -e '${hold}' ] && [ $n -lt 180 ]; do sleep 0.05; n=$((n + 1)); done
+`,
+    { mode: 0o755 },
+  );
   return {
     serviceScript,
     hookScript,
     serviceRunning: () => existsSync(running),
     journal: () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").filter(Boolean) : []),
+    holdHook: () => {
+      writeFileSync(hold, "");
+      return { release: () => rmSync(hold, { force: true }) };
+    },
   };
 }

@@ -1,8 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseClusterDescription } from "../../../src/cluster/load";
+import type { ClusterDescription } from "../../../src/cluster/schema";
+import { bootId, thisProcess } from "../../../src/transition/process-start";
 import type { Ec2Call } from "../../support/ec2-standin/call-log";
 import { startEc2Server, type Ec2Server } from "../../support/ec2-standin/server";
 import type { WorldSnapshot } from "../../support/ec2-standin/snapshot";
@@ -16,6 +29,7 @@ import {
   nodeA,
   nodeB,
   region,
+  stranger,
   type DescriptionInput,
   type NodeName,
   type NodePaths,
@@ -29,14 +43,19 @@ import { sleep } from "./wait";
 import { mutatingCalls } from "./world-view";
 
 // Two cluster nodes simulated on one machine, talking to one EC2 stand-in over HTTP with the real
-// SDK inside the shipped aws-ha-notify. What makes them two nodes: each has its own IMDS stand-in
-// (so each learns its own instance id and ENI), its own runDir (lock and event tickets), its own
-// byIdDir (the disk's link appears only in the directory of the node EC2 attached it to), its own
-// mount point, service script and hook, and therefore its own copy of the cluster description.
+// SDK inside the shipped CLIs (aws-ha-notify, its OCF mode, aws-ha-updateeip). What makes them two
+// nodes: each has its own IMDS stand-in (so each learns its own instance id and ENI), its own runDir
+// (lock and event tickets), its own byIdDir (the disk's link appears only in the directory of the
+// node EC2 attached it to), its own mount point, service script and hook, and therefore its own
+// copy of the cluster description. Every integration scenario with nodes starts from this world.
 
 export interface TwoNodeWorldOptions {
   /** The resources, written per node: paths in them point into that node's directory. */
   resources: (node: NodePaths) => ResourceInput[];
+  /** Which daemon drives the nodes: keepalived (with its section) by default. */
+  manager?: "keepalived" | "heartbeat" | "pacemaker";
+  /** The description's `heartbeat` section. */
+  heartbeat?: DescriptionInput["heartbeat"];
   fencing?: DescriptionInput["fencing"];
   timeouts?: DescriptionInput["timeouts"];
   /** How long the stand-in takes to attach, detach, stop. */
@@ -45,13 +64,43 @@ export interface TwoNodeWorldOptions {
   given?: (spec: WorldSpec) => void;
   /** A loop device as the EBS volume's disk, linked into the by-id directory of its holder (root only). */
   disk?: boolean;
+  /** Also an instance of the nodes' subnet that the description does not name, with its own IMDS. */
+  stranger?: boolean;
 }
 
 export interface RunOptions {
   timeoutMs?: number;
+  /** Added to the node's environment for this run only. */
+  env?: NodeJS.ProcessEnv;
 }
 
-export class SimulatedNode {
+/** One EC2 instance of the world as its processes see it: its metadata service, the stand-in, fake credentials. */
+export class SimulatedInstance {
+  constructor(
+    readonly instanceId: string,
+    /** Its primary private address. */
+    readonly address: string,
+    /** The environment of a process on this instance: the stand-ins' endpoints and fake credentials only. */
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** Its ENI (one per instance, named after the instance, as the stand-in's world is seeded). */
+  get networkInterfaceId(): string {
+    return `eni-${this.instanceId.slice("i-".length)}`;
+  }
+
+  /** The instance's environment with `extra` on top, for a process the scenario starts itself. */
+  envWith(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return { ...this.env, ...extra };
+  }
+}
+
+/** The node's transition lock, held as a live transition holds it; `release` hands it on to whoever waits. */
+export interface HeldLock {
+  release(): void;
+}
+
+export class SimulatedNode extends SimulatedInstance {
   readonly runDir: string;
   readonly byIdDir: string;
   readonly mountPoint: string;
@@ -60,11 +109,13 @@ export class SimulatedNode {
 
   constructor(
     readonly name: NodeName,
-    readonly instanceId: string,
+    instanceId: string,
+    address: string,
     readonly dir: string,
-    readonly env: NodeJS.ProcessEnv,
+    env: NodeJS.ProcessEnv,
     private readonly started: Set<NotifyProcess>,
   ) {
+    super(instanceId, address, env);
     this.runDir = join(dir, "run");
     this.byIdDir = join(dir, "by-id");
     this.mountPoint = join(dir, "mnt", "data");
@@ -82,15 +133,52 @@ export class SimulatedNode {
     return join(this.runDir, `${cluster}.lock`);
   }
 
-  /** Event tickets still in the run directory (the newest event's stays). */
+  /** The description this node reads, as aws-ha parses it. */
+  get description(): ClusterDescription {
+    return parseClusterDescription(readFileSync(this.clusterFile, "utf8"), this.clusterFile);
+  }
+
+  /** Event tickets still in the run directory (the newest event's stays), half-written ones left out. */
   tickets(): string[] {
     const dir = join(this.runDir, `${cluster}.events`);
-    return existsSync(dir) ? readdirSync(dir).sort() : [];
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((name) => /^\d+-\d+-\d+$/.test(name))
+          .sort()
+      : [];
+  }
+
+  /**
+   * The PIDs of the processes whose events have a ticket here: an event's ticket is issued before it
+   * waits for the lock (a detached worker's names its parent, whose event it runs).
+   */
+  ticketHolders(): number[] {
+    return this.tickets().map((name) => Number(name.split("-")[1]));
+  }
+
+  /**
+   * Takes the node's transition lock as a transition of this (live) test process, so that every
+   * event started meanwhile issues its ticket and waits. What happens after `release` depends on the
+   * events' order only, not on which process is quicker to the lock.
+   */
+  holdLock(): HeldLock {
+    mkdirSync(this.runDir, { recursive: true, mode: 0o755 });
+    const self = thisProcess();
+    // The lock's owner entry: PID-STARTTICKS-BOOT (the first 8 hex digits of the boot id).
+    const entry = join(this.lockFile, `${self.pid}-${self.start}-${bootId().replace(/-/g, "").slice(0, 8)}`);
+    mkdirSync(this.lockFile, { mode: 0o700 });
+    writeFileSync(entry, "", { mode: 0o600 });
+    return {
+      release: () => {
+        unlinkSync(entry);
+        rmdirSync(this.lockFile);
+      },
+    };
   }
 
   /** Starts `aws-ha-notify --cluster FILE ARGS…` as this node; the caller awaits it. */
   start(args: readonly string[], options: RunOptions = {}): NotifyProcess {
-    const child = new NotifyProcess(["--cluster", this.clusterFile, ...args], this.env, options.timeoutMs ?? 45_000);
+    const child = new NotifyProcess(["--cluster", this.clusterFile, ...args], this.envWith(options.env), options.timeoutMs ?? 45_000);
     this.started.add(child);
     return child;
   }
@@ -104,13 +192,19 @@ export class SimulatedNode {
 export interface TwoNodeWorld {
   a: SimulatedNode;
   b: SimulatedNode;
+  /** Present when the options asked for one. */
+  stranger?: SimulatedInstance;
   ec2: Ec2Server;
-  imds: { a: ImdsServer; b: ImdsServer };
+  imds: { a: ImdsServer; b: ImdsServer; stranger?: ImdsServer };
   /** Present when the options asked for a disk. */
   disk?: LoopDisk;
+  /** The directory everything of the world lives in (mode 0755: Pacemaker runs some actions as nobody). */
+  dir: string;
   snapshot(): WorldSnapshot;
-  /** EC2 calls that changed something, since `since` (epoch ms). */
+  /** EC2 calls that asked for a change (mutating actions without DryRun), since `since` (epoch ms). */
   mutatingCalls(since?: number): Ec2Call[];
+  /** Where an Elastic IP points now. */
+  association(allocationId: string): { networkInterfaceId?: string; privateIp?: string; associationId?: string };
   close(): Promise<void>;
 }
 
@@ -118,6 +212,9 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
   requireBundle();
   // As root the volume's mount points are real, and aws-ha refuses them below /tmp (see mount-point-dir.ts).
   const root = asRoot ? rootOnlyTempDir("aws-ha-itest-") : mkdtempSync(join(tmpdir(), "aws-ha-itest-"));
+  // Pacemaker's tools run some actions as nobody: the agent and the description must be reachable.
+  // Still writable by its owner alone, so the volume's mount points below it stay acceptable.
+  chmodSync(root, 0o755);
   const marker = randomBytes(6).toString("hex");
   const started = new Set<NotifyProcess>();
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(root, { recursive: true, force: true })];
@@ -131,16 +228,18 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
     }
   };
   try {
-    const a = new SimulatedNode("node-a", nodeA.instanceId, join(root, "node-a"), {}, started);
-    const b = new SimulatedNode("node-b", nodeB.instanceId, join(root, "node-b"), {}, started);
+    const a = new SimulatedNode("node-a", nodeA.instanceId, nodeA.address, join(root, "node-a"), {}, started);
+    const b = new SimulatedNode("node-b", nodeB.instanceId, nodeB.address, join(root, "node-b"), {}, started);
+    const manager = options.manager ?? "keepalived";
 
     const descriptionOf = (node: SimulatedNode): DescriptionInput => ({
       cluster,
-      manager: "keepalived",
+      manager,
       region,
       nodes: [nodeA, nodeB],
       resources: options.resources(node.paths),
-      keepalived: { virtualRouterId: 51 },
+      ...(manager === "keepalived" ? { keepalived: { virtualRouterId: 51 } } : {}),
+      ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
       fencing: options.fencing ?? { enabled: false, peerReleaseTimeout: 10 },
       timeouts: { transition: 30, request: 5, volume: 15, ...options.timeouts },
       // `check` holds paths.notify to keepalived's script security (root-owned all the way down):
@@ -153,17 +252,28 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
       subnetPrefix: 24,
       ...(options.timing ? { timing: options.timing } : {}),
     });
+    if (options.stranger) {
+      spec.instances.push({ instanceId: stranger.instanceId, availabilityZone: spec.instances[0]!.availabilityZone, state: "running" });
+      spec.interfaces.push({
+        networkInterfaceId: `eni-${stranger.instanceId.slice("i-".length)}`,
+        subnetId: spec.interfaces.find((e) => e.instanceId === nodeA.instanceId)!.subnetId,
+        privateIps: [stranger.address],
+        instanceId: stranger.instanceId,
+      });
+    }
     options.given?.(spec);
     const ec2 = await startEc2Server({ spec });
     cleanups.push(() => ec2.close());
-    const imds = {
-      a: await startImdsServer({ instanceId: nodeA.instanceId, world: () => ec2.world }),
-      b: await startImdsServer({ instanceId: nodeB.instanceId, world: () => ec2.world }),
+    const imdsOf = async (instanceId: string) => {
+      const server = await startImdsServer({ instanceId, world: () => ec2.world });
+      cleanups.push(() => server.close());
+      return server;
     };
-    cleanups.push(
-      () => imds.a.close(),
-      () => imds.b.close(),
-    );
+    const imds = {
+      a: await imdsOf(nodeA.instanceId),
+      b: await imdsOf(nodeB.instanceId),
+      ...(options.stranger ? { stranger: await imdsOf(stranger.instanceId) } : {}),
+    };
     const env = (imdsUrl: string): NodeJS.ProcessEnv => ({
       PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
       HOME: root,
@@ -178,6 +288,7 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
     });
     Object.assign(a.env, env(imds.a.url));
     Object.assign(b.env, env(imds.b.url));
+    const strangerInstance = imds.stranger && new SimulatedInstance(stranger.instanceId, stranger.address, env(imds.stranger.url));
 
     let disk: LoopDisk | undefined;
     if (options.disk) {
@@ -194,11 +305,18 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
     return {
       a,
       b,
+      ...(strangerInstance ? { stranger: strangerInstance } : {}),
       ec2,
       imds,
       ...(disk ? { disk } : {}),
+      dir: root,
       snapshot: () => ec2.world.snapshot(),
       mutatingCalls: (since = 0) => mutatingCalls(ec2.calls.all(since)),
+      association: (allocationId) => {
+        const address = ec2.world.snapshot().addresses.find((x) => x.allocationId === allocationId);
+        if (!address) throw new Error(`no address ${allocationId} in the stand-in`);
+        return { networkInterfaceId: address.networkInterfaceId, privateIp: address.privateIp, associationId: address.associationId };
+      },
       close,
     };
   } catch (e) {

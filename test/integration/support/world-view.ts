@@ -1,3 +1,4 @@
+import { isMutatingCall } from "../../support/ec2-standin/actions";
 import type { Ec2Call } from "../../support/ec2-standin/call-log";
 import type { WorldSnapshot } from "../../support/ec2-standin/snapshot";
 import type { AttachmentStateName, WorldSpec } from "../../support/ec2-standin/world-spec";
@@ -49,7 +50,7 @@ export function instanceState(world: WorldSnapshot, instanceId: string): string 
   return world.instances.find((i) => i.instanceId === instanceId)?.state;
 }
 
-/** Calls that change something in EC2: everything but Describe* and DryRun probes. */
+/** Calls that asked EC2 to change something, whatever it answered (the stand-in says which actions mutate). */
 export function mutatingCalls(calls: readonly Ec2Call[]): Ec2Call[] {
-  return calls.filter((c) => !c.action.startsWith("Describe") && !c.dryRun);
+  return calls.filter(isMutatingCall);
 }

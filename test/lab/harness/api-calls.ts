@@ -1,11 +1,14 @@
+import { isMutatingCall } from "../../support/ec2-standin/actions";
 import type { ApiCall } from "./cloud-control";
 
 // Reading the stand-in's call log: which calls changed the world, and when fencing happened.
 
-const mutating = /^(Assign|Unassign|Associate|Disassociate|Attach|Detach|Replace|Create|Delete|Stop|Start|Modify)/;
-
+/**
+ * Calls that changed the world: a mutating action (the stand-in says which) that succeeded. A DryRun
+ * call never succeeds (EC2 answers DryRunOperation at best), so none is counted.
+ */
 export function mutatingCalls(calls: readonly ApiCall[], since = 0): ApiCall[] {
-  return calls.filter((c) => c.at >= since && mutating.test(c.action) && c.error === undefined);
+  return calls.filter((c) => c.at >= since && isMutatingCall(c) && c.error === undefined);
 }
 
 export function stopInstancesCalls(calls: readonly ApiCall[], since = 0): ApiCall[] {

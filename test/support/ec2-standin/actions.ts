@@ -17,3 +17,11 @@ export const ec2Actions: ActionTable = {
 
 /** The actions that change the world when they succeed: what "no mutating call" means in every test. */
 export const mutatingActions: ReadonlySet<string> = new Set(Object.keys(ec2Actions).filter((name) => ec2Actions[name]!.mutates));
+
+/**
+ * A call that asked EC2 to change something, whatever EC2 answered: a mutating action sent without
+ * DryRun. A DryRun call only asks whether the caller may, so it never counts.
+ */
+export function isMutatingCall(call: { action: string; dryRun?: boolean }): boolean {
+  return mutatingActions.has(call.action) && call.dryRun !== true;
+}

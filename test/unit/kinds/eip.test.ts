@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EipSpec } from "../../../src/cluster/schema";
+import type { EipSpec } from "../../../src/kinds/eip/schema";
 import type { Resource } from "../../../src/kinds/resource";
 import { EipResource } from "../../../src/kinds/eip/resource";
 import { a, b, clusterOf, onNode, transition, twoNodeEc2 } from "../support/cluster";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RouteSpec } from "../../../src/cluster/schema";
+import type { RouteSpec } from "../../../src/kinds/route/schema";
 import { RouteResource } from "../../../src/kinds/route/resource";
 import { a, b, clusterOf, onNode, transition, twoNodeEc2 } from "../support/cluster";
 

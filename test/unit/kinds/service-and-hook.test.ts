@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { HookSpec, ServiceSpec } from "../../../src/cluster/schema";
+import type { HookSpec } from "../../../src/kinds/hook/schema";
+import type { ServiceSpec } from "../../../src/kinds/service/schema";
 import { HookResource } from "../../../src/kinds/hook/resource";
 import { ServiceResource } from "../../../src/kinds/service/resource";
 import { a, clusterOf, onNode, transition, twoNodeEc2 } from "../support/cluster";

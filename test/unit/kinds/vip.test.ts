@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { VipSpec } from "../../../src/cluster/schema";
+import type { VipSpec } from "../../../src/kinds/vip/schema";
 import type { Resource } from "../../../src/kinds/resource";
 import { VipResource } from "../../../src/kinds/vip/resource";
 import { a, b, clusterOf, onNode, transition, twoNodeEc2 } from "../support/cluster";

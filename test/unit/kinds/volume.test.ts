@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { VolumeSpec } from "../../../src/cluster/schema";
+import type { VolumeSpec } from "../../../src/kinds/volume/schema";
 import { AwsHaError } from "../../../src/errors";
 import type { Resource } from "../../../src/kinds/resource";
 import { VolumeResource } from "../../../src/kinds/volume/resource";

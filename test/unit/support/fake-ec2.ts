@@ -9,12 +9,35 @@ import type {
   RouteView,
   VolumeView,
 } from "../../../src/cloud/ec2-port";
-import { AwsHaError } from "../../../src/errors";
+import { randomUUID } from "node:crypto";
+import { EC2ServiceException } from "@aws-sdk/client-ec2";
+import { ec2Failure } from "../../../src/cloud/ec2-errors";
+import type { AwsHaError } from "../../../src/errors";
 
 // An in-memory EC2 behind the port, shared by every node of a test's cluster. It keeps the state a
 // failover changes and the rules that make it dangerous: reassignment moves an address (and the
 // Elastic IP on it), an attached volume refuses a second attachment, volumes attach only in their
 // own zone, and attach, detach and stop take a few describes to finish.
+//
+// It fails the way the SDK adapter does: EC2's answer as the SDK throws it (an EC2ServiceException
+// named after EC2's code, with EC2's message, HTTP status and request id), turned into an AwsHaError
+// by the production mapping (ec2Failure) for the action and resource the adapter names. So what a
+// unit test sees of a refusal is what a node would log.
+
+/** EC2's error answer as the SDK throws it. */
+export function ec2Answer(code: string, message: string, httpStatusCode = 400): EC2ServiceException {
+  return new EC2ServiceException({
+    name: code,
+    message,
+    $fault: httpStatusCode >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode, requestId: randomUUID() },
+  });
+}
+
+/** The AwsHaError the SDK adapter raises when EC2 answers `action` with `code`. */
+export function ec2Refusal(action: string, code: string, message: string, resource?: string): AwsHaError {
+  return ec2Failure(action, ec2Answer(code, message), resource);
+}
 
 interface Attachment {
   instanceId: string;
@@ -94,17 +117,17 @@ export class FakeEc2 implements Ec2 {
 
   /** Puts an instance in a state it keeps (a `stopping` instance stays stopping). */
   pinInstanceState(instanceId: string, state: InstanceState): void {
-    Object.assign(this.instance(instanceId), { state, stopsIn: Infinity });
+    Object.assign(this.arranged(this.instances, instanceId), { state, stopsIn: Infinity });
   }
 
   /** The node holding the volume releases it by itself (its own backup transition) after a few describes. */
   peerReleasesAfter(volumeId: string, describes: number): void {
-    this.volume(volumeId).peerLetsGoIn = describes;
+    this.arranged(this.volumes, volumeId).peerLetsGoIn = describes;
   }
 
   /** The instance a volume is attached to now, with the attachment's state. */
   attachmentsOf(volumeId: string): { instanceId: string; state: AttachmentState }[] {
-    return this.volume(volumeId).attachments.map(({ instanceId, state }) => ({ instanceId, state }));
+    return this.arranged(this.volumes, volumeId).attachments.map(({ instanceId, state }) => ({ instanceId, state }));
   }
 
   mutated(prefix: string): string[] {
@@ -114,7 +137,7 @@ export class FakeEc2 implements Ec2 {
   // ---- interfaces and secondary addresses ----
 
   async describeInterface(networkInterfaceId: string): Promise<InterfaceView> {
-    return structuredClone(this.eni(networkInterfaceId));
+    return structuredClone(this.eni(networkInterfaceId, "DescribeNetworkInterfaces"));
   }
 
   async findInterfaceByPrivateIp(privateIp: string): Promise<InterfaceView | undefined> {
@@ -124,7 +147,7 @@ export class FakeEc2 implements Ec2 {
 
   async assignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void> {
     this.calls.push(`assignPrivateIp ${networkInterfaceId} ${privateIp}`);
-    const target = this.eni(networkInterfaceId);
+    const target = this.eni(networkInterfaceId, "AssignPrivateIpAddresses");
     for (const other of this.interfaces.values()) {
       if (other === target || !other.privateIps.includes(privateIp)) continue;
       other.privateIps = other.privateIps.filter((ip) => ip !== privateIp);
@@ -140,7 +163,7 @@ export class FakeEc2 implements Ec2 {
 
   async unassignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void> {
     this.calls.push(`unassignPrivateIp ${networkInterfaceId} ${privateIp}`);
-    const nic = this.eni(networkInterfaceId);
+    const nic = this.eni(networkInterfaceId, "UnassignPrivateIpAddresses");
     nic.privateIps = nic.privateIps.filter((ip) => ip !== privateIp);
     for (const a of this.addresses.values())
       if (a.networkInterfaceId === networkInterfaceId && a.privateIp === privateIp) this.dissociate(a);
@@ -149,22 +172,25 @@ export class FakeEc2 implements Ec2 {
   // ---- Elastic IPs ----
 
   async describeAddress(allocationId: string): Promise<AddressView> {
-    const address = this.addresses.get(allocationId);
-    if (!address) throw new AwsHaError("config", `${allocationId} does not exist`, { awsCode: "InvalidAllocationID.NotFound" });
-    return { ...address };
+    return { ...this.address(allocationId, "DescribeAddresses") };
   }
 
   async describeAddressByPublicIp(publicIp: string): Promise<AddressView> {
     const address = [...this.addresses.values()].find((a) => a.publicIp === publicIp);
-    if (!address) throw new AwsHaError("config", `${publicIp} is not an Elastic IP`, { awsCode: "InvalidAddress.NotFound" });
+    if (!address) throw ec2Refusal("DescribeAddresses", "InvalidAddress.NotFound", `Address '${publicIp}' not found.`, publicIp);
     return { ...address };
   }
 
   async associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string> {
     this.calls.push(`associateAddress ${allocationId} ${networkInterfaceId} ${privateIp}`);
-    await this.describeAddress(allocationId);
-    if (!this.eni(networkInterfaceId).privateIps.includes(privateIp))
-      throw new AwsHaError("cloud", `${privateIp} is not an address of ${networkInterfaceId}`, { awsCode: "InvalidParameterValue" });
+    this.address(allocationId, "AssociateAddress");
+    if (!this.eni(networkInterfaceId, "AssociateAddress", allocationId).privateIps.includes(privateIp))
+      throw ec2Refusal(
+        "AssociateAddress",
+        "InvalidParameterValue",
+        `The private IP address ${privateIp} is not assigned to network interface ${networkInterfaceId}.`,
+        allocationId,
+      );
     return this.associate(allocationId, networkInterfaceId, privateIp);
   }
 
@@ -180,7 +206,7 @@ export class FakeEc2 implements Ec2 {
 
   async describeRoutes(routeTableIds: readonly string[], cidr: string): Promise<RouteView[]> {
     return routeTableIds.map((routeTableId) => {
-      const target = this.table(routeTableId).get(cidr);
+      const target = this.table(routeTableId, "DescribeRouteTables", routeTableIds.join(",")).get(cidr);
       return target === undefined
         ? { routeTableId, exists: false }
         : { routeTableId, exists: true, networkInterfaceId: target, state: "active" };
@@ -188,14 +214,15 @@ export class FakeEc2 implements Ec2 {
   }
 
   async routeTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<void> {
-    const table = this.table(routeTableId);
+    const table = this.table(routeTableId, "ReplaceRoute", `${routeTableId} ${cidr}`);
     // ReplaceRoute, falling back to CreateRoute when the table has no route yet.
     this.calls.push(`${table.has(cidr) ? "replaceRoute" : "createRoute"} ${routeTableId} ${cidr} ${networkInterfaceId}`);
     table.set(cidr, networkInterfaceId);
   }
 
   async deleteRouteTo(routeTableId: string, cidr: string, networkInterfaceId: string): Promise<boolean> {
-    const table = this.table(routeTableId);
+    // The adapter reads the route before it deletes it.
+    const table = this.table(routeTableId, "DescribeRouteTables", routeTableId);
     if (table.get(cidr) !== networkInterfaceId) return false;
     this.calls.push(`deleteRoute ${routeTableId} ${cidr}`);
     table.delete(cidr);
@@ -204,13 +231,13 @@ export class FakeEc2 implements Ec2 {
 
   async disableSourceDestCheck(networkInterfaceId: string): Promise<void> {
     this.calls.push(`disableSourceDestCheck ${networkInterfaceId}`);
-    this.eni(networkInterfaceId).sourceDestCheck = false;
+    this.eni(networkInterfaceId, "ModifyNetworkInterfaceAttribute").sourceDestCheck = false;
   }
 
   // ---- volumes and instances ----
 
   async describeVolume(volumeId: string): Promise<VolumeView> {
-    const v = this.volume(volumeId);
+    const v = this.volume(volumeId, "DescribeVolumes");
     this.advance(v);
     return {
       volumeId,
@@ -222,32 +249,37 @@ export class FakeEc2 implements Ec2 {
 
   async attachVolume(volumeId: string, instanceId: string, device: string): Promise<void> {
     this.calls.push(`attachVolume ${volumeId} ${instanceId} ${device}`);
-    const v = this.volume(volumeId);
-    const instance = this.instance(instanceId);
+    const v = this.volume(volumeId, "AttachVolume");
+    const instance = this.instance(instanceId, "AttachVolume", volumeId);
     if (instance.availabilityZone !== v.availabilityZone)
-      throw new AwsHaError("config", `${volumeId} and ${instanceId} are in different zones`, { awsCode: "InvalidVolume.ZoneMismatch" });
+      throw ec2Refusal(
+        "AttachVolume",
+        "InvalidVolume.ZoneMismatch",
+        `The volume '${volumeId}' is not in the same availability zone as instance '${instanceId}'`,
+        volumeId,
+      );
     if (v.attachments.length > 0)
-      throw new AwsHaError("conflict", `${volumeId} is already attached to ${v.attachments[0]!.instanceId}`, { awsCode: "VolumeInUse" });
+      throw ec2Refusal("AttachVolume", "VolumeInUse", `${volumeId} is already attached to an instance`, volumeId);
     v.attachments.push({ instanceId, device, state: "attaching", settlesIn: this.settleDescribes });
   }
 
   async detachVolume(volumeId: string, instanceId: string, force: boolean): Promise<void> {
     this.calls.push(`detachVolume ${volumeId} ${instanceId}${force ? " force" : ""}`);
-    const attachment = this.volume(volumeId).attachments.find((a) => a.instanceId === instanceId);
+    const attachment = this.volume(volumeId, "DetachVolume").attachments.find((a) => a.instanceId === instanceId);
     if (!attachment || attachment.state === "detaching") return;
     attachment.state = "detaching";
     attachment.settlesIn = this.settleDescribes;
   }
 
   async describeInstance(instanceId: string): Promise<InstanceView> {
-    const i = this.instance(instanceId);
+    const i = this.instance(instanceId, "DescribeInstances");
     if (i.state === "stopping" && --i.stopsIn <= 0) i.state = "stopped";
     return { instanceId, state: i.state, availabilityZone: i.availabilityZone };
   }
 
   async stopInstance(instanceId: string): Promise<void> {
     this.calls.push(`stopInstance ${instanceId}`);
-    const i = this.instance(instanceId);
+    const i = this.instance(instanceId, "StopInstances");
     if (i.state === "stopped" || i.state === "stopping") return;
     i.state = "stopping";
     i.stopsIn = this.stopDescribes;
@@ -279,7 +311,8 @@ export class FakeEc2 implements Ec2 {
   private associate(allocationId: string, networkInterfaceId: string, privateIp: string): string {
     const address = this.addresses.get(allocationId)!;
     const associationId = `eipassoc-${String(++this.associations).padStart(8, "0")}`;
-    Object.assign(address, { associationId, networkInterfaceId, privateIp, instanceId: this.eni(networkInterfaceId).instanceId });
+    const { instanceId } = this.eni(networkInterfaceId, "AssociateAddress", allocationId);
+    Object.assign(address, { associationId, networkInterfaceId, privateIp, instanceId });
     return associationId;
   }
 
@@ -290,27 +323,43 @@ export class FakeEc2 implements Ec2 {
     delete address.instanceId;
   }
 
-  private eni(id: string): InterfaceView {
+  /** A thing the test itself arranged: missing means the test is wrong, not EC2's answer. */
+  private arranged<T>(things: ReadonlyMap<string, T>, id: string): T {
+    const thing = things.get(id);
+    if (!thing) throw new Error(`the fake EC2 has no ${id}: add it first`);
+    return thing;
+  }
+
+  // Each lookup fails as EC2 answers an unknown id, for the action (and the resource) the adapter names.
+
+  private eni(id: string, action: string, resource = id): InterfaceView {
     const nic = this.interfaces.get(id);
-    if (!nic) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidNetworkInterfaceID.NotFound" });
+    if (!nic) throw ec2Refusal(action, "InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`, resource);
     return nic;
   }
 
-  private table(id: string): Map<string, string> {
+  private address(allocationId: string, action: string): AddressView {
+    const address = this.addresses.get(allocationId);
+    if (!address)
+      throw ec2Refusal(action, "InvalidAllocationID.NotFound", `The allocation ID '${allocationId}' does not exist`, allocationId);
+    return address;
+  }
+
+  private table(id: string, action: string, resource: string): Map<string, string> {
     const table = this.routeTables.get(id);
-    if (!table) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidRouteTableID.NotFound" });
+    if (!table) throw ec2Refusal(action, "InvalidRouteTableID.NotFound", `The routeTable ID '${id}' does not exist`, resource);
     return table;
   }
 
-  private volume(id: string): Volume {
+  private volume(id: string, action: string): Volume {
     const v = this.volumes.get(id);
-    if (!v) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidVolume.NotFound" });
+    if (!v) throw ec2Refusal(action, "InvalidVolume.NotFound", `The volume '${id}' does not exist.`, id);
     return v;
   }
 
-  private instance(id: string): Instance {
+  private instance(id: string, action: string, resource = id): Instance {
     const i = this.instances.get(id);
-    if (!i) throw new AwsHaError("config", `${id} does not exist`, { awsCode: "InvalidInstanceID.NotFound" });
+    if (!i) throw ec2Refusal(action, "InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`, resource);
     return i;
   }
 }

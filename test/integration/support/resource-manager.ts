@@ -3,8 +3,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync
 import { join } from "node:path";
 import { renderHeartbeat } from "../../../src/gen/heartbeat";
 import { runCli, type CliRun } from "./run-cli";
-import type { TwoNodeCloud, NodeKey } from "./two-node-cloud";
-import { nodes } from "./two-node-cloud";
+import type { TwoNodeWorld } from "./two-node-world";
 
 // Heartbeat v1 does not run haresources scripts itself: on takeover and standby it runs
 // /usr/share/heartbeat/ResourceManager (takegroup, givegroup, status), a shell script that reads
@@ -34,22 +33,22 @@ export interface HeartbeatStage {
   /** Heartbeat's log and debug log (the scripts' stderr lands in the debug log). */
   logFile: string;
   debugLog: string;
-  run(node: NodeKey, ...args: string[]): Promise<CliRun>;
+  run(node: "a" | "b", ...args: string[]): Promise<CliRun>;
 }
 
 /** /etc/ha.d as the package installs it, plus the haresources aws-ha-gen renders and the resource.d link. */
-export function stageHeartbeat(cloud: TwoNodeCloud, updateeipBinary: string): HeartbeatStage {
-  const haDir = join(cloud.dir, "ha.d");
+export function stageHeartbeat(world: TwoNodeWorld, updateeipBinary: string): HeartbeatStage {
+  const haDir = join(world.dir, "ha.d");
   cpSync("/etc/ha.d", haDir, { recursive: true });
-  const files = renderHeartbeat(cloud.description, nodes.a.name, {
-    clusterPath: cloud.descriptionFile,
+  const files = renderHeartbeat(world.a.description, world.a.name, {
+    clusterPath: world.a.clusterFile,
     secrets: { heartbeatAuthKey: "resource-manager-test-key" },
   });
   writeFileSync(join(haDir, "haresources"), files.haresources);
   symlinkSync(updateeipBinary, join(haDir, "resource.d", "aws-ha-updateeip"));
   const line = files.haresources.split("\n").find((l) => l.trim() !== "" && !l.startsWith("#"));
   const groupKey = line!.trim().split(/\s+/)[1]!;
-  const logDir = join(cloud.dir, "ha-log");
+  const logDir = join(world.dir, "ha-log");
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, "ha-log");
   const debugLog = join(logDir, "ha-debug");
@@ -73,13 +72,13 @@ export function stageHeartbeat(cloud: TwoNodeCloud, updateeipBinary: string): He
           resourceManager,
           ...args,
         ],
-        cloud.envOf(node, {
+        world[node].envWith({
           // What heartbeat exports to ResourceManager; the description is found where the node keeps it.
-          HA_CURHOST: nodes[node].name,
+          HA_CURHOST: world[node].name,
           HA_LOGFILE: logFile,
           HA_DEBUGLOG: debugLog,
           HA_LOGD: "no",
-          AWS_HA_CLUSTER: cloud.descriptionFile,
+          AWS_HA_CLUSTER: world[node].clusterFile,
         }),
         60_000,
       ),

@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+// The building blocks of the description's schema, shared by cluster/schema.ts and each kind's
+// fragment (src/kinds/<kind>/schema.ts): apart from the fragments, so that the description, which
+// composes the fragments, and the fragments, which use these, do not import each other.
+
+const ipv4Pattern = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const ipv4 = z.string().refine((s) => ipv4Pattern.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
+
+/** A VPC CIDR block: /16 to /28 (EC2's bounds), written as its network address. */
+export const ipv4Cidr = z.string().refine(
+  (s) => {
+    const [address, bits, ...rest] = s.split("/");
+    const prefix = Number(bits);
+    if (rest.length > 0 || !ipv4Pattern.test(address ?? "") || !/^\d+$/.test(bits ?? "") || prefix < 16 || prefix > 28) return false;
+    const size = 2 ** (32 - prefix);
+    return address!.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0) % size === 0;
+  },
+  { error: (i) => `${JSON.stringify(i.input)} is not a VPC CIDR block like 10.0.0.0/16 (a network address, /16 to /28)` },
+);
+
+const awsId = (prefix: string, what: string) =>
+  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
+    error: (i) => `${JSON.stringify(i.input)} is not ${what} (like ${prefix}-0123456789abcdef0)`,
+  });
+
+export const instanceId = awsId("i", "an instance id");
+export const eniId = awsId("eni", "a network interface id");
+export const allocationId = awsId("eipalloc", "an Elastic IP allocation id");
+export const volumeId = awsId("vol", "a volume id");
+export const routeTableId = awsId("rtb", "a route table id");
+
+export const resourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, {
+  error: "must be 1-40 characters: lower-case letters, digits and '-', starting with a letter",
+});
+
+/** C0 and C1 control characters, DEL included: a NUL cuts a path or argument, a line break splits a config line. */
+// eslint-disable-next-line no-control-regex
+export const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+
+export const absolutePath = z
+  .string()
+  .refine((s) => s.startsWith("/"), { error: (i) => `${JSON.stringify(i.input)} must be an absolute path` })
+  .refine((s) => !controlCharacter.test(s), { error: (i) => `${JSON.stringify(i.input)} contains a control character` });
+
+// Bounds on what one description may hold, so that a mistaken or hostile file cannot make loading
+// slow or a failover long. Each is far above what a cluster needs.
+export const descriptionLimits = {
+  /** Corosync's supported maximum; keepalived sends every advert to every peer. */
+  nodes: 32,
+  /** Each is inspected and moved on every failover. */
+  resources: 256,
+  /** One ReplaceRoute each per failover. */
+  routeTables: 64,
+  /** Words of one hook or health check command. */
+  argv: 64,
+  mountOptions: 32,
+  /** EC2's hard limit of IPv4 CIDR blocks per VPC. */
+  vpcCidrs: 50,
+} as const;
+
+export const atMost = <T extends z.ZodType>(item: T, max: number, what: string, advice = "") =>
+  z.array(item).max(max, { error: (i) => `at most ${max} ${what}, found ${(i.input as unknown[]).length}${advice}` });
+
+export const seconds = (max: number) => z.number().positive().max(max);
+
+export const releaseFlag = z.boolean().default(false).describe("give the resource up on release, but only while this node still holds it");

@@ -1,0 +1,111 @@
+import { loadClusterDescription, type LoadOptions } from "../cluster/load";
+import type { ClusterDescription } from "../cluster/schema";
+import { AwsHaError } from "../errors";
+import { exitCodeFor, exitCodes, worstExitCode } from "../exit-codes";
+import { errorFields, errorText, type Fields, type Logger } from "../log";
+import { closingLine } from "../transition/closing-line";
+import type { Ports, TransitionReport } from "../transition/runner";
+import { buildPorts, openLogger } from "./ports";
+import { withoutDescription } from "./without-description";
+
+// What every front end does around its daemon's dialect: open the log, load the description (its
+// secrets kept out of every line), build the ports, turn what happened into an exit code, close the
+// log. aws-ha-notify (keepalived, LSB, FIFO, check, show, status), its OCF mode and aws-ha-updateeip
+// each open one session per process.
+
+export interface SessionSpec {
+  /** The command's name in syslog. */
+  tag: "aws-ha-notify" | "aws-ha-updateeip";
+  logFormat: "text" | "json";
+  verbose: boolean;
+  /** Fields every line carries (OCF: the Pacemaker resource). */
+  fields?: Fields;
+  env: NodeJS.ProcessEnv;
+  /**
+   * The exit code for an error that ended the command, once it is logged; by default the code of
+   * its kind. Status answers "unknown", and an OCF probe "not running", in their own words.
+   */
+  failed?: (error: unknown) => number;
+}
+
+export class Session {
+  constructor(
+    readonly log: Logger,
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** The cluster description at `path`, whose secrets (VRRP pass, Heartbeat key) no log line will show. */
+  load(path: string, options: LoadOptions = {}): ClusterDescription {
+    const description = loadClusterDescription(path, options);
+    this.log.redact(description.keepalived?.authPass, description.heartbeat?.authKey);
+    return description;
+  }
+
+  /** The real ports (IMDS, EC2, this host) for a description, logging to this session's log. */
+  ports(description: ClusterDescription): Ports {
+    return buildPorts(description, this.log, this.env);
+  }
+
+  /**
+   * The real ports where no description exists: this instance is whatever IMDS says (its address
+   * `privateIp`, else its first), and the caller names the resources (see without-description.ts).
+   */
+  portsWithoutDescription(lockName: string, privateIp: string | undefined): Ports {
+    const { settings, selfFrom } = withoutDescription(lockName, privateIp);
+    return { ...buildPorts(settings, this.log, this.env), selfFrom };
+  }
+}
+
+/** Runs one command in a session: `body` answers its exit code; an error it throws is logged and mapped. */
+export async function runSession(spec: SessionSpec, body: (session: Session) => Promise<number>): Promise<number> {
+  const root = openLogger(spec.tag, spec, spec.env);
+  const log = spec.fields ? root.child(spec.fields) : root;
+  try {
+    return await body(new Session(log, spec.env));
+  } catch (e) {
+    log.failure(e);
+    return (spec.failed ?? exitCodeFor)(e);
+  } finally {
+    await root.close();
+  }
+}
+
+export interface Conclusion {
+  /** How the transition ended for the daemon: 0, or the code of its worst failure. */
+  code: number;
+  /** Whether every step succeeded (or none was needed). */
+  done: boolean;
+}
+
+/**
+ * Ends a transition that ran: its closing line (what moved where) and its exit code. `itemise`:
+ * name each failed resource on a line of its own before the closing line (keepalived's and the
+ * LSB's log); without it the closing line of a failure is a warning, because each failed step has
+ * logged its error already and Heartbeat's debug log should show one error line.
+ */
+export function concludeTransition(
+  ports: Ports,
+  report: Extract<TransitionReport, { status: "done" }>,
+  ms: number,
+  options: { itemise: boolean },
+): Conclusion {
+  const { log } = ports;
+  const line = closingLine(report.plan, report.results, { nodes: ports.description.nodes, self: report.self.instanceId, ms });
+  const failed = report.results.filter((r) => r.error !== undefined);
+  const rounded = Math.round(ms);
+  if (failed.length === 0) {
+    log.info(line, { changed: report.results.filter((r) => r.outcome === "changed").length, ms: rounded });
+    return { code: exitCodes.ok, done: true };
+  }
+  if (options.itemise) {
+    for (const f of failed) log.error(failureLine(f.step.resource.name, f.error), errorFields(f.error));
+    log.error(line, { ms: rounded });
+  } else log.warn(line, { ms: rounded });
+  return { code: worstExitCode(failed.map((f) => f.error)), done: false };
+}
+
+/** Names the resource once: errors of a resource often name it already ("volume data: …"). */
+function failureLine(name: string, error: unknown): string {
+  const named = error instanceof AwsHaError && (error.details.resource === name || error.details.resource?.endsWith(` ${name}`));
+  return named ? errorText(error) : `${name}: ${errorText(error)}`;
+}

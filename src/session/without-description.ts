@@ -1,0 +1,37 @@
+import { hostname } from "node:os";
+import { fencingSchema, pathsSchema, timeoutsSchema, type ClusterDescription, type ClusterNode } from "../cluster/schema";
+import type { Identity } from "../cloud/identity";
+
+/**
+ * What moving Elastic IPs named on the command line needs when no cluster description exists
+ * (Heartbeat's narrow use of aws-ha-updateeip): this instance as IMDS names it, and the defaults
+ * every description starts from (timeouts; the run directory, where the lock named after the
+ * command keeps two of its actions from crossing). It names no nodes and no resources: the caller
+ * hands the addresses in as the ports' resources.
+ */
+export interface WithoutDescription {
+  settings: ClusterDescription;
+  /** This instance, found by IMDS rather than in a list of nodes. */
+  selfFrom: (identity: Identity) => ClusterNode;
+}
+
+export function withoutDescription(lockName: string, privateIp: string | undefined): WithoutDescription {
+  return {
+    settings: {
+      cluster: lockName,
+      manager: "heartbeat",
+      nodes: [],
+      resources: [],
+      fencing: fencingSchema.parse({}),
+      timeouts: timeoutsSchema.parse({}),
+      paths: pathsSchema.parse({}),
+    },
+    selfFrom: (identity) => ({
+      name: hostname(),
+      address: privateIp ?? identity.localIpv4s[0]!,
+      instanceId: identity.instanceId,
+      interface: "eth0",
+      priority: 1,
+    }),
+  };
+}
