@@ -17,7 +17,7 @@ export type { Finding } from "../kinds/finding";
 
 // `aws-ha-notify check`: everything a failover will need, tested before the failover needs it.
 
-export interface PreflightWorld {
+export interface CheckPorts {
   description: ClusterDescription;
   imds: Imds;
   ec2: (identity: Identity, deadline: Deadline) => Ec2;
@@ -28,18 +28,18 @@ export interface PreflightWorld {
   trust: { descriptionPath: string; trustedUid: number };
 }
 
-export async function runPreflightChecks(world: PreflightWorld): Promise<Finding[]> {
+export async function runPreflightChecks(ports: CheckPorts): Promise<Finding[]> {
   const findings: Finding[] = [];
   const note = (verdict: Verdict, topic: string, message: string, kind?: string) => findings.push({ verdict, topic, message, kind });
-  const d = world.description;
+  const d = ports.description;
   const deadline = new Deadline(d.timeouts.transition * 1000);
 
   // First, and whatever IMDS says: every other command refuses to act on an untrusted description.
-  findings.push(...trustFindings(world));
+  findings.push(...trustFindings(ports));
 
   let identity: Identity;
   try {
-    identity = await world.imds.identity();
+    identity = await ports.imds.identity();
     note(
       "ok",
       "identity",
@@ -57,7 +57,7 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
     note("fail", "node", errorText(e), "config");
     return findings;
   }
-  const ec2 = world.ec2(identity, deadline);
+  const ec2 = ports.ec2(identity, deadline);
   const eni = self.networkInterfaceId ?? identity.networkInterfaceId;
 
   try {
@@ -78,7 +78,7 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
   }
 
   // What each kind needs of this node, then whether the role allows what each kind does.
-  const ctx: PreflightContext = { description: d, self, identity, eni, nic, ec2, host: world.host };
+  const ctx: PreflightContext = { description: d, self, identity, eni, nic, ec2, host: ports.host };
   for (const { name, kind } of registeredKinds) {
     const specs = resourcesOf(d, name);
     if (kind.preflight && specs.length > 0) findings.push(...(await kind.preflight(ctx, specs)));
@@ -100,7 +100,7 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
       continue;
     }
     if (!keepalivedRuns.has(script)) continue;
-    const problems = await world.scriptProblems(script);
+    const problems = await ports.scriptProblems(script);
     note(
       problems.length ? "fail" : "ok",
       "script",
@@ -112,12 +112,12 @@ export async function runPreflightChecks(world: PreflightWorld): Promise<Finding
 }
 
 /** The description and each command it names: could anyone but root (or this user) change them? */
-function trustFindings(world: PreflightWorld): Finding[] {
-  const { descriptionPath, trustedUid } = world.trust;
+function trustFindings(ports: CheckPorts): Finding[] {
+  const { descriptionPath, trustedUid } = ports.trust;
   const owners = `root${trustedUid !== 0 ? ` or uid ${trustedUid}` : ""}`;
   const judged = [
     { distrust: descriptionDistrust(descriptionPath, trustedUid), what: `the cluster description ${descriptionPath}` },
-    ...executablesNamed(world.description).map((e) => ({ distrust: executableDistrust(e, trustedUid), what: `${e.where} ${e.path}` })),
+    ...executablesNamed(ports.description).map((e) => ({ distrust: executableDistrust(e, trustedUid), what: `${e.where} ${e.path}` })),
   ];
   return judged.map(({ distrust, what }): Finding =>
     distrust

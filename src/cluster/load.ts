@@ -103,7 +103,7 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   return { path, message: issue.message };
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
     "",

@@ -41,7 +41,7 @@ const systemTrees: [root: string, why: string][] = [
 const ownDirectory = "mount the volume on a directory of its own, like /srv/data";
 
 /** The single spelling of an absolute path: no `.`, `..`, repeated or trailing slashes. */
-export function normalForm(path: string): string {
+function normalForm(path: string): string {
   const normal = posix.normalize(path);
   // POSIX leaves a leading "//" to the implementation; Linux treats it as "/".
   const single = normal.replace(/^\/+/, "/");

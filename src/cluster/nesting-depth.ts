@@ -6,9 +6,9 @@ import { Lexer } from "yaml";
 // those, and the measurement stops at the first token past the limit.
 
 /** Flow collections (`[`, `{`) open at once: ten times what a description needs. */
-export const maxFlowDepth = 64;
+const maxFlowDepth = 64;
 /** Indentation plus block indicators (`-`, `?`, `:`) on one line. */
-export const maxLineDepth = 256;
+const maxLineDepth = 256;
 
 /** Why the YAML text nests too deep to be parsed, or undefined when it does not. */
 export function nestingProblem(text: string): string | undefined {

@@ -17,7 +17,7 @@ export type { EipSpec } from "../kinds/eip/schema";
 export type { VipSpec } from "../kinds/vip/schema";
 export type { VolumeSpec } from "../kinds/volume/schema";
 
-export const nodeSchema = z.strictObject({
+const nodeSchema = z.strictObject({
   /** As `uname -n` prints it: Heartbeat and keepalived's router_id use it. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "must be a host name as `uname -n` prints it" }),
   /** The private IPv4 the daemons talk over (unicast VRRP, Heartbeat ucast). */
@@ -46,7 +46,7 @@ const kindSchemas = resourceFragments.map((f) => f.schema) as unknown as Schemas
 
 export const resourceSchema = z.discriminatedUnion("kind", kindSchemas);
 
-export const healthCheckSchema = z.strictObject({
+const healthCheckSchema = z.strictObject({
   /** argv of a command that exits 0 while this node can serve. */
   command: atMost(z.string(), descriptionLimits.argv, "words").min(1),
   interval: z.number().int().min(1).max(3600).default(2),
@@ -57,7 +57,7 @@ export const healthCheckSchema = z.strictObject({
   weight: z.number().int().min(-253).max(253).default(0),
 });
 
-export const keepalivedSchema = z.strictObject({
+const keepalivedSchema = z.strictObject({
   virtualRouterId: z.number().int().min(1).max(255),
   vrrpVersion: z.union([z.literal(2), z.literal(3)]).default(2),
   /** Seconds between adverts: whole seconds for VRRPv2, 0.01 steps up to 40.95 for VRRPv3. */

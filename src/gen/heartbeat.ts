@@ -57,7 +57,7 @@ export function renderHeartbeat(d: ClusterDescription, nodeName: string, options
  * aws-ha-updateeip, one resource per address; anything else goes through aws-ha-notify, which
  * acquires every resource in order and starts the services last, so they are not listed again.
  */
-export function haresourcesLine(d: ClusterDescription, clusterPath: string): string {
+function haresourcesLine(d: ClusterDescription, clusterPath: string): string {
   if (/\s/.test(clusterPath))
     throw new AwsHaError("usage", `the cluster path ${JSON.stringify(clusterPath)} contains whitespace, which haresources cannot carry`);
   const eips = d.resources.filter((r): r is EipSpec => r.kind === "eip");

@@ -23,7 +23,7 @@ export interface ResolvedSecrets {
 
 export type RandomSource = (size: number) => Buffer;
 
-export function needsVrrpAuthPass(d: ClusterDescription): boolean {
+function needsVrrpAuthPass(d: ClusterDescription): boolean {
   return wantsKeepalived(d) && (d.keepalived?.vrrpVersion ?? 2) === 2;
 }
 

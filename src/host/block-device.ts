@@ -16,7 +16,7 @@ export interface DeviceRoots {
 export const systemRoots: DeviceRoots = { sysBlockDir: "/sys/block", devDir: "/dev" };
 
 /** The NVMe serial EC2 gives a volume: `vol-0123…` → `vol0123…`. */
-export function nvmeSerialOf(volumeId: string): string {
+function nvmeSerialOf(volumeId: string): string {
   return volumeId.replace("-", "");
 }
 

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 // Kept free of the project's other modules: the code-cache bootstrap bundles it, and must stay small.
 
 /** Far deeper than any directory the tools make (output, cache, run directories). */
-export const maxComponents = 64;
+const maxComponents = 64;
 
 /** A directory that could not be made: `path` is the component that failed, `code` its errno name. */
 export class MakeDirectoryError extends Error {

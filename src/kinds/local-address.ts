@@ -3,7 +3,7 @@ import type { TransitionContext } from "./resource";
 // keepalived puts its virtual_ipaddress entries (VIPs and overlay addresses) on the interface itself;
 // under Heartbeat and Pacemaker nothing else does, so the resource adds and removes them.
 
-export function managesLocalAddress(ctx: TransitionContext): boolean {
+function managesLocalAddress(ctx: TransitionContext): boolean {
   return ctx.description.manager !== "keepalived";
 }
 

@@ -59,7 +59,7 @@ export function formatStamp(s: EventStamp): string {
   return `${s.ticks}.${s.pid}.${s.seq}`;
 }
 
-export function parseStamp(text: string): EventStamp | undefined {
+function parseStamp(text: string): EventStamp | undefined {
   const m = /^(\d{1,15})\.(\d{1,10})\.(\d{1,9})$/.exec(text.trim());
   if (!m) return undefined;
   const [ticks, pid, seq] = [Number(m[1]), Number(m[2]), Number(m[3])];

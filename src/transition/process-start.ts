@@ -14,7 +14,7 @@ export interface ProcessIdentity {
 }
 
 /** Ticks per second of /proc's times (USER_HZ); /proc/uptime counts in hundredths too. */
-export const ticksPerSecond = 100;
+const ticksPerSecond = 100;
 
 interface ProcessStat {
   /** R, S, D, … ; Z once it has exited and waits for its parent to reap it. */

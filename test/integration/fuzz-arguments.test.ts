@@ -4,7 +4,8 @@ import { parseNotifyArgs, type ParsedNotify } from "../../src/cli/notify/args";
 import { parseUpdateEipArgs, type UpdateEipParse } from "../../src/cli/updateeip/args";
 import { ipv4 } from "../../src/cluster/schema";
 import { AwsHaError } from "../../src/errors";
-import { parseFifoLine, type Transition } from "../../src/transition/transition";
+import { parseFifoLine } from "../../src/cli/notify/keepalived-words";
+import type { Transition } from "../../src/transition/transition";
 import {
   argumentList,
   directionOfState,

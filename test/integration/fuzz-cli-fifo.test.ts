@@ -3,7 +3,7 @@ import { closeSync, constants, mkdirSync, openSync, readdirSync, readlinkSync, r
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseFifoLine } from "../../src/transition/transition";
+import { parseFifoLine } from "../../src/cli/notify/keepalived-words";
 import { instanceName, keepalivedStates } from "./fuzz-support/argument-words";
 import { endMarked, logOutputProblem, markerVariable, runBundle } from "./fuzz-support/cli-run";
 import { checkProperty, shrinkingTimeoutMs } from "./fuzz-support/property-run";

@@ -12,8 +12,8 @@ import { describeFile, descriptionFile, writeDescription, type DescriptionFile }
 import type { Plain } from "./fuzz-support/description-mutations";
 import { checkProperty, shrinkingTimeoutMs } from "./fuzz-support/property-run";
 import { isMutatingCall } from "../support/ec2-standin/actions";
-import { ids, nodeA, resource } from "./support/cluster-fixture";
-import { given } from "./support/given";
+import { ids } from "./support/cluster-fixture";
+import { heartbeatEipWorld } from "./support/heartbeat-eip-world";
 import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
 
 // The shipped aws-ha-updateeip, run as Heartbeat runs it (`aws-ha-updateeip [ARG…] ACTION`), against
@@ -33,14 +33,7 @@ let base: Plain;
 let cases = 0;
 
 beforeAll(async () => {
-  world = await startTwoNodeWorld({
-    manager: "heartbeat",
-    resources: () => [resource.eipOnPrimary()],
-    given: (spec) => {
-      given.otherEip(spec);
-      given.secondaryAddressOn(spec, nodeA);
-    },
-  });
+  world = await startTwoNodeWorld(heartbeatEipWorld);
   base = parseYaml(readFileSync(world.a.clusterFile, "utf8")) as Plain;
 });
 afterAll(async () => {

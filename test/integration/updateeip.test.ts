@@ -2,9 +2,9 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closedPort } from "./support/closed-port";
-import { ids, nodeA, resource } from "./support/cluster-fixture";
-import { given } from "./support/given";
+import { ids } from "./support/cluster-fixture";
 import { builtCli, runCli, type CliRun } from "./support/run-cli";
+import { heartbeatEipWorld } from "./support/heartbeat-eip-world";
 import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
 
 // aws-ha-updateeip as Heartbeat runs a haresources script: the built file, a child process, the
@@ -20,14 +20,7 @@ const otherEip = { allocationId: ids.otherAllocationId, publicIp: ids.otherPubli
 
 let world: TwoNodeWorld;
 beforeEach(async () => {
-  world = await startTwoNodeWorld({
-    manager: "heartbeat",
-    resources: () => [resource.eipOnPrimary()],
-    given: (spec) => {
-      given.otherEip(spec);
-      given.secondaryAddressOn(spec, nodeA);
-    },
-  });
+  world = await startTwoNodeWorld(heartbeatEipWorld);
 });
 afterEach(async () => {
   await world.close();

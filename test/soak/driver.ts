@@ -6,7 +6,7 @@ import { createEc2Client } from "../../src/cloud/ec2-client";
 import { SdkEc2 } from "../../src/cloud/ec2-sdk";
 import { errorText, formatText, Logger, type LogRecord } from "../../src/log";
 import { runTransition, type TransitionReport, type Ports } from "../../src/transition/runner";
-import { transitionFor } from "../../src/transition/transition";
+import { transitionFor } from "../../src/cli/notify/keepalived-words";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import {
   cluster,

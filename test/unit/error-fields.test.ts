@@ -4,7 +4,11 @@ import { mockClient } from "aws-sdk-client-mock";
 import { AttachVolumeCommand, EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { SdkEc2 } from "../../src/cloud/ec2-sdk";
 import { AwsHaError } from "../../src/errors";
+import type { Resource, TransitionContext } from "../../src/kinds/resource";
 import { errorFields, Logger, StreamSink } from "../../src/log";
+import { Deadline } from "../../src/time/deadline";
+import { executePlan } from "../../src/transition/execute";
+import { planTransition } from "../../src/transition/plan";
 
 // When EC2 refuses, AWS support asks for the request id, and whoever reads the log wants EC2's code
 // and what lay under our message. A JSON record always carries them; a text line only at --verbose,
@@ -84,12 +88,24 @@ describe("a failed EC2 call in the log", () => {
     ).toBe(true);
   });
 
-  it("carries them from a failed step as well, next to the step's own fields", async () => {
+  it("carries them from a failed step of a transition as well, next to the step's own fields", async () => {
     const { log, lines } = stderrOf("json", false);
     const refused = await attachRefused();
-    await expect(log.step("attach", { resource: "data" }, () => Promise.reject(refused as Error))).rejects.toBe(refused);
+    const data: Resource = {
+      name: "data",
+      kind: "volume",
+      dependsOn: [],
+      inspectable: true,
+      summary: () => "volume data",
+      inspect: async () => ({ held: false, detail: "attached elsewhere" }),
+      acquire: () => Promise.reject(refused as Error),
+      release: async () => "unchanged",
+    };
+    const plan = planTransition({ direction: "acquire", cause: "MASTER" }, [data], new Map([["data", { held: false, detail: "" }]]));
+    const [result] = await executePlan(plan, { log, deadline: new Deadline(10_000) } as unknown as TransitionContext);
+    expect(result!.error).toBe(refused);
     expect(JSON.parse(lines()[0]!)).toMatchObject({
-      msg: "attach failed",
+      msg: "acquire failed",
       resource: "data",
       awsCode: "IncorrectState",
       requestId: REQUEST_ID,

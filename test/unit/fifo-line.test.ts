@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AwsHaError } from "../../src/errors";
-import { parseFifoLine } from "../../src/transition/transition";
+import { parseFifoLine } from "../../src/cli/notify/keepalived-words";
 
 // keepalived writes one line per event to its notify FIFO with
 // snprintf("%s \"%s\" %s %d\n", type, name, state, priority): the name between double quotes, not

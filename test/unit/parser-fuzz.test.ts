@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseNotifyArgs } from "../../src/cli/notify/args";
 import { parseUpdateEipArgs } from "../../src/cli/updateeip/args";
 import { AwsHaError } from "../../src/errors";
-import { parseFifoLine, type Transition } from "../../src/transition/transition";
+import { parseFifoLine } from "../../src/cli/notify/keepalived-words";
+import type { Transition } from "../../src/transition/transition";
 
 // Whatever a daemon, a typo in haresources or a hostile caller puts on the command line or into the
 // FIFO, the parsers answer with a command or with a typed error the CLI turns into exit 2 — never

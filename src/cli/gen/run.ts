@@ -44,7 +44,7 @@ export interface IamArgs {
   account?: string;
 }
 
-export const secretsFileName = ".secrets.json";
+const secretsFileName = ".secrets.json";
 
 export function runValidate(args: DescriptionArgs, io: GenIo): void {
   const { d, path, clusterPathOnNodes } = load(args, io);

@@ -1,6 +1,7 @@
 import { AwsHaError, usageError } from "../../errors";
 import { quoted } from "../../log";
-import { keepalivedEvent, transitionFor, type Transition } from "../../transition/transition";
+import type { Transition } from "../../transition/transition";
+import { keepalivedEvent, transitionFor } from "./keepalived-words";
 
 // A hand-written parser rather than yargs: this runs on every failover, and the forms are fixed
 // by the daemons that call it (keepalived's specific and generic notify, init-style actions with

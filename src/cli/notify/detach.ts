@@ -9,7 +9,7 @@ import { arrivalVariable, forkStamp, formatStamp, type EventStamp } from "../../
 // do wait for stop, still see the real result. The worker is forked later than the event arrived,
 // so it carries the stamp of its parent's event: newest-event-wins compares events, not workers.
 
-export const workerEnv = "AWS_HA_DETACHED_WORKER";
+const workerEnv = "AWS_HA_DETACHED_WORKER";
 
 export function isDetachedWorker(env: NodeJS.ProcessEnv): boolean {
   return env[workerEnv] === "1";

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from "node:fs";
 import { Socket } from "node:net";
-import { parseFifoLine } from "../../transition/transition";
+import { parseFifoLine } from "./keepalived-words";
 import { stampNow } from "../../transition/event-stamp";
 import type { ArrivedTransition } from "../../transition/runner";
 import type { Logger } from "../../log";

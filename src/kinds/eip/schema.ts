@@ -4,7 +4,7 @@ import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { allocationId, ipv4, releaseFlag, resourceName } from "../../cluster/schema-primitives";
 import type { ConfigProblem } from "../../errors";
 
-export const eipSchema = z.strictObject({
+const eipSchema = z.strictObject({
   kind: z.literal("eip"),
   name: resourceName,
   allocationId,

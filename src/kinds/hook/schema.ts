@@ -3,7 +3,7 @@ import { argvControlProblems } from "../../cluster/command-words";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { atMost, descriptionLimits, resourceName, seconds } from "../../cluster/schema-primitives";
 
-export const hookSchema = z
+const hookSchema = z
   .strictObject({
     kind: z.literal("hook"),
     name: resourceName,

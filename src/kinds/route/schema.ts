@@ -3,7 +3,7 @@ import { overlayAddressProblem } from "../../cluster/overlay-addresses";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { atMost, descriptionLimits, ipv4, releaseFlag, resourceName, routeTableId } from "../../cluster/schema-primitives";
 
-export const routeSchema = z.strictObject({
+const routeSchema = z.strictObject({
   kind: z.literal("route"),
   name: resourceName,
   /** The overlay IP, outside the VPC CIDR; routed as a /32. */

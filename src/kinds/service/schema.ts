@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { absolutePath, resourceName } from "../../cluster/schema-primitives";
 
-export const serviceSchema = z
+const serviceSchema = z
   .strictObject({
     kind: z.literal("service"),
     name: resourceName,

@@ -3,7 +3,7 @@ import { sameSubnet } from "../../cluster/ipv4";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { ipv4, releaseFlag, resourceName } from "../../cluster/schema-primitives";
 
-export const vipSchema = z.strictObject({
+const vipSchema = z.strictObject({
   kind: z.literal("vip"),
   name: resourceName,
   address: ipv4,

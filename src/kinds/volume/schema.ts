@@ -5,7 +5,7 @@ import type { Placed, ResourceFragment } from "../../cluster/resource-fragment";
 import { absolutePath, atMost, descriptionLimits, resourceName, volumeId } from "../../cluster/schema-primitives";
 import type { ConfigProblem } from "../../errors";
 
-export const volumeSchema = z.strictObject({
+const volumeSchema = z.strictObject({
   kind: z.literal("volume"),
   name: resourceName,
   volumeId,
