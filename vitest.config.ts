@@ -23,6 +23,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // dpkg, lintian and the scratch root run one after another: the machine has two cores.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "soak",
           include: ["test/soak/**/*.test.ts"],
           // The soak bounds itself (AWS_HA_SOAK_SECONDS, AWS_HA_SOAK_SHRINK_SECONDS); this only catches a hang.

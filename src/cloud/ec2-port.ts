@@ -9,6 +9,8 @@ export interface InterfaceView {
   /** Primary first. */
   privateIps: string[];
   sourceDestCheck: boolean;
+  /** The ENI's IPv6 addresses (absent: none). */
+  ipv6Addresses?: string[];
   /** The instance the ENI is attached to, if any. */
   instanceId?: string;
 }
@@ -41,6 +43,18 @@ export interface VolumeView {
   attachments: { instanceId: string; state: AttachmentState; device: string }[];
 }
 
+/** A secondary ENI that moves whole between instances (kind `eni`). */
+export interface EniView {
+  networkInterfaceId: string;
+  availabilityZone: string;
+  /** How the ENI shows up on the instance it is attached to (lower case, colon-separated). */
+  macAddress: string;
+  /** Primary first. */
+  privateIps: string[];
+  /** EC2 lists the attachment from `attaching` until the detach has completed. */
+  attachment?: { attachmentId: string; instanceId: string; deviceIndex: number; state: AttachmentState };
+}
+
 export type InstanceState = "pending" | "running" | "stopping" | "stopped" | "shutting-down" | "terminated";
 
 export interface InstanceView {
@@ -61,6 +75,8 @@ export type DryRunAction =
   | { action: "AttachVolume"; volumeId: string; instanceId: string; device: string }
   | { action: "DetachVolume"; volumeId: string; instanceId: string }
   | { action: "StopInstances"; instanceId: string }
+  | { action: "AttachNetworkInterface"; networkInterfaceId: string; instanceId: string; deviceIndex: number }
+  | { action: "DetachNetworkInterface"; attachmentId: string; force?: boolean }
   | { action: "DescribeNetworkInterfaces" }
   | { action: "DescribeAddresses" }
   | { action: "DescribeVolumes" }
@@ -89,6 +105,12 @@ export interface Ec2 {
   assignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void>;
   /** An address that is no longer on the ENI counts as done. */
   unassignPrivateIp(networkInterfaceId: string, privateIp: string): Promise<void>;
+  /** The ENI that carries the IPv6 address, if any. */
+  findInterfaceByIpv6(ipv6Address: string): Promise<InterfaceView | undefined>;
+  /** AssignIpv6Addresses: EC2 has no reassignment for IPv6, so an address on another ENI is refused (unassign it there first). */
+  assignIpv6(networkInterfaceId: string, ipv6Address: string): Promise<void>;
+  /** An address that is no longer on the ENI counts as done. */
+  unassignIpv6(networkInterfaceId: string, ipv6Address: string): Promise<void>;
 
   describeAddress(allocationId: string): Promise<AddressView>;
   /** For callers that know only the public address (Heartbeat's aws-ha-updateeip::203.0.113.10). */
@@ -120,6 +142,16 @@ export interface Ec2 {
   describeInstance(instanceId: string): Promise<InstanceView>;
   /** Fencing: StopInstances with Force (and SkipOsShutdown). */
   stopInstance(instanceId: string): Promise<void>;
+
+  describeEni(networkInterfaceId: string): Promise<EniView>;
+  /** AttachNetworkInterface; returns the attachment id. */
+  attachEni(networkInterfaceId: string, instanceId: string, deviceIndex: number): Promise<string>;
+  /**
+   * DetachNetworkInterface only while the ENI is still attached to `instanceId` (and not detaching
+   * already, unless `force`), read again before every attempt, like deleteRouteTo: the attachment
+   * may be a peer's by now. true: a detach was sent; false: not attached there (any more).
+   */
+  detachEniFrom(networkInterfaceId: string, instanceId: string, force: boolean): Promise<boolean>;
 
   /** Other failures (throttling, the network, the service, rejected credentials) are thrown. */
   dryRun(request: DryRunAction): Promise<Permission>;

@@ -1,6 +1,8 @@
 import {
+  AssignIpv6AddressesCommand,
   AssignPrivateIpAddressesCommand,
   AssociateAddressCommand,
+  AttachNetworkInterfaceCommand,
   AttachVolumeCommand,
   CreateRouteCommand,
   DeleteRouteCommand,
@@ -9,11 +11,13 @@ import {
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeVolumesCommand,
+  DetachNetworkInterfaceCommand,
   DetachVolumeCommand,
   DisassociateAddressCommand,
   ModifyNetworkInterfaceAttributeCommand,
   ReplaceRouteCommand,
   StopInstancesCommand,
+  UnassignIpv6AddressesCommand,
   UnassignPrivateIpAddressesCommand,
 } from "@aws-sdk/client-ec2";
 import type { DryRunAction } from "./ec2-port";
@@ -24,7 +28,9 @@ import type { DryRunAction } from "./ec2-port";
 
 /** An EC2 request in the resources' words; a describe without ids is the DryRun probe's form. */
 export type Ec2Request =
-  | { action: "DescribeNetworkInterfaces"; networkInterfaceId?: string; privateIp?: string }
+  | { action: "DescribeNetworkInterfaces"; networkInterfaceId?: string; privateIp?: string; ipv6Address?: string }
+  | { action: "AssignIpv6Addresses"; networkInterfaceId: string; ipv6Address: string }
+  | { action: "UnassignIpv6Addresses"; networkInterfaceId: string; ipv6Address: string }
   | { action: "AssignPrivateIpAddresses"; networkInterfaceId: string; privateIp: string }
   | { action: "UnassignPrivateIpAddresses"; networkInterfaceId: string; privateIp: string }
   | { action: "ModifyNetworkInterfaceAttribute"; networkInterfaceId: string; sourceDestCheck: boolean }
@@ -39,12 +45,17 @@ export type Ec2Request =
   | { action: "AttachVolume"; volumeId: string; instanceId: string; device: string }
   | { action: "DetachVolume"; volumeId: string; instanceId: string; force?: boolean }
   | { action: "DescribeInstances"; instanceId?: string }
-  | { action: "StopInstances"; instanceId: string };
+  | { action: "StopInstances"; instanceId: string }
+  | { action: "AttachNetworkInterface"; networkInterfaceId: string; instanceId: string; deviceIndex: number }
+  | { action: "DetachNetworkInterface"; attachmentId: string; force?: boolean };
 
 type RequestOf<A extends Ec2Request["action"]> = Extract<Ec2Request, { action: A }>;
 
 // Only a DryRun carries the flag at all: the real requests stay exactly what EC2 documents.
 const dry = (dryRun: boolean) => (dryRun ? { DryRun: true } : {});
+
+/** EC2 takes an IPv6 destination in its own parameter; DestinationCidrBlock is IPv4 only. */
+const destination = (cidr: string) => (cidr.includes(":") ? { DestinationIpv6CidrBlock: cidr } : { DestinationCidrBlock: cidr });
 
 const builders = {
   DescribeNetworkInterfaces: (r: RequestOf<"DescribeNetworkInterfaces">, dryRun: boolean) =>
@@ -52,7 +63,14 @@ const builders = {
       ...dry(dryRun),
       ...(r.networkInterfaceId !== undefined ? { NetworkInterfaceIds: [r.networkInterfaceId] } : {}),
       ...(r.privateIp !== undefined ? { Filters: [{ Name: "addresses.private-ip-address", Values: [r.privateIp] }] } : {}),
+      ...(r.ipv6Address !== undefined ? { Filters: [{ Name: "ipv6-addresses.ipv6-address", Values: [r.ipv6Address] }] } : {}),
     }),
+  // No DryRun for the IPv6 pair either (the API reference lists none), and no reassignment: an
+  // address on another ENI is refused, so acquire unassigns it there first.
+  AssignIpv6Addresses: (r: RequestOf<"AssignIpv6Addresses">) =>
+    new AssignIpv6AddressesCommand({ NetworkInterfaceId: r.networkInterfaceId, Ipv6Addresses: [r.ipv6Address] }),
+  UnassignIpv6Addresses: (r: RequestOf<"UnassignIpv6Addresses">) =>
+    new UnassignIpv6AddressesCommand({ NetworkInterfaceId: r.networkInterfaceId, Ipv6Addresses: [r.ipv6Address] }),
   // EC2 has no DryRun for Assign/Unassign (which is why DryRunAction leaves them out).
   AssignPrivateIpAddresses: (r: RequestOf<"AssignPrivateIpAddresses">) =>
     // With AllowReassignment the address moves from whichever ENI had it.
@@ -94,18 +112,18 @@ const builders = {
     new ReplaceRouteCommand({
       ...dry(dryRun),
       RouteTableId: r.routeTableId,
-      DestinationCidrBlock: r.cidr,
+      ...destination(r.cidr),
       NetworkInterfaceId: r.networkInterfaceId,
     }),
   CreateRoute: (r: RequestOf<"CreateRoute">, dryRun: boolean) =>
     new CreateRouteCommand({
       ...dry(dryRun),
       RouteTableId: r.routeTableId,
-      DestinationCidrBlock: r.cidr,
+      ...destination(r.cidr),
       NetworkInterfaceId: r.networkInterfaceId,
     }),
   DeleteRoute: (r: RequestOf<"DeleteRoute">, dryRun: boolean) =>
-    new DeleteRouteCommand({ ...dry(dryRun), RouteTableId: r.routeTableId, DestinationCidrBlock: r.cidr }),
+    new DeleteRouteCommand({ ...dry(dryRun), RouteTableId: r.routeTableId, ...destination(r.cidr) }),
 
   DescribeVolumes: (r: RequestOf<"DescribeVolumes">, dryRun: boolean) =>
     new DescribeVolumesCommand({ ...dry(dryRun), ...(r.volumeId !== undefined ? { VolumeIds: [r.volumeId] } : {}) }),
@@ -119,6 +137,17 @@ const builders = {
   // A fence must be quick and sure: no graceful OS shutdown that a hung peer may never finish.
   StopInstances: (r: RequestOf<"StopInstances">, dryRun: boolean) =>
     new StopInstancesCommand({ ...dry(dryRun), InstanceIds: [r.instanceId], Force: true, SkipOsShutdown: true }),
+
+  AttachNetworkInterface: (r: RequestOf<"AttachNetworkInterface">, dryRun: boolean) =>
+    new AttachNetworkInterfaceCommand({
+      ...dry(dryRun),
+      NetworkInterfaceId: r.networkInterfaceId,
+      InstanceId: r.instanceId,
+      DeviceIndex: r.deviceIndex,
+    }),
+  // Force only from a fenced peer: EC2 calls it a last resort for a failed instance.
+  DetachNetworkInterface: (r: RequestOf<"DetachNetworkInterface">, dryRun: boolean) =>
+    new DetachNetworkInterfaceCommand({ ...dry(dryRun), AttachmentId: r.attachmentId, ...(r.force ? { Force: true } : {}) }),
 } satisfies { [A in Ec2Request["action"]]: (request: RequestOf<A>, dryRun: boolean) => unknown };
 
 type Ec2Command<A extends Ec2Request["action"]> = ReturnType<(typeof builders)[A]>;

@@ -1,9 +1,9 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { AwsHaError } from "../errors";
-import type { AddressView, DryRunAction, Ec2, InstanceView, InterfaceView, Permission, RouteView, VolumeView } from "./ec2-port";
+import type { AddressView, DryRunAction, Ec2, EniView, InstanceView, InterfaceView, Permission, RouteView, VolumeView } from "./ec2-port";
 import { awsCodeOf, ec2Failure, isAwsCode, isRequestRefusal, namesMissingRoute } from "./ec2-errors";
 import { dryRunCommand, ec2Command, type Ec2Answer, type Ec2Request } from "./ec2-requests";
-import { addressView, instanceView, interfaceView, missing, routeViews, volumeView } from "./ec2-views";
+import { addressView, eniView, instanceView, interfaceView, missing, routeViews, volumeView } from "./ec2-views";
 import { releaseWhileOurs } from "./ec2-while-ours";
 
 // The Ec2 port over the AWS SDK. Each method is one EC2 action (two for routeTo), bounded by the
@@ -44,6 +44,26 @@ export class SdkEc2 implements Ec2 {
       // An InvalidIPAddress… code likewise names an address the ENI does not carry.
       if (awsCodeOf(e)?.startsWith("InvalidIPAddress")) return;
       throw ec2Failure("UnassignPrivateIpAddresses", e, networkInterfaceId);
+    }
+  }
+
+  async findInterfaceByIpv6(ipv6Address: string): Promise<InterfaceView | undefined> {
+    const out = await this.call({ action: "DescribeNetworkInterfaces", ipv6Address }, ipv6Address);
+    const eni = out.NetworkInterfaces?.[0];
+    return eni ? interfaceView(eni) : undefined;
+  }
+
+  async assignIpv6(networkInterfaceId: string, ipv6Address: string): Promise<void> {
+    await this.call({ action: "AssignIpv6Addresses", networkInterfaceId, ipv6Address }, networkInterfaceId);
+  }
+
+  async unassignIpv6(networkInterfaceId: string, ipv6Address: string): Promise<void> {
+    try {
+      await this.send({ action: "UnassignIpv6Addresses", networkInterfaceId, ipv6Address });
+    } catch (e) {
+      // As for IPv4: an address the ENI no longer carries leaves nothing to remove.
+      if (isAwsCode(e, "InvalidParameterValue") && /not assigned/i.test(messageOf(e))) return;
+      throw ec2Failure("UnassignIpv6Addresses", e, networkInterfaceId);
     }
   }
 
@@ -172,6 +192,41 @@ export class SdkEc2 implements Ec2 {
 
   async stopInstance(instanceId: string): Promise<void> {
     await this.call({ action: "StopInstances", instanceId }, instanceId);
+  }
+
+  async describeEni(networkInterfaceId: string): Promise<EniView> {
+    const out = await this.call({ action: "DescribeNetworkInterfaces", networkInterfaceId }, networkInterfaceId);
+    const eni = out.NetworkInterfaces?.[0];
+    if (!eni) throw missing("DescribeNetworkInterfaces", "network interface", networkInterfaceId);
+    return eniView(eni, networkInterfaceId);
+  }
+
+  async attachEni(networkInterfaceId: string, instanceId: string, deviceIndex: number): Promise<string> {
+    const out = await this.call({ action: "AttachNetworkInterface", networkInterfaceId, instanceId, deviceIndex }, networkInterfaceId);
+    return out.AttachmentId ?? "";
+  }
+
+  async detachEniFrom(networkInterfaceId: string, instanceId: string, force: boolean): Promise<boolean> {
+    return releaseWhileOurs({
+      action: "DetachNetworkInterface",
+      resource: networkInterfaceId,
+      signal: this.signal,
+      ours: async () => {
+        const { attachment } = await this.describeEni(networkInterfaceId);
+        if (attachment?.instanceId !== instanceId) return undefined;
+        return attachment.state === "detaching" && !force ? undefined : attachment.attachmentId;
+      },
+      attempt: async (attachmentId) => {
+        try {
+          await this.send({ action: "DetachNetworkInterface", attachmentId, force }, this.singleAttempt());
+          return true;
+        } catch (e) {
+          // The attachment we saw is gone already (a detach completed meanwhile).
+          if (isAwsCode(e, "InvalidAttachmentID.NotFound")) return false;
+          throw e;
+        }
+      },
+    });
   }
 
   async dryRun(request: DryRunAction): Promise<Permission> {

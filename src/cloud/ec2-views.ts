@@ -1,6 +1,6 @@
 import type { Address, Instance, NetworkInterface, RouteTable, Volume } from "@aws-sdk/client-ec2";
 import { AwsHaError } from "../errors";
-import type { AddressView, InstanceView, InterfaceView, RouteView, VolumeView } from "./ec2-port";
+import type { AddressView, EniView, InstanceView, InterfaceView, RouteView, VolumeView } from "./ec2-port";
 import { attachmentStates, documented, instanceStates, volumeStates } from "./ec2-states";
 
 // EC2's answers in the port's words: the resources never see the SDK's shapes, and a state word
@@ -14,8 +14,41 @@ export function interfaceView(eni: NetworkInterface): InterfaceView {
     availabilityZone: eni.AvailabilityZone ?? "",
     privateIps: addresses.map((a) => a.PrivateIpAddress).filter((ip): ip is string => ip !== undefined),
     sourceDestCheck: eni.SourceDestCheck ?? true,
+    ...ipv6Of(eni),
     instanceId: eni.Attachment?.InstanceId,
   };
+}
+
+/** The ENI with its attachment: the attachment's state decides when a whole-ENI move is done. */
+export function eniView(eni: NetworkInterface, networkInterfaceId: string): EniView {
+  const attachment = eni.Attachment;
+  const where = { action: "DescribeNetworkInterfaces", resource: networkInterfaceId };
+  const state = attachment?.InstanceId
+    ? documented(attachmentStates, attachment.Status, { ...where, what: "attachment state", field: "attachment.status" })
+    : undefined;
+  return {
+    networkInterfaceId,
+    availabilityZone: eni.AvailabilityZone ?? "",
+    macAddress: (eni.MacAddress ?? "").toLowerCase(),
+    privateIps: interfaceView(eni).privateIps,
+    // An attachment without an instance, or one whose detach has completed, holds nothing.
+    ...(attachment?.InstanceId && state && state !== "detached"
+      ? {
+          attachment: {
+            attachmentId: attachment.AttachmentId ?? "",
+            instanceId: attachment.InstanceId,
+            deviceIndex: attachment.DeviceIndex ?? -1,
+            state,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The ENI's IPv6 addresses, left out where it has none (as for most ENIs). */
+function ipv6Of(eni: NetworkInterface): Pick<InterfaceView, "ipv6Addresses"> {
+  const ipv6Addresses = (eni.Ipv6Addresses ?? []).map((a) => a.Ipv6Address).filter((ip): ip is string => ip !== undefined);
+  return ipv6Addresses.length > 0 ? { ipv6Addresses } : {};
 }
 
 export function addressView(a: Address): AddressView {
@@ -34,7 +67,7 @@ export function routeViews(tables: readonly RouteTable[], routeTableIds: readonl
   return routeTableIds.map((routeTableId) => {
     const table = tables.find((t) => t.RouteTableId === routeTableId);
     if (!table) throw missing("DescribeRouteTables", "route table", routeTableId);
-    const route = table.Routes?.find((r) => r.DestinationCidrBlock === cidr);
+    const route = table.Routes?.find((r) => (cidr.includes(":") ? r.DestinationIpv6CidrBlock : r.DestinationCidrBlock) === cidr);
     return { routeTableId, exists: route !== undefined, networkInterfaceId: route?.NetworkInterfaceId, state: route?.State };
   });
 }

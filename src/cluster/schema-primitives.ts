@@ -1,22 +1,49 @@
+import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { canonicalAddress, familyOf, networkAddress } from "./ip-addresses";
 
 // The building blocks of the description's schema, shared by cluster/schema.ts and each kind's
 // fragment (src/kinds/<kind>/schema.ts): apart from the fragments, so that the description, which
 // composes the fragments, and the fragments, which use these, do not import each other.
 
-const ipv4Pattern = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-export const ipv4 = z.string().refine((s) => ipv4Pattern.test(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
+// Addresses are judged by the platform's parser (node:net), never by a pattern of our own.
+export const ipv4 = z.string().refine((s) => isIPv4(s), { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 address` });
+
+/** An IPv6 address, kept in the one spelling EC2 answers with (RFC 5952), so that addresses compare as text. */
+export const ipv6 = z
+  .string()
+  .refine((s) => familyOf(s) === "ipv6", { error: (i) => `${JSON.stringify(i.input)} is not an IPv6 address (like 2001:db8::10)` })
+  .transform(canonicalAddress);
+
+/** An address of either family; IPv6 in its canonical spelling. */
+export const ipAddress = z
+  .string()
+  .refine((s) => familyOf(s) !== undefined, {
+    error: (i) => `${JSON.stringify(i.input)} is not an IP address (IPv4 like 10.0.1.100 or IPv6 like 2001:db8::10)`,
+  })
+  .transform(canonicalAddress);
 
 /** A VPC CIDR block: /16 to /28 (EC2's bounds), written as its network address. */
 export const ipv4Cidr = z.string().refine(
   (s) => {
     const [address, bits, ...rest] = s.split("/");
     const prefix = Number(bits);
-    if (rest.length > 0 || !ipv4Pattern.test(address ?? "") || !/^\d+$/.test(bits ?? "") || prefix < 16 || prefix > 28) return false;
+    if (rest.length > 0 || !isIPv4(address ?? "") || !/^\d+$/.test(bits ?? "") || prefix < 16 || prefix > 28) return false;
     const size = 2 ** (32 - prefix);
     return address!.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0) % size === 0;
   },
   { error: (i) => `${JSON.stringify(i.input)} is not a VPC CIDR block like 10.0.0.0/16 (a network address, /16 to /28)` },
+);
+
+/** A VPC's IPv6 CIDR block: /44 to /64 (an Amazon-provided block is a /56), written as its network address. */
+export const ipv6Cidr = z.string().refine(
+  (s) => {
+    const [address, bits, ...rest] = s.split("/");
+    const prefix = Number(bits);
+    if (rest.length > 0 || familyOf(address ?? "") !== "ipv6" || !Number.isInteger(prefix) || String(prefix) !== bits) return false;
+    return prefix >= 44 && prefix <= 64 && networkAddress(address!, prefix) === canonicalAddress(address!);
+  },
+  { error: (i) => `${JSON.stringify(i.input)} is not a VPC IPv6 CIDR block like 2001:db8:1234:1a00::/56 (a network address, /44 to /64)` },
 );
 
 const awsId = (prefix: string, what: string) =>
@@ -57,6 +84,8 @@ export const descriptionLimits = {
   mountOptions: 32,
   /** EC2's hard limit of IPv4 CIDR blocks per VPC. */
   vpcCidrs: 50,
+  /** EC2's limit of IPv6 CIDR blocks per VPC. */
+  vpcIpv6Cidrs: 5,
 } as const;
 
 export const atMost = <T extends z.ZodType>(item: T, max: number, what: string, advice = "") =>

@@ -5,7 +5,9 @@ import { routeFragment } from "../kinds/route/schema";
 import { serviceFragment } from "../kinds/service/schema";
 import { vipFragment } from "../kinds/vip/schema";
 import { volumeFragment } from "../kinds/volume/schema";
+import { eniFragment } from "../kinds/eni/schema";
 import { absolutePath, atMost, descriptionLimits, eniId, instanceId, ipv4, ipv4Cidr, resourceName, seconds } from "./schema-primitives";
+import { ipv6, ipv6Cidr } from "./schema-primitives";
 
 // The cluster description: one file read by every command. Strict objects everywhere, so a typo in a
 // key is an error naming the key instead of a setting silently ignored on a production node.
@@ -28,6 +30,11 @@ const nodeSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: "must be a Linux interface name" })
     .default("eth0"),
+  /**
+   * The node's own IPv6 address on `interface`, when its subnet has an IPv6 CIDR: an IPv6 VIP moves
+   * only between ENIs of one subnet, judged by these addresses as IPv4 VIPs are by `address`.
+   */
+  address6: ipv6.optional(),
   /** The ENI behind `interface`; read from IMDS when omitted. */
   networkInterfaceId: eniId.optional(),
   /** VRRP priority 1-254; the highest wins an election. Heartbeat's preferred node is the highest. */
@@ -38,7 +45,15 @@ const nodeSchema = z.strictObject({
  * Each kind's part of the description, from its folder under src/kinds/, in the order the error for
  * an unknown kind lists them. src/kinds/registry.ts lists the same kinds with what they do.
  */
-export const resourceFragments = [vipFragment, eipFragment, routeFragment, volumeFragment, serviceFragment, hookFragment] as const;
+export const resourceFragments = [
+  vipFragment,
+  eipFragment,
+  routeFragment,
+  volumeFragment,
+  serviceFragment,
+  hookFragment,
+  eniFragment,
+] as const;
 
 // zod's union wants a tuple of the schemas: mapped from the fragments, it keeps their order and types.
 type SchemasOf<F extends readonly { schema: unknown }[]> = { -readonly [I in keyof F]: F[I]["schema"] };
@@ -106,6 +121,8 @@ export const timeoutsSchema = z.strictObject({
   metadata: seconds(30).default(1),
   /** How long a volume may take to attach, detach or show its block device. */
   volume: seconds(3600).default(60),
+  /** How long a whole ENI (kind eni) may take to attach, detach or appear as an interface here; 60 s when omitted. */
+  eni: seconds(3600).optional(),
 });
 
 export const pathsSchema = z.strictObject({
@@ -118,6 +135,16 @@ export const pathsSchema = z.strictObject({
   byIdDir: absolutePath.default("/dev/disk/by-id"),
   /** Heartbeat's configuration directory. */
   haDir: absolutePath.default("/etc/ha.d"),
+  /** The journal of transitions (`aws-ha-notify history`) and the metrics' counters; created 0755. */
+  historyDir: absolutePath.default("/var/lib/aws-ha"),
+});
+
+export const metricsSchema = z.strictObject({
+  /**
+   * node_exporter's textfile collector directory (its --collector.textfile.directory), where each
+   * transition leaves aws-ha-CLUSTER.prom; it must exist. Without it no textfile is written.
+   */
+  textfileDir: absolutePath.optional(),
 });
 
 export const clusterDescriptionSchema = z.strictObject({
@@ -136,11 +163,18 @@ export const clusterDescriptionSchema = z.strictObject({
    * taken to be the /16 around each node's address.
    */
   vpcCidrs: atMost(ipv4Cidr, descriptionLimits.vpcCidrs, "CIDR blocks").min(1).optional(),
+  /**
+   * The VPC's IPv6 CIDR blocks: an IPv6 overlay route must lie outside them. Without them the VPC
+   * is taken to be the /56 around each node's address6.
+   */
+  vpcIpv6Cidrs: atMost(ipv6Cidr, descriptionLimits.vpcIpv6Cidrs, "IPv6 CIDR blocks").min(1).optional(),
   keepalived: keepalivedSchema.optional(),
   heartbeat: heartbeatSchema.optional(),
   fencing: fencingSchema.default(fencingSchema.parse({})),
   timeouts: timeoutsSchema.default(timeoutsSchema.parse({})),
   paths: pathsSchema.default(pathsSchema.parse({})),
+  /** Prometheus metrics after each transition; off unless textfileDir is set. */
+  metrics: metricsSchema.optional(),
 });
 
 export type ClusterDescription = z.infer<typeof clusterDescriptionSchema>;

@@ -18,13 +18,19 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
       add(`nodes[${i}].${key}`, `${JSON.stringify(d.nodes[i]![key])} is used by another node; every node needs its own ${key}`),
     );
   }
+  // Nodes without an IPv6 address do not clash with each other: only the addresses given count.
+  const address6s = d.nodes.flatMap((n, i) => (n.address6 === undefined ? [] : [{ address6: n.address6, i }]));
+  firstDuplicates(address6s.map((a) => a.address6)).forEach((j) => {
+    const i = address6s[j]!.i;
+    add(`nodes[${i}].address6`, `${JSON.stringify(d.nodes[i]!.address6)} is used by another node; every node needs its own address6`);
+  });
   firstDuplicates(d.resources.map((r) => r.name)).forEach((i) =>
     add(`resources[${i}].name`, `${JSON.stringify(d.resources[i]!.name)} names two resources; resource names must be unique`),
   );
 
   // A resource with an `address` (a vip, a route) moves that address between the nodes: it can be
   // neither a node's own nor another resource's.
-  const nodeAddresses = new Set(d.nodes.map((n) => n.address));
+  const nodeAddresses = new Set(d.nodes.flatMap((n) => (n.address6 === undefined ? [n.address] : [n.address, n.address6])));
   const taken = new Map<string, string>();
   d.resources.forEach((r, i) => {
     if (!("address" in r)) return;

@@ -44,6 +44,8 @@ export function buildIamPolicy(d: ClusterDescription, options: IamPolicyOptions 
     for (const row of table.rows) {
       if (isRead(row)) continue;
       const resources = row.resources(subjects, policy);
+      // A row that names nothing (an IPv6 action for a description with IPv4 VIPs only) grants nothing.
+      if (resources.length === 0) continue;
       const shared = statements.find((s) => s.Sid === row.statement);
       if (!shared) statements.push({ Sid: row.statement, Effect: "Allow", Action: [ec2(row.action)], Resource: resources });
       else {

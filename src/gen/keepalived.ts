@@ -1,5 +1,7 @@
 import { posix } from "node:path";
+import { bitsOf, familyOf } from "../cluster/ip-addresses";
 import type { ClusterDescription } from "../cluster/schema";
+import { vipPrefix } from "../kinds/vip/schema";
 import template from "../../templates/keepalived.conf.eta";
 import { AwsHaError } from "../errors";
 import { nodeNamed, peersOf, preferredNode } from "./node-roles";
@@ -29,10 +31,18 @@ export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, op
   // With nopreempt every node must start BACKUP (keepalived clears nopreempt otherwise); with
   // preemption the preferred node may start MASTER and skip one election.
   const state = k.preempt && preferredNode(d).name === node.name ? "MASTER" : "BACKUP";
-  const vips = d.resources.flatMap((r) => (r.kind === "vip" ? [`${r.address}/${r.prefix} dev ${node.interface}`] : []));
   // An overlay IP is routed to the master's ENI by the route table; the master must also own it
   // locally to answer.
-  const overlays = d.resources.flatMap((r) => (r.kind === "route" ? [`${r.address}/32 dev ${node.interface}`] : []));
+  const addresses = d.resources.flatMap((r) => {
+    if (r.kind === "vip") return [{ address: r.address, line: `${r.address}/${vipPrefix(r)} dev ${node.interface}` }];
+    if (r.kind === "route")
+      return [{ address: r.address, line: `${r.address}/${bitsOf(familyOf(r.address) ?? "ipv4")} dev ${node.interface}` }];
+    return [];
+  });
+  // The adverts go over the nodes' IPv4 addresses, so the instance is IPv4 and keepalived ignores an
+  // IPv6 address in virtual_ipaddress ("address family must match VRRP instance"). IPv6 addresses go
+  // in virtual_ipaddress_excluded: added and removed with the state, never put in an advert.
+  const ofFamily = (family: "ipv4" | "ipv6") => addresses.filter((a) => familyOf(a.address) === family).map((a) => a.line);
   const hc = k.healthCheck;
 
   return renderTemplate(template, {
@@ -61,7 +71,8 @@ export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, op
     authPass,
     unicastSrcIp: node.address,
     peers: peersOf(d, node).map((p) => p.address),
-    virtualAddresses: [...vips, ...overlays],
+    virtualAddresses: ofFamily("ipv4"),
+    excludedAddresses: ofFamily("ipv6"),
     notifyHooks: k.notifyFifo
       ? []
       : (["master", "backup", "fault", "stop"] as const).map((state) => ({ directive: `notify_${state}`, script: notify(state) })),

@@ -1,5 +1,6 @@
 import type { ClusterDescription, ResourceKind, ResourceSpec } from "../cluster/schema";
 import { AwsHaError } from "../errors";
+import { eniLimitSeconds } from "../kinds/eni/schema";
 import template from "../../templates/pacemaker.sh.eta";
 import { renderTemplate } from "./template-engine";
 
@@ -9,10 +10,10 @@ import { renderTemplate } from "./template-engine";
 /** Where Pacemaker finds the agent: /usr/lib/ocf/resource.d/<provider>/<agent>. */
 export const ocfAgentPath = "/usr/lib/ocf/resource.d/aws-ha/aws-ha";
 
-// The volume first (a service needs its data), then the addresses clients use, the EIP after the
-// VIP it points at, hooks, and the services last.
-// A rank per kind, so that a new kind cannot be left out unnoticed.
-const startOrder: Readonly<Record<ResourceKind, number>> = { volume: 0, vip: 1, route: 2, eip: 3, hook: 4, service: 5 };
+// The volume first (a service needs its data), a whole ENI next (addresses and services may use
+// it), then the addresses clients use, the EIP after the VIP it points at, hooks, and the services
+// last. A rank per kind, so that a new kind cannot be left out unnoticed.
+const startOrder: Readonly<Record<ResourceKind, number>> = { volume: 0, eni: 1, vip: 2, route: 3, eip: 4, hook: 5, service: 6 };
 
 export interface PacemakerOptions {
   clusterPath: string;
@@ -43,8 +44,10 @@ export function renderPacemaker(d: ClusterDescription, options: PacemakerOptions
 /** Pacemaker kills an action at its timeout: leave room for the longest wait the resource may make. */
 function timeoutsFor(d: ClusterDescription, r: ResourceSpec): { startTimeout: number; stopTimeout: number } {
   const t = d.timeouts;
-  if (r.kind !== "volume") return { startTimeout: t.transition, stopTimeout: t.transition };
+  // A volume or an ENI waits for the peer, may fence it, then attaches (and detaches on stop) within its own limit.
+  const attachLimit = r.kind === "volume" ? t.volume : r.kind === "eni" ? eniLimitSeconds(d) : undefined;
+  if (attachLimit === undefined) return { startTimeout: t.transition, stopTimeout: t.transition };
   const fencing = d.fencing.enabled ? d.fencing.stopTimeout : 0;
-  const start = Math.max(t.transition, d.fencing.peerReleaseTimeout + fencing + 2 * t.volume);
-  return { startTimeout: Math.ceil(start), stopTimeout: Math.ceil(Math.max(t.transition, 2 * t.volume)) };
+  const start = Math.max(t.transition, d.fencing.peerReleaseTimeout + fencing + 2 * attachLimit);
+  return { startTimeout: Math.ceil(start), stopTimeout: Math.ceil(Math.max(t.transition, 2 * attachLimit)) };
 }

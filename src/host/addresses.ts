@@ -1,8 +1,9 @@
+import { familyOf } from "../cluster/ip-addresses";
 import type { CommandResult } from "./host-port";
 import { commandFailed, type Exec } from "./run-command";
 
-// IPv4 addresses on a local interface, through iproute2. Adding what is there and removing what
-// is not both count as done, so a repeated transition changes nothing.
+// The addresses on a local interface, IPv4 and IPv6, through iproute2. Adding what is there and
+// removing what is not both count as done, so a repeated transition changes nothing.
 
 const ipTimeoutMs = 5_000;
 const arpingTimeoutMs = 3_000;
@@ -18,8 +19,14 @@ export interface AddressScope {
   netns?: string;
 }
 
+/** The part of `ip -j addr show` read here: one object per interface, its addresses in addr_info. */
+interface IpLink {
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
 export async function addressesOf(scope: AddressScope, iface: string): Promise<InterfaceAddress[]> {
-  const argv = ip(scope, "-o", "-4", "addr", "show", "dev", iface);
+  // JSON (iproute2 ≥ 4.13) rather than the text form, whose layout differs between versions.
+  const argv = ip(scope, "-j", "addr", "show", "dev", iface);
   const result = await scope.exec(argv, ipTimeoutMs);
   if (result.exitCode !== 0)
     throw commandFailed(
@@ -27,11 +34,19 @@ export async function addressesOf(scope: AddressScope, iface: string): Promise<I
       result,
       noSuchInterface(result) ? `there is no interface ${iface} here; correct nodes[].interface` : undefined,
     );
-  // One line per address: `2: eth0    inet 10.0.1.10/24 brd 10.0.1.255 scope global eth0\ …`
-  return [...result.stdout.matchAll(/\binet (\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})\b/g)].map((m) => ({
-    address: m[1]!,
-    prefix: Number(m[2]),
-  }));
+  let links: IpLink[];
+  try {
+    links = JSON.parse(result.stdout) as IpLink[];
+  } catch {
+    throw commandFailed(argv, result, "ip -j printed no JSON: install an iproute2 that has -j (4.13 or later)");
+  }
+  return links.flatMap((link) =>
+    (link.addr_info ?? []).flatMap((a) =>
+      (a.family === "inet" || a.family === "inet6") && typeof a.local === "string" && typeof a.prefixlen === "number"
+        ? [{ address: a.local, prefix: a.prefixlen }]
+        : [],
+    ),
+  );
 }
 
 export async function hasAddress(scope: AddressScope, iface: string, address: string): Promise<boolean> {
@@ -39,7 +54,9 @@ export async function hasAddress(scope: AddressScope, iface: string, address: st
 }
 
 export async function addAddress(scope: AddressScope, iface: string, address: string, prefix: number): Promise<void> {
-  const argv = ip(scope, "addr", "add", `${address}/${prefix}`, "dev", iface);
+  // nodad: the address has just moved here from the peer, whose stale entry must not hold it back
+  // in "tentative" for a second of duplicate detection (EC2 already guarantees it is ours alone).
+  const argv = ip(scope, "addr", "add", `${address}/${prefix}`, "dev", iface, ...(familyOf(address) === "ipv6" ? ["nodad"] : []));
   const result = await scope.exec(argv, ipTimeoutMs);
   // iproute2 ≥ 5.x says "Address already assigned", older ones "File exists".
   if (result.exitCode === 0 || /already assigned|File exists/i.test(result.stderr)) return;
@@ -62,8 +79,14 @@ export async function removeAddress(scope: AddressScope, iface: string, address:
 /**
  * One gratuitous ARP so neighbours on the same segment update their caches at once. Best effort:
  * the VPC ignores ARP for routing, and arping is often not installed.
+ *
+ * IPv6 gets no unsolicited neighbour advertisement: arping's -U is IPv4 only, Debian's ndisc6
+ * package only solicits (ndisc6, rdisc6), and no advertising tool is part of a Debian node. It is
+ * not needed for delivery: the VPC sends to the ENI EC2 assigned the address to whatever a
+ * neighbour's cache says, and neighbours re-learn the MAC by their own unreachability detection.
  */
 export async function announceAddress(scope: AddressScope, iface: string, address: string): Promise<void> {
+  if (familyOf(address) === "ipv6") return;
   const arping = ["arping", "-U", "-c", "1", "-I", iface, address];
   await scope.exec(scope.netns ? ["ip", "netns", "exec", scope.netns, ...arping] : arping, arpingTimeoutMs).catch(() => undefined);
 }

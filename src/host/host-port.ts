@@ -14,6 +14,15 @@ export interface CommandResult {
   stderr: string;
 }
 
+/** A network interface of this machine, as `ip -j link` shows it. */
+export interface Link {
+  name: string;
+  /** Lower case, colon-separated. */
+  mac: string;
+  /** Administratively up (the UP flag), whether or not it has a carrier. */
+  up: boolean;
+}
+
 export type ServiceRef = { unit: string } | { initScript: string };
 
 export interface Host {
@@ -24,6 +33,11 @@ export interface Host {
   removeAddress(iface: string, address: string, prefix: number): Promise<void>;
   /** Gratuitous ARP so neighbours learn the new owner (best effort). */
   announceAddress(iface: string, address: string): Promise<void>;
+
+  /** Every network interface here, with its MAC address. */
+  links(): Promise<Link[]>;
+  /** `ip link set dev NAME up|down`. */
+  setLinkUp(name: string, up: boolean): Promise<void>;
 
   /**
    * The block device of an attached EBS volume: the NVMe serial (the volume id without its dash)

@@ -1,7 +1,8 @@
-import type { CommandResult, Host, Mounted, ServiceRef } from "./host-port";
+import type { CommandResult, Host, Link, Mounted, ServiceRef } from "./host-port";
 import * as addresses from "./addresses";
 import { findBlockDevice, systemRoots, type DeviceRoots } from "./block-device";
 import { fsck } from "./fsck";
+import * as networkLinks from "./links";
 import { fileSystemView } from "./mount-point-safety";
 import { mountOf, mountPointsOf, selfMountInfo } from "./mount-table";
 import { mount, safeMountPoint, unmount, type MountPaths } from "./mounts";
@@ -53,6 +54,14 @@ export class LinuxHost implements Host {
 
   announceAddress(iface: string, address: string): Promise<void> {
     return addresses.announceAddress(this.scope, iface, address);
+  }
+
+  links(): Promise<Link[]> {
+    return networkLinks.links(this.scope);
+  }
+
+  setLinkUp(name: string, up: boolean): Promise<void> {
+    return networkLinks.setLinkUp(this.scope, name, up);
   }
 
   findBlockDevice(volumeId: string, device: string, byIdDir: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import type { ClusterDescription, ResourceKind } from "../cluster/schema";
 import { eipKind } from "./eip";
+import { eniKind } from "./eni";
 import { fencingPermissions } from "./fencing-permissions";
 import { hookKind } from "./hook";
 import { stages, type Kind, type Stage } from "./kind";
@@ -19,6 +20,7 @@ const kinds: { readonly [K in ResourceKind]: Kind<K> } = {
   volume: volumeKind,
   hook: hookKind,
   service: serviceKind,
+  eni: eniKind,
 };
 
 export function kindNamed<K extends ResourceKind>(name: K): Kind<K> {

@@ -5,8 +5,11 @@ import { exitCodeFor, exitCodes, worstExitCode } from "../exit-codes";
 import { errorFields, errorText, type Fields, type Logger } from "../log";
 import { closingLine } from "../transition/closing-line";
 import type { Ports, TransitionReport } from "../transition/runner";
+import type { Transition } from "../transition/transition";
+import { entryOfFailure, entryOfRun, entryOfSuperseded, type JournalEntry } from "../record/journal-entry";
+import { recordTransition } from "../record/record-transition";
 import { buildPorts, openLogger } from "./ports";
-import { withoutDescription } from "./without-description";
+import { isWithoutDescription, withoutDescription } from "./without-description";
 
 // What every front end does around its daemon's dialect: open the log, load the description (its
 // secrets kept out of every line), build the ports, turn what happened into an exit code, close the
@@ -78,30 +81,48 @@ export interface Conclusion {
 }
 
 /**
- * Ends a transition that ran: its closing line (what moved where) and its exit code. `itemise`:
- * name each failed resource on a line of its own before the closing line (keepalived's and the
- * LSB's log); without it the closing line of a failure is a warning, because each failed step has
- * logged its error already and Heartbeat's debug log should show one error line.
+ * Ends a transition that ran: its closing line (what moved where), its record (the journal line and
+ * the metrics, see src/record/) and its exit code. `itemise`: name each failed resource on a line
+ * of its own before the closing line (keepalived's and the LSB's log); without it the closing line
+ * of a failure is a warning, because each failed step has logged its error already and Heartbeat's
+ * debug log should show one error line.
  */
-export function concludeTransition(
+export async function concludeTransition(
   ports: Ports,
   report: Extract<TransitionReport, { status: "done" }>,
   ms: number,
   options: { itemise: boolean },
-): Conclusion {
-  const { log } = ports;
-  const line = closingLine(report.plan, report.results, { nodes: ports.description.nodes, self: report.self.instanceId, ms });
+): Promise<Conclusion> {
+  const { log, description } = ports;
+  const line = closingLine(report.plan, report.results, { nodes: description.nodes, self: report.self.instanceId, ms });
   const failed = report.results.filter((r) => r.error !== undefined);
   const rounded = Math.round(ms);
-  if (failed.length === 0) {
-    log.info(line, { changed: report.results.filter((r) => r.outcome === "changed").length, ms: rounded });
-    return { code: exitCodes.ok, done: true };
-  }
-  if (options.itemise) {
+  if (failed.length === 0) log.info(line, { changed: report.results.filter((r) => r.outcome === "changed").length, ms: rounded });
+  else if (options.itemise) {
     for (const f of failed) log.error(failureLine(f.step.resource.name, f.error), errorFields(f.error));
     log.error(line, { ms: rounded });
   } else log.warn(line, { ms: rounded });
-  return { code: worstExitCode(failed.map((f) => f.error)), done: false };
+  await record(ports, entryOfRun(description.cluster, description.nodes, report, ms, new Date()));
+  return failed.length === 0 ? { code: exitCodes.ok, done: true } : { code: worstExitCode(failed.map((f) => f.error)), done: false };
+}
+
+/** Records a transition that a newer event made unnecessary: it waited for the lock and did nothing. */
+export async function concludeSuperseded(ports: Ports, transition: Transition, by: string, ms: number): Promise<void> {
+  await record(ports, entryOfSuperseded(ports.description.cluster, transition, by, ms, new Date()));
+}
+
+/** Records a transition that could not run (no lock, no identity, this node not in the description); the caller logs and maps the error. */
+export async function concludeFailure(ports: Ports, transition: Transition, ms: number, error: unknown): Promise<void> {
+  await record(ports, entryOfFailure(ports.description.cluster, transition, ms, error, new Date()));
+}
+
+/**
+ * Without a description there is nowhere to say where the history goes, and aws-ha-updateeip's
+ * narrow Heartbeat use must not start writing below /var/lib on machines that never asked for it.
+ */
+async function record(ports: Ports, entry: JournalEntry): Promise<void> {
+  if (isWithoutDescription(ports.description)) return;
+  await recordTransition(ports.description, ports.log, entry);
 }
 
 /** Names the resource once: errors of a resource often name it already ("volume data: …"). */

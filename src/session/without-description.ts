@@ -15,17 +15,27 @@ export interface WithoutDescription {
   selfFrom: (identity: Identity) => ClusterNode;
 }
 
+/** The settings made here, told apart from a description read from a file. */
+const madeHere = new WeakSet<ClusterDescription>();
+
+/** Whether `description` is the stand-in made here rather than a file's (no history is kept for it). */
+export function isWithoutDescription(description: ClusterDescription): boolean {
+  return madeHere.has(description);
+}
+
 export function withoutDescription(lockName: string, privateIp: string | undefined): WithoutDescription {
+  const settings: ClusterDescription = {
+    cluster: lockName,
+    manager: "heartbeat",
+    nodes: [],
+    resources: [],
+    fencing: fencingSchema.parse({}),
+    timeouts: timeoutsSchema.parse({}),
+    paths: pathsSchema.parse({}),
+  };
+  madeHere.add(settings);
   return {
-    settings: {
-      cluster: lockName,
-      manager: "heartbeat",
-      nodes: [],
-      resources: [],
-      fencing: fencingSchema.parse({}),
-      timeouts: timeoutsSchema.parse({}),
-      paths: pathsSchema.parse({}),
-    },
+    settings,
     selfFrom: (identity) => ({
       name: hostname(),
       address: privateIp ?? identity.localIpv4s[0]!,

@@ -15,7 +15,7 @@ export function closingLine(
 ): string {
   const { direction } = plan.transition;
   const seconds = `(${(whereabouts.ms / 1000).toFixed(1)} s)`;
-  const moved = results.filter((r) => r.error === undefined && hasMoved(r)).map((r) => movedText(r.step, whereabouts));
+  const moved = movedPhrases(results, whereabouts);
   const failed = results.filter((r) => r.error !== undefined).length;
   if (failed > 0)
     return `${direction} incomplete: ${failed} of ${plan.steps.length} steps failed${moved.length > 0 ? `; ${moved.join(", ")}` : ""} ${seconds}`;
@@ -25,6 +25,14 @@ export function closingLine(
   return direction === "acquire"
     ? `${direction} done: nothing to change (${count === 1 ? "the resource is" : `all ${resources}`} already here) ${seconds}`
     : `${direction} done: nothing to change (${resources}, none to give up) ${seconds}`;
+}
+
+/** What moved, one phrase per resource, as the closing line names it ("vip 10.0.1.100 from db-b"); the journal keeps them. */
+export function movedPhrases(
+  results: readonly StepResult[],
+  whereabouts: { nodes: readonly ClusterNode[]; self: string | undefined },
+): string[] {
+  return results.filter((r) => r.error === undefined && hasMoved(r)).map((r) => movedText(r.step, whereabouts));
 }
 
 /**

@@ -7,6 +7,8 @@ export interface StepResult {
   step: Step;
   outcome?: Outcome;
   error?: unknown;
+  /** How long the step took; absent when it was not attempted. */
+  ms?: number;
 }
 
 /**
@@ -39,11 +41,13 @@ export async function executePlan(plan: Plan, ctx: TransitionContext): Promise<S
     const ms = () => Math.round(performance.now() - started);
     try {
       const outcome = await step.resource[step.action]({ ...ctx, log }, step.before);
-      log.info(step.action, { outcome, ms: ms() });
-      return { step, outcome };
+      const took = ms();
+      log.info(step.action, { outcome, ms: took });
+      return { step, outcome, ms: took };
     } catch (error) {
-      log.error(`${step.action} failed`, { ms: ms(), error: errorText(error), ...errorFields(error) });
-      return { step, error };
+      const took = ms();
+      log.error(`${step.action} failed`, { ms: took, error: errorText(error), ...errorFields(error) });
+      return { step, error, ms: took };
     }
   };
 

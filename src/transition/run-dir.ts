@@ -25,17 +25,39 @@ export async function openRunDir(path: string): Promise<string> {
         fix: "choose a paths.runDir that this user may create, such as /run/aws-ha",
       });
   }
+  return refuseUnsafeDirectory(path, runDirTrust);
+}
+
+/** What a directory of aws-ha's holds, for the error that refuses an unsafe one. */
+export interface DirectoryTrust {
+  /** The description's key that names it. */
+  setting: string;
+  /** Why it must be safe: what anyone who can write there could do. */
+  risk: string;
+  /** The mode aws-ha creates it with. */
+  mode: number;
+}
+
+const runDirTrust: DirectoryTrust = {
+  setting: "paths.runDir",
+  risk: "anyone who can write there can stop or fake this node's transitions",
+  mode: 0o700,
+};
+
+/** Refuses a directory (or a link to one) that another user owns or that its group or others may write to. */
+export async function refuseUnsafeDirectory(path: string, trust: DirectoryTrust): Promise<string> {
   const link = await lstat(path);
   const dir = link.isSymbolicLink() ? await stat(path).catch(() => undefined) : link;
   const uid = process.getuid?.() ?? 0;
-  if (!dir?.isDirectory()) throw unsafe(path, "is not a directory", uid);
+  if (!dir?.isDirectory()) throw unsafe(path, "is not a directory", uid, trust);
   if (link.uid !== uid || dir.uid !== uid)
-    throw unsafe(path, `belongs to uid ${link.uid !== uid ? link.uid : dir.uid}, not to ${owner(uid)}`, uid);
+    throw unsafe(path, `belongs to uid ${link.uid !== uid ? link.uid : dir.uid}, not to ${owner(uid)}`, uid, trust);
   if ((dir.mode & 0o022) !== 0)
     throw unsafe(
       path,
       `is writable by ${dir.mode & 0o002 ? "others" : "its group"} (mode ${(dir.mode & 0o7777).toString(8).padStart(4, "0")})`,
       uid,
+      trust,
     );
   return path;
 }
@@ -56,9 +78,10 @@ export async function ownSubdirectory(runDir: string, name: string): Promise<str
   return path;
 }
 
-function unsafe(path: string, why: string, uid: number): AwsHaError {
-  return new AwsHaError("config", `paths.runDir ${path} ${why}: anyone who can write there can stop or fake this node's transitions`, {
-    fix: `rm -rf ${path} (aws-ha creates it again, 0700), or make it safe: chown ${owner(uid)}:${uid === 0 ? "root" : userGroup()} ${path}; chmod 0700 ${path}`,
+function unsafe(path: string, why: string, uid: number, { setting, risk, mode }: DirectoryTrust): AwsHaError {
+  const octal = mode.toString(8).padStart(4, "0");
+  return new AwsHaError("config", `${setting} ${path} ${why}: ${risk}`, {
+    fix: `rm -rf ${path} (aws-ha creates it again, ${octal}), or make it safe: chown ${owner(uid)}:${uid === 0 ? "root" : userGroup()} ${path}; chmod ${octal} ${path}`,
   });
 }
 

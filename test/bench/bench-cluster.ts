@@ -54,7 +54,7 @@ function write(dir: string, name: string, paths: ClusterPaths, resources: string
     "resources:",
     ...resources,
     "keepalived: { virtualRouterId: 51 }",
-    `paths: { runDir: ${paths.runDir}, byIdDir: ${paths.byIdDir} }`,
+    `paths: { runDir: ${paths.runDir}, byIdDir: ${paths.byIdDir}, historyDir: ${join(dir, "history")} }`,
     "",
   ].join("\n");
   const file = join(dir, name);

@@ -41,7 +41,7 @@ function expectUsageError(error: unknown): void {
   expect(breaksLine((error as AwsHaError).describe())).toBeUndefined();
 }
 
-const documentedNotifyCommands = ["transition", "skip", "status", "restart", "fifo", "show", "check", "help", "version"];
+const documentedNotifyCommands = ["transition", "skip", "status", "restart", "fifo", "show", "check", "history", "help", "version"];
 
 /** Options that are on or off, whatever their position among the words. */
 const switchOption = fc.constantFrom(

@@ -69,6 +69,15 @@ const descriptions: [name: string, raw: Raw][] = [
       };
     }),
   ],
+  [
+    "IPv6 VIP and IPv6 overlay route beside the IPv4 ones (virtual_ipaddress_excluded)",
+    variant("examples/cluster.yaml", (d) => {
+      d.nodes[0].address6 = "2001:db8:0:1::11";
+      d.nodes[1].address6 = "2001:db8:0:1::12";
+      d.resources.push({ kind: "vip", name: "service-ip6", address: "2001:db8:0:1::100" });
+      d.resources.push({ kind: "route", name: "overlay6", address: "2001:db8:ff00::1", routeTables: ["rtb-0123456789abcdef0"] });
+    }),
+  ],
 ];
 
 // A root-owned, 0755 tree standing in for the nodes' script locations: the shipped aws-ha-notify
@@ -124,6 +133,8 @@ function nodeNamespace(node: ClusterNode, prefix: number): { ns: string; remove:
   try {
     step(["ip", "-n", ns, "link", "add", node.interface, "type", "veth", "peer", "name", "peer0"]);
     step(["ip", "-n", ns, "addr", "add", `${node.address}/${prefix}`, "dev", node.interface]);
+    // The veths carry the node's IPv6 address too (nodad: no second of "tentative" before keepalived starts).
+    if (node.address6) step(["ip", "-n", ns, "addr", "add", `${node.address6}/64`, "dev", node.interface, "nodad"]);
     for (const link of ["lo", node.interface, "peer0"]) step(["ip", "-n", ns, "link", "set", link, "up"]);
   } catch (e) {
     remove();
@@ -157,7 +168,11 @@ function scriptsOf(conf: string): string[] {
   return [...new Set(quoted)];
 }
 
-const prefixOf = (d: ClusterDescription) => d.resources.find((r) => r.kind === "vip")?.prefix ?? 24;
+/** The IPv4 VIP's prefix: the node's address shares its subnet. */
+function prefixOf(d: ClusterDescription): number {
+  for (const r of d.resources) if (r.kind === "vip" && !r.address.includes(":")) return r.prefix ?? 24;
+  return 24;
+}
 
 describe.skipIf(skip !== undefined)("keepalived accepts every keepalived.conf aws-ha-gen renders", () => {
   descriptions.forEach(([label, raw], i) => {
@@ -193,6 +208,49 @@ describe.skipIf(skip !== undefined)("keepalived accepts every keepalived.conf aw
     const result = withNodeNamespace(renamed, prefixOf(d), (ns) => keepalivedTest(ns, conf, "control"));
     expect(result.code).not.toBe(0);
     expect(result.output).toContain("interface eth0 for vrrp_instance VI_db doesn't exist");
+  });
+
+  it("with IPv6 addresses only, keepalived warns of no VIP, exactly as for a description without any address", () => {
+    const dualStack = (d: Raw) => {
+      d.nodes[0].address6 = "2001:db8:0:1::11";
+      d.nodes[1].address6 = "2001:db8:0:1::12";
+    };
+    const ipv6Only = variant("examples/cluster.yaml", (d) => {
+      dualStack(d);
+      d.resources = [{ kind: "vip", name: "service-ip6", address: "2001:db8:0:1::100" }, ...d.resources.slice(2)];
+    });
+    const none = variant("examples/cluster.yaml", (d) => {
+      dualStack(d);
+      d.resources = d.resources.slice(2);
+    });
+    const answers = [ipv6Only, none].map((raw, n) => {
+      const { node, d, conf } = keepalivedConfs(withInstalledScripts(raw), `no-ipv4-${n}`)[0]!;
+      return withNodeNamespace(node, prefixOf(d), (ns) => keepalivedTest(ns, conf, `no-ipv4-${n}`));
+    });
+    for (const answer of answers) {
+      expect(answer.code).toBe(5);
+      expect([...new Set(answer.output.trim().split("\n"))]).toEqual(["(VI_db) No VIP specified; at least one is sensible"]);
+    }
+  });
+
+  it("IPv6 addresses go in virtual_ipaddress_excluded, because in the IPv4 instance's virtual_ipaddress keepalived refuses them", () => {
+    const raw = variant("examples/cluster.yaml", (d) => {
+      d.nodes[0].address6 = "2001:db8:0:1::11";
+      d.nodes[1].address6 = "2001:db8:0:1::12";
+      d.resources.push({ kind: "vip", name: "service-ip6", address: "2001:db8:0:1::100" });
+    });
+    const { node, d, conf } = keepalivedConfs(withInstalledScripts(raw), "ipv6-control")[0]!;
+    expect(conf).toContain("    virtual_ipaddress {\n        10.0.1.100/24 dev eth0\n    }\n");
+    expect(conf).toMatch(/ {4}virtual_ipaddress_excluded \{\n {8}2001:db8:0:1::100\/64 dev eth0\n {4}\}\n/);
+
+    // The same address moved into virtual_ipaddress: the rendering this test keeps us from.
+    const mixed = conf
+      .replace(/ {4}# IPv6 addresses[^\n]*\n {4}virtual_ipaddress_excluded \{\n {8}(\S+ dev eth0)\n {4}\}\n/, "")
+      .replace("        10.0.1.100/24 dev eth0\n", "        10.0.1.100/24 dev eth0\n        2001:db8:0:1::100/64 dev eth0\n");
+    expect(mixed).not.toContain("virtual_ipaddress_excluded");
+    const result = withNodeNamespace(node, prefixOf(d), (ns) => keepalivedTest(ns, mixed, "ipv6-mixed"));
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain("address family must match VRRP instance [2001:db8:0:1::100/64] - ignoring");
   });
 });
 

@@ -397,7 +397,7 @@ describe.skipIf(!asRoot)("addresses on an interface in a network namespace (root
   it("names an interface that is not there and where to correct it", async () => {
     const error = await rejection(nsHost.hasAddress("eth9", "10.231.77.5"));
     expect(error.kind).toBe("host");
-    expect(error.message).toMatch(/^ip -n awsha-t-\w+ -o -4 addr show dev eth9 failed \(exit 1\): Device "eth9" does not exist\.$/);
+    expect(error.message).toMatch(/^ip -n awsha-t-\w+ -j addr show dev eth9 failed \(exit 1\): Device "eth9" does not exist\.$/);
     expect(error.details.fix).toBe("there is no interface eth9 here; correct nodes[].interface");
   });
 });

@@ -115,7 +115,7 @@ export function descriptionFor(shape: ClusterShape, runDir: string, timeouts: So
     ...(shape.manager === "heartbeat" ? { heartbeat: {} } : {}),
     fencing: { enabled: false, peerReleaseTimeout: timeouts.peerRelease },
     timeouts: { transition: timeouts.transition, request: 2, connect: 1, metadata: 1, volume: timeouts.volume },
-    paths: { runDir, byIdDir: "/dev/disk/by-id" },
+    paths: { runDir, byIdDir: "/dev/disk/by-id", historyDir: `${runDir}/history` },
   };
   return parseClusterDescription(JSON.stringify(input), `${runDir}/cluster.json`);
 }

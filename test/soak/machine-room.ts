@@ -1,4 +1,4 @@
-import type { CommandResult, Host, Mounted, ServiceRef } from "../../src/host/host-port";
+import type { CommandResult, Host, Link, Mounted, ServiceRef } from "../../src/host/host-port";
 import { AwsHaError } from "../../src/errors";
 import type { Ec2World } from "../support/ec2-standin/world";
 import type { SoakNode } from "./cluster";
@@ -177,6 +177,15 @@ class NodeHost implements Host {
   }
 
   async announceAddress(): Promise<void> {}
+
+  // The soak's clusters have no whole ENIs: the node's own interface is all there is.
+  async links(): Promise<Link[]> {
+    return [];
+  }
+
+  async setLinkUp(name: string): Promise<void> {
+    throw new Error(`the soak machine has no interface ${name}`);
+  }
 
   async findBlockDevice(volumeId: string): Promise<string | undefined> {
     return this.room.deviceVisible(volumeId, this.machine.node.instanceId) ? deviceOf(volumeId) : undefined;

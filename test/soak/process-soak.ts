@@ -346,7 +346,7 @@ esac
     ],
     keepalived: { virtualRouterId: 51 },
     timeouts: { transition: 15, request: 2, connect: 1, metadata: 1, volume: 5 },
-    paths: { runDir: node.runDir, byIdDir: join(dir, "by-id"), notify: process.execPath },
+    paths: { runDir: node.runDir, byIdDir: join(dir, "by-id"), notify: process.execPath, historyDir: join(node.runDir, "history") },
   };
   writeFileSync(node.clusterFile, JSON.stringify(description, null, 2), { mode: 0o644 });
   return node;

@@ -111,6 +111,26 @@ describe("how the daemons call aws-ha-notify", () => {
     expect(usageErrorOf("fifo", "extra", "/run/aws-ha/web.fifo")).toContain('fifo takes only the FIFO\'s path, got "extra"');
   });
 
+  it("an option counts only as --help documents it: a near spelling is a typo, not the option", () => {
+    expect(usageErrorOf("--n", "5", "history")).toBe("unknown option --n");
+    expect(usageErrorOf("-n5", "history")).toBe("unknown option -n5");
+    expect(usageErrorOf("-n=5", "history")).toBe('unknown option "-n=5"');
+    expect(usageErrorOf("-hx", "master")).toBe("unknown option -hx");
+    expect(usageErrorOf("--dry-run=false", "master")).toBe('unknown option "--dry-run=false"');
+    // "--" ends nothing here, and a lone "-" is no word of ours.
+    expect(usageErrorOf("--", "master")).toBe('unknown option "--"');
+    expect(usageErrorOf("-", "master")).toBe('unknown option "-"');
+  });
+
+  it("the arguments are read left to right: --help answers unless a refused argument comes before it", () => {
+    expect(commandOf("--help", "--frobnicate")).toEqual({ kind: "help" });
+    expect(commandOf("--version", "--cluster=")).toEqual({ kind: "version" });
+    expect(usageErrorOf("--frobnicate", "--help")).toBe("unknown option --frobnicate");
+    expect(usageErrorOf("--log-format=xml", "-h")).toBe('--log-format must be text or json, not "xml"');
+    // A value option takes the next word whatever it is, and refuses it when it is an option.
+    expect(usageErrorOf("--cluster", "--help")).toBe('--cluster needs a value, not the option "--help"');
+  });
+
   it("operator commands and options", () => {
     const parsed = parseNotifyArgs(["master", "--dry-run", "--only", "vip,eip", "--only=volume", "--log-format", "json"]);
     expect(parsed.options).toMatchObject({ dryRun: true, only: ["vip", "eip", "volume"], logFormat: "json" });

@@ -51,6 +51,21 @@ describe("aws-ha-updateeip arguments", () => {
     expect(() => parseUpdateEipArgs(["--cluster", "--release", "stop"])).toThrow('--cluster needs a value, not the option "--release"');
   });
 
+  it("a word with one dash is judged as an address or an action, never read as an option", () => {
+    expect(() => parseUpdateEipArgs(["-r", "stop"])).toThrow('"-r" is neither an allocation id');
+    expect(() => parseUpdateEipArgs(["-hx", "start"])).toThrow('"-hx" is neither an allocation id');
+    expect(() => parseUpdateEipArgs(["-rxv", "10.0.1.100", "stop"])).toThrow('"-rxv" is neither an allocation id');
+    expect(() => parseUpdateEipArgs(["-h=1"])).toThrow('unknown action "-h=1"');
+    expect(() => parseUpdateEipArgs(["--", "start"])).toThrow('unknown option "--"');
+  });
+
+  it("reads left to right: --help answers unless a refused option comes before it", () => {
+    expect(parseUpdateEipArgs(["--help", "--frobnicate"])).toEqual({ kind: "help" });
+    expect(parseUpdateEipArgs(["-h", "--cluster="])).toEqual({ kind: "help" });
+    expect(() => parseUpdateEipArgs(["--frobnicate", "--help"])).toThrow("unknown option --frobnicate");
+    expect(() => parseUpdateEipArgs(["--cluster", "-h", "start"])).toThrow('--cluster needs a value, not the option "-h"');
+  });
+
   it("an action word that is also a name of every JavaScript object is an unknown action", () => {
     for (const word of ["constructor", "toString", "__proto__"])
       expect(() => parseUpdateEipArgs([word])).toThrow(`unknown action ${JSON.stringify(word)}`);

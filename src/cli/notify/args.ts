@@ -6,6 +6,10 @@ import { keepalivedEvent, transitionFor } from "./keepalived-words";
 // A hand-written parser rather than yargs: this runs on every failover, and the forms are fixed
 // by the daemons that call it (keepalived's specific and generic notify, init-style actions with
 // Heartbeat's arguments before the action, keepalived's FIFO script with the FIFO path last).
+// Nor node:util's parseArgs: its strict mode would fail `--help --frobnicate` and word its own
+// errors, and without it parseArgs takes `--n 5`, `-n5`, `-hx` and `--dry-run=false` for options of
+// ours and `--cluster --dry-run` for a file name; undoing that on its tokens took more code than
+// this loop, and a slower start.
 
 export interface NotifyOptions {
   cluster?: string;
@@ -14,6 +18,8 @@ export interface NotifyOptions {
   logFormat: "text" | "json";
   json: boolean;
   verbose: boolean;
+  /** history: how many of the newest transitions (-n N). */
+  count?: number;
 }
 
 export type NotifyCommand =
@@ -23,6 +29,7 @@ export type NotifyCommand =
   | { kind: "restart" }
   | { kind: "fifo"; fifoPath: string }
   | { kind: "show" }
+  | { kind: "history" }
   | { kind: "check" }
   | { kind: "help" }
   | { kind: "version" };
@@ -32,7 +39,10 @@ export interface ParsedNotify {
   options: NotifyOptions;
 }
 
-const valueOptions = new Set(["--cluster", "--only", "--log-format"]);
+const valueOptions = new Set(["--cluster", "--only", "--log-format", "-n"]);
+
+/** The most `history -n` shows: two full journal files hold fewer lines than this. */
+const historyCountLimit = 100_000;
 
 export function parseNotifyArgs(argv: readonly string[]): ParsedNotify {
   const options: NotifyOptions = { dryRun: false, only: [], logFormat: "text", json: false, verbose: false };
@@ -67,6 +77,11 @@ export function parseNotifyArgs(argv: readonly string[]): ParsedNotify {
       case "--log-format":
         if (value !== "text" && value !== "json") throw usageError(`--log-format must be text or json, not ${quoted(value!)}`);
         options.logFormat = value;
+        break;
+      case "-n":
+        if (!/^[1-9]\d{0,5}$/.test(value!) || Number(value) > historyCountLimit)
+          throw usageError(`-n needs a whole number of transitions from 1 to ${historyCountLimit}, not ${quoted(value!)}`);
+        options.count = Number(value);
         break;
       case "--dry-run":
         options.dryRun = true;
@@ -124,6 +139,7 @@ function commandFrom(words: string[]): NotifyCommand {
     return { kind: "fifo", fifoPath };
   }
   if (first === "show") return expectAlone(words, { kind: "show" });
+  if (first === "history") return expectAlone(words, { kind: "history" });
   if (first === "check") return expectAlone(words, { kind: "check" });
   // The generic form with options after it, as an operator may type it to try a transition.
   if (words.length >= 4 && (words.at(-4) === "INSTANCE" || words.at(-4) === "GROUP"))

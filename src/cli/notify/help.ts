@@ -11,7 +11,8 @@ export const notifyUsage = `Usage:
   Heartbeat haresources / Pacemaker lsb: (the action comes last):
     aws-ha-notify [--cluster=FILE] start|stop|status|restart|force-reload
   Operators:
-    aws-ha-notify show [--json]           who holds each resource now
+    aws-ha-notify show [--json]           who holds each resource now, and the last transition
+    aws-ha-notify history [--json] [-n N] what the last N transitions did (default 20), newest last
     aws-ha-notify check                   preflight: identity, permissions, AZ/subnet fit, devices, scripts
     aws-ha-notify master --dry-run        print the plan for a transition and change nothing`;
 
@@ -43,7 +44,8 @@ Options:
   --cluster FILE         the cluster description (default: $AWS_HA_CLUSTER, else /etc/aws-ha/cluster.yaml)
   --only KIND|NAME,…     act on these resource kinds (vip, eip, route, volume, service, hook) or names
   --dry-run              inspect and print the plan; change nothing
-  --json                 show: print JSON
+  --json                 show, history: print JSON (history: the journal's lines as they are)
+  -n N                   history: the newest N transitions (default 20)
   --log-format text|json log lines on stderr and syslog (default text)
   --verbose              also log debug lines on stderr
   -h, --help             this text
@@ -54,8 +56,15 @@ skipped. Every step is logged with its duration to syslog (tag aws-ha-notify) an
 keepalived gives notify scripts /dev/null. A stop continues in a detached process, so keepalived's
 1-second kill of notify_stop cannot cut a volume release short.
 
+Each transition (not a --dry-run) appends one JSON line to paths.historyDir/journal.jsonl (default
+/var/lib/aws-ha; kept to 1 MiB plus the one before, journal.jsonl.1): its event, outcome, duration
+and every step. "history" prints it; a line that is not a journal entry is skipped with a note.
+With metrics.textfileDir set in the description, each transition also rewrites
+aws-ha-CLUSTER.prom there for node_exporter's textfile collector. Neither failing fails the event.
+
 Examples:
   aws-ha-notify show
+  aws-ha-notify history -n 5
   aws-ha-notify master --dry-run --cluster /etc/aws-ha/cluster.yaml
   aws-ha-notify --only volume,service backup
 

@@ -9,7 +9,7 @@ import { resourcesFor } from "../../kinds/registry";
 import { inspectCluster, runTransition, select, type Ports } from "../../transition/runner";
 import { exitCodeFor, ocfCodes as ocf } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
-import { concludeTransition, runSession, type Session } from "../../session/session";
+import { concludeFailure, concludeTransition, runSession, type Session } from "../../session/session";
 
 // Pacemaker's OCF resource-agent API: the action is the first argument, parameters arrive as
 // OCF_RESKEY_*, and the exit codes differ from LSB (monitor says 7 for "not running"; stop never
@@ -48,14 +48,18 @@ export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv)
     if (!(await isClusterNode(ports))) return checking ? ocf.notRunning : action === "stop" ? ocf.success : ocf.errArgs;
     if (checking) return await monitor(ports, only);
     const started = performance.now();
-    const report = await runTransition(
-      ports,
-      { direction: action === "start" ? "acquire" : "release", cause: `ocf ${action}` },
-      { only, newestWins: false },
-    );
+    const event = { direction: action === "start" ? "acquire" : "release", cause: `ocf ${action}` } as const;
+    let report;
+    try {
+      report = await runTransition(ports, event, { only, newestWins: false });
+    } catch (e) {
+      // The session logs it and answers its exit code; the journal keeps it too.
+      await concludeFailure(ports, event, performance.now() - started, e);
+      throw e;
+    }
     if (report.status !== "done") return ocf.success;
     // Each failed step has logged its own error line.
-    const { code, done } = concludeTransition(ports, report, performance.now() - started, { itemise: false });
+    const { code, done } = await concludeTransition(ports, report, performance.now() - started, { itemise: false });
     if (done) return ocf.success;
     if (description.timeouts.transition < configured.timeouts.transition)
       session.log.warn(

@@ -1,11 +1,15 @@
 import { clusterPath } from "../../cluster/load";
+import { AwsHaError } from "../../errors";
 import { errorFields, errorText } from "../../log";
 import { describePlan } from "../../transition/plan";
 import { inspectCluster, runTransition, type Ports } from "../../transition/runner";
 import type { Transition } from "../../transition/transition";
 import { exitCodeFor, exitCodes } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
-import { concludeTransition, runSession } from "../../session/session";
+import { concludeFailure, concludeSuperseded, concludeTransition, runSession } from "../../session/session";
+import { historyTable, lastTransitionLine } from "../../record/history-table";
+import { journalPath, readJournal } from "../../record/journal";
+import type { JournalEntry } from "../../record/journal-entry";
 import { readNotifyFifo } from "./fifo-reader";
 import type { NotifyCommand, NotifyOptions } from "./args";
 import { runDetached } from "./detach";
@@ -38,6 +42,8 @@ export function runNotify(command: NotifyCommand, options: NotifyOptions, env: N
         return status(ports, options);
       case "show":
         return show(ports, options);
+      case "history":
+        return history(ports, options);
       case "check":
         return runPreflight(ports, options, descriptionPath);
       case "fifo":
@@ -65,7 +71,10 @@ async function transition(ports: Ports, t: Transition, options: NotifyOptions): 
   const started = performance.now();
   try {
     const report = await runTransition({ ...ports, log }, t, { only: options.only, dryRun: options.dryRun });
-    if (report.status === "superseded") return exitCodes.ok;
+    if (report.status === "superseded") {
+      await concludeSuperseded({ ...ports, log }, t, report.by.word, performance.now() - started);
+      return exitCodes.ok;
+    }
     if (report.status === "planned") {
       process.stdout.write(
         `plan for ${t.cause} (${t.direction}), nothing changed:\n${
@@ -76,9 +85,12 @@ async function transition(ports: Ports, t: Transition, options: NotifyOptions): 
       );
       return exitCodes.ok;
     }
-    return concludeTransition({ ...ports, log }, report, performance.now() - started, { itemise: true }).code;
+    return (await concludeTransition({ ...ports, log }, report, performance.now() - started, { itemise: true })).code;
   } catch (e) {
     log.error(`${t.direction} failed: ${errorText(e)}`, errorFields(e));
+    // An argument error (a bad --only) stopped it before it was an event; a dry run changes nothing.
+    if (!options.dryRun && !(e instanceof AwsHaError && e.kind === "usage"))
+      await concludeFailure({ ...ports, log }, t, performance.now() - started, e);
     return exitCodeFor(e);
   }
 }
@@ -98,9 +110,11 @@ async function status(ports: Ports, options: NotifyOptions): Promise<number> {
 
 async function show(ports: Ports, options: NotifyOptions): Promise<number> {
   const rows = await inspectCluster(ports, { only: options.only });
+  const last = lastTransition(ports);
   if (options.json) {
     const json = rows.map(({ resource, holding }) => ({ name: resource.name, kind: resource.kind, ...holding }));
-    process.stdout.write(`${JSON.stringify({ cluster: ports.description.cluster, resources: json }, null, 2)}\n`);
+    const lastJson = last ? { lastTransition: last } : {};
+    process.stdout.write(`${JSON.stringify({ cluster: ports.description.cluster, resources: json, ...lastJson }, null, 2)}\n`);
     return exitCodes.ok;
   }
   const table = [
@@ -111,6 +125,34 @@ async function show(ports: Ports, options: NotifyOptions): Promise<number> {
   process.stdout.write(
     table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n",
   );
+  if (last) process.stdout.write(`\n${lastTransitionLine(last)}\n`);
+  return exitCodes.ok;
+}
+
+/** The newest journal entry, for `show`; a journal that cannot be read leaves the line out rather than the table. */
+function lastTransition(ports: Ports): JournalEntry | undefined {
+  try {
+    const { historyDir } = ports.description.paths;
+    return readJournal(historyDir, { currentOnly: true }).entries.at(-1) ?? readJournal(historyDir).entries.at(-1);
+  } catch (e) {
+    ports.log.warn(`the journal of transitions could not be read: ${errorText(e)}`);
+    return undefined;
+  }
+}
+
+/** The journal, newest last: a table, or with --json its lines as they are. Twenty transitions unless -n says. */
+function history(ports: Ports, options: NotifyOptions): number {
+  const { historyDir } = ports.description.paths;
+  const { entries, skipped, found } = readJournal(historyDir);
+  if (!found) {
+    process.stdout.write(`no transitions recorded yet: ${journalPath(historyDir)} does not exist\n`);
+    return exitCodes.ok;
+  }
+  const newest = entries.slice(-(options.count ?? 20));
+  if (options.json) process.stdout.write(newest.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  else process.stdout.write(historyTable(newest));
+  if (skipped > 0)
+    process.stderr.write(`note: ${skipped} line${skipped === 1 ? "" : "s"} of ${journalPath(historyDir)} skipped: not a journal entry\n`);
   return exitCodes.ok;
 }
 

@@ -3,7 +3,9 @@ import { ipv4 } from "../../cluster/schema";
 import { quoted } from "../../log";
 
 // Heartbeat runs `aws-ha-updateeip [ARG…] ACTION`, with the haresources arguments
-// (aws-ha-updateeip::eipalloc-0abc::10.0.1.100) before the action, which always comes last.
+// (aws-ha-updateeip::eipalloc-0abc::10.0.1.100) before the action, which always comes last. Read by
+// hand for the reasons src/cli/notify/args.ts gives: parseArgs would also read "-r" as an option,
+// where here a word with one dash is judged as an address or an action.
 
 export type EipAction = "start" | "stop" | "status" | "restart" | "try-restart";
 

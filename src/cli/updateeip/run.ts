@@ -7,7 +7,7 @@ import { Deadline } from "../../time/deadline";
 import { inspectCluster, runTransition, type Ports } from "../../transition/runner";
 import { exitCodeFor, exitCodes } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
-import { concludeTransition, runSession } from "../../session/session";
+import { concludeFailure, concludeSuperseded, concludeTransition, runSession } from "../../session/session";
 import type { UpdateEipArgs } from "./args";
 
 /** Runs one Heartbeat/LSB action for the Elastic IPs named on the command line or in the description. */
@@ -93,10 +93,18 @@ async function allocationOf(publicIp: string, declared: readonly EipSpec[], port
 
 async function transition(ports: Ports, direction: "acquire" | "release", cause: string): Promise<number> {
   const started = performance.now();
-  const report = await runTransition(ports, { direction, cause });
+  let report;
+  try {
+    report = await runTransition(ports, { direction, cause });
+  } catch (e) {
+    // The session logs it and answers its exit code; the journal keeps it too.
+    await concludeFailure(ports, { direction, cause }, performance.now() - started, e);
+    throw e;
+  }
+  if (report.status === "superseded") await concludeSuperseded(ports, { direction, cause }, report.by.word, performance.now() - started);
   if (report.status !== "done") return exitCodes.ok;
   // Each failed step has logged its own error line, naming the address and the fix.
-  return concludeTransition(ports, report, performance.now() - started, { itemise: false }).code;
+  return (await concludeTransition(ports, report, performance.now() - started, { itemise: false })).code;
 }
 
 async function restart(ports: Ports): Promise<number> {

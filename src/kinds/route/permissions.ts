@@ -1,4 +1,5 @@
 import { namesMissingRoute } from "../../cloud/ec2-errors";
+import { bitsOf, familyOf } from "../../cluster/ip-addresses";
 import type { DryRunAction } from "../../cloud/ec2-port";
 import { resourcesOf } from "../kind";
 import { ask, isRefusal, unproven, warn } from "../permission-answers";
@@ -31,7 +32,7 @@ function replaceProbes(route: RouteSpec, { eni }: ProbeScope): Probe[] {
     const request = {
       action: "ReplaceRoute",
       routeTableId: table,
-      cidr: `${route.address}/32`,
+      cidr: `${route.address}/${bitsOf(familyOf(route.address) ?? "ipv4")}`,
       networkInterfaceId: eni,
     } satisfies DryRunAction;
     return {

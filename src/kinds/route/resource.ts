@@ -1,10 +1,11 @@
 import type { RouteSpec } from "./schema";
 import type { RouteView } from "../../cloud/ec2-port";
+import { bitsOf, familyOf } from "../../cluster/ip-addresses";
 import { addLocalAddress, localAddressState, localNote, removeLocalAddress } from "../local-address";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 import { confirm } from "../waits";
 
-/** An overlay address outside the VPC CIDR, routed as a /32 to this node's ENI in every listed table. */
+/** An overlay address outside the VPC CIDR, routed as a /32 (IPv6: a /128) to this node's ENI in every listed table. */
 export class RouteResource implements Resource {
   readonly kind = "route" as const;
   readonly inspectable = true;
@@ -47,12 +48,12 @@ export class RouteResource implements Resource {
         (await this.describe(ctx)).every((r) => this.targetsUs(ctx, r)),
       );
     }
-    await addLocalAddress(ctx, this.spec.address, 32, false);
+    await addLocalAddress(ctx, this.spec.address, this.hostBits, false);
     return "changed";
   }
 
   async release(ctx: TransitionContext): Promise<Outcome> {
-    let changed = await removeLocalAddress(ctx, this.spec.address, 32);
+    let changed = await removeLocalAddress(ctx, this.spec.address, this.hostBits);
     if (!this.spec.release) return changed ? "changed" : "unchanged";
     // A table the peer already re-pointed is the peer's now; deleteRouteTo checks again before it deletes.
     const ours = (await this.describe(ctx)).filter((r) => this.targetsUs(ctx, r));
@@ -81,7 +82,12 @@ export class RouteResource implements Resource {
   }
 
   private get cidr(): string {
-    return `${this.spec.address}/32`;
+    return `${this.spec.address}/${this.hostBits}`;
+  }
+
+  /** One host: 32 bits for IPv4, 128 for IPv6. */
+  private get hostBits(): number {
+    return bitsOf(familyOf(this.spec.address) ?? "ipv4");
   }
 
   private get label(): string {

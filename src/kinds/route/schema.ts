@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { overlayAddressProblem } from "../../cluster/overlay-addresses";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
-import { atMost, descriptionLimits, ipv4, releaseFlag, resourceName, routeTableId } from "../../cluster/schema-primitives";
+import { atMost, descriptionLimits, ipAddress, releaseFlag, resourceName, routeTableId } from "../../cluster/schema-primitives";
 
 const routeSchema = z.strictObject({
   kind: z.literal("route"),
   name: resourceName,
-  /** The overlay IP, outside the VPC CIDR; routed as a /32. */
-  address: ipv4,
+  /** The overlay IP, outside the VPC's CIDRs; routed as a /32 (IPv4) or a /128 (IPv6). */
+  address: ipAddress,
   routeTables: atMost(routeTableId, descriptionLimits.routeTables, "route tables").min(1),
   release: releaseFlag,
 });
@@ -18,7 +18,7 @@ export const routeFragment: ResourceFragment<typeof routeSchema> = {
   schema: routeSchema,
   problems: (d, routes) =>
     routes.flatMap(({ spec, at }) => {
-      const problem = overlayAddressProblem(spec.address, d.nodes, d.vpcCidrs);
+      const problem = overlayAddressProblem(spec.address, d.nodes, d.vpcCidrs, d.vpcIpv6Cidrs);
       return problem ? [{ path: `${at}.address`, message: problem }] : [];
     }),
 };

@@ -1,30 +1,67 @@
-import { ipv4ToNumber } from "../../cluster/ipv4";
+import { familyOf, networkAddress } from "../../cluster/ip-addresses";
 import type { Finding } from "../finding";
 import { resourcesOf } from "../kind";
 import { notAnswered, warn } from "../permission-answers";
 import type { PermissionTable, ProbePort, ProbeScope } from "../permission-table";
-import type { VipSpec } from "./schema";
+import { vipPrefix, type VipSpec } from "./schema";
 
-// A VIP moves by AssignPrivateIpAddresses (with AllowReassignment) and, with release set, goes by
-// UnassignPrivateIpAddresses, both on the nodes' ENIs; inspect finds it with DescribeNetworkInterfaces.
+// An IPv4 VIP moves by AssignPrivateIpAddresses (with AllowReassignment) and, with release set, goes
+// by UnassignPrivateIpAddresses; an IPv6 VIP by UnassignIpv6Addresses on the ENI that holds it, then
+// AssignIpv6Addresses on ours. All on the nodes' ENIs; inspect finds the holder with
+// DescribeNetworkInterfaces. Each family's rows name resources only when the description has a VIP
+// of that family, and a row naming none is left out of the policy.
+const ofFamily = (vips: readonly VipSpec[], family: "ipv4" | "ipv6") => vips.some((v) => familyOf(v.address) === family);
+
 export const vipPermissions: PermissionTable<VipSpec> = {
   subjects: (d) => resourcesOf(d, "vip"),
   rows: [
     { read: "DescribeNetworkInterfaces" },
-    { action: "AssignPrivateIpAddresses", statement: "MoveVirtualIps", resources: (_vips, policy) => policy.eniArns },
-    { action: "UnassignPrivateIpAddresses", statement: "MoveVirtualIps", resources: (_vips, policy) => policy.eniArns },
+    {
+      action: "AssignPrivateIpAddresses",
+      statement: "MoveVirtualIps",
+      resources: (vips, policy) => (ofFamily(vips, "ipv4") ? policy.eniArns : []),
+    },
+    {
+      action: "UnassignPrivateIpAddresses",
+      statement: "MoveVirtualIps",
+      resources: (vips, policy) => (ofFamily(vips, "ipv4") ? policy.eniArns : []),
+    },
+    {
+      action: "AssignIpv6Addresses",
+      statement: "MoveVirtualIps",
+      resources: (vips, policy) => (ofFamily(vips, "ipv6") ? policy.eniArns : []),
+    },
+    {
+      action: "UnassignIpv6Addresses",
+      statement: "MoveVirtualIps",
+      resources: (vips, policy) => (ofFamily(vips, "ipv6") ? policy.eniArns : []),
+    },
   ],
   prove: proveVipActions,
 };
 
-/** The VIP's two actions have no DryRun: a harmless unassignment can show a denial, never prove the permission. */
-async function proveVipActions(ec2: ProbePort, vips: readonly VipSpec[], { eni }: ProbeScope): Promise<Finding[]> {
+/** The VIP's actions have no DryRun: a harmless unassignment can show a denial, never prove the permission. */
+async function proveVipActions(ec2: ProbePort, vips: readonly VipSpec[], scope: ProbeScope): Promise<Finding[]> {
+  const ipv4 = vips.filter((v) => familyOf(v.address) === "ipv4");
+  const ipv6 = vips.filter((v) => familyOf(v.address) === "ipv6");
+  return [
+    ...(ipv4.length > 0 ? await proveIpv4(ec2, ipv4, scope) : []),
+    ...(ipv6.length > 0
+      ? [
+          warn(
+            `AssignIpv6Addresses ${ipv6.map((v) => v.name).join(",")}`,
+            "AssignIpv6Addresses and UnassignIpv6Addresses have no DryRun and check sends no probe for them: make sure the role grants both (aws-ha-gen iam-policy)",
+          ),
+        ]
+      : []),
+  ];
+}
+
+async function proveIpv4(ec2: ProbePort, vips: readonly VipSpec[], { eni }: ProbeScope): Promise<Finding[]> {
   const topic = `UnassignPrivateIpAddresses ${vips.map((v) => v.name).join(",")}`;
   // The subnet's network address (the description keeps the VIPs in their nodes' subnet) is
   // reserved by EC2 and never on an ENI, so unassigning it can remove nothing.
-  const size = 2 ** (32 - vips[0]!.prefix);
-  const n = Math.floor(ipv4ToNumber(vips[0]!.address) / size) * size;
-  const network = [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+  const network = networkAddress(vips[0]!.address, vipPrefix(vips[0]!));
   try {
     // The port takes "not assigned" as done: that is the only answer a permitted probe can get.
     await ec2.unassignPrivateIp(eni, network);

@@ -1,21 +1,25 @@
-import type { VipSpec } from "./schema";
+import { vipPrefix, type VipSpec } from "./schema";
 import type { InterfaceView } from "../../cloud/ec2-port";
+import { familyOf } from "../../cluster/ip-addresses";
+import { AwsHaError } from "../../errors";
 import { holderName } from "../holder-name";
 import { addLocalAddress, localAddressState, localNote, removeLocalAddress } from "../local-address";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 import { confirm } from "../waits";
 
-/** A secondary private IPv4 that moves between the nodes' ENIs within one subnet. */
+/** A secondary private IPv4, or an IPv6 address, that moves between the nodes' ENIs within one subnet. */
 export class VipResource implements Resource {
   readonly kind = "vip" as const;
   readonly inspectable = true;
   readonly name: string;
+  private readonly ipv6: boolean;
 
   constructor(
     readonly spec: VipSpec,
     readonly dependsOn: readonly string[] = [],
   ) {
     this.name = spec.name;
+    this.ipv6 = familyOf(spec.address) === "ipv6";
   }
 
   async inspect(ctx: TransitionContext): Promise<Holding> {
@@ -34,26 +38,69 @@ export class VipResource implements Resource {
 
   async acquire(ctx: TransitionContext, before: Holding): Promise<Outcome> {
     if (before.held) return "unchanged";
-    const { address, prefix } = this.spec;
+    const { address } = this.spec;
     const eni = ctx.networkInterfaceId;
-    ctx.log.info(`assigning ${address} to ${eni}`, { was: before.detail });
-    // AllowReassignment: EC2 takes the address from whichever ENI has it, in one call (and assigning
-    // an address the ENI already has changes nothing).
-    await ctx.ec2.assignPrivateIp(eni, address);
+    if (this.ipv6) await this.takeIpv6(ctx, before);
+    else {
+      ctx.log.info(`assigning ${address} to ${eni}`, { was: before.detail });
+      // AllowReassignment: EC2 takes the address from whichever ENI has it, in one call (and assigning
+      // an address the ENI already has changes nothing).
+      await ctx.ec2.assignPrivateIp(eni, address);
+    }
     await confirm(ctx, `confirming ${address} is on ${eni}`, this.label, async () => (await this.carrier(ctx))?.networkInterfaceId === eni);
-    await addLocalAddress(ctx, address, prefix, true);
+    await addLocalAddress(ctx, address, vipPrefix(this.spec), true);
     return "changed";
   }
 
+  /**
+   * EC2 has no reassignment for IPv6: AssignIpv6Addresses refuses an address another ENI carries.
+   * So the address comes off the ENI that holds it now (looked up again, not taken from inspect),
+   * then goes onto ours.
+   */
+  private async takeIpv6(ctx: TransitionContext, before: Holding): Promise<void> {
+    const { address } = this.spec;
+    const eni = ctx.networkInterfaceId;
+    const carrier = await this.carrier(ctx);
+    if (carrier?.networkInterfaceId === eni) return;
+    if (carrier) {
+      ctx.log.info(`unassigning ${address} from ${carrier.networkInterfaceId} (${holderName(ctx, carrier.instanceId)})`, {
+        was: before.detail,
+      });
+      await ctx.ec2.unassignIpv6(carrier.networkInterfaceId, address);
+    }
+    ctx.log.info(`assigning ${address} to ${eni}`, carrier ? {} : { was: before.detail });
+    try {
+      await ctx.ec2.assignIpv6(eni, address);
+    } catch (e) {
+      // Another ENI took the address between our unassignment and our assignment: another node is
+      // acquiring it at the same time, which only the cluster manager can settle.
+      if (e instanceof AwsHaError && e.details.awsCode === "InvalidIPAddress.InUse") {
+        const now = await this.carrier(ctx);
+        throw new AwsHaError(
+          "conflict",
+          `${address} was taken by ${now ? `${now.networkInterfaceId} (${holderName(ctx, now.instanceId)})` : "another interface"} while this node was moving it`,
+          {
+            resource: this.name,
+            fix: "two nodes are acquiring it at once: check that the cluster manager sees both nodes (one master only), then let it retry",
+            awsCode: e.details.awsCode,
+          },
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
   async release(ctx: TransitionContext): Promise<Outcome> {
-    const { address, prefix } = this.spec;
-    let changed = await removeLocalAddress(ctx, address, prefix);
+    const { address } = this.spec;
+    let changed = await removeLocalAddress(ctx, address, vipPrefix(this.spec));
     if (!this.spec.release) return changed ? "changed" : "unchanged";
     // The peer may have taken the address since inspect: give up only what is still ours.
     const carrier = await this.carrier(ctx);
     if (carrier?.networkInterfaceId === ctx.networkInterfaceId) {
       ctx.log.info(`unassigning ${address} from ${ctx.networkInterfaceId}`);
-      await ctx.ec2.unassignPrivateIp(ctx.networkInterfaceId, address);
+      if (this.ipv6) await ctx.ec2.unassignIpv6(ctx.networkInterfaceId, address);
+      else await ctx.ec2.unassignPrivateIp(ctx.networkInterfaceId, address);
       changed = true;
     } else ctx.log.info(`leaving ${address} alone: it is on ${carrier?.networkInterfaceId ?? "no interface"} now`);
     return changed ? "changed" : "unchanged";
@@ -65,7 +112,7 @@ export class VipResource implements Resource {
   }
 
   private carrier(ctx: TransitionContext): Promise<InterfaceView | undefined> {
-    return ctx.ec2.findInterfaceByPrivateIp(this.spec.address);
+    return this.ipv6 ? ctx.ec2.findInterfaceByIpv6(this.spec.address) : ctx.ec2.findInterfaceByPrivateIp(this.spec.address);
   }
 
   private get label(): string {

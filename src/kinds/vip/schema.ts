@@ -1,27 +1,54 @@
 import { z } from "zod";
-import { sameSubnet } from "../../cluster/ipv4";
+import { bitsOf, familyOf, sameNetwork } from "../../cluster/ip-addresses";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
-import { ipv4, releaseFlag, resourceName } from "../../cluster/schema-primitives";
+import { ipAddress, releaseFlag, resourceName } from "../../cluster/schema-primitives";
 
 const vipSchema = z.strictObject({
   kind: z.literal("vip"),
   name: resourceName,
-  address: ipv4,
-  prefix: z.number().int().min(1).max(32).default(24),
+  /** A secondary private IPv4 or an IPv6 address of the nodes' subnet. */
+  address: ipAddress,
+  /** The subnet's prefix length: /24 for IPv4 and /64 (the only size of an EC2 IPv6 subnet) for IPv6 when omitted. */
+  prefix: z.number().int().min(1).max(128).optional(),
   release: releaseFlag,
 });
 
 export type VipSpec = z.infer<typeof vipSchema>;
 
+/** The VIP's prefix length, given or its family's default. */
+export function vipPrefix(vip: Pick<VipSpec, "address" | "prefix">): number {
+  return vip.prefix ?? (familyOf(vip.address) === "ipv6" ? 64 : 24);
+}
+
 export const vipFragment: ResourceFragment<typeof vipSchema> = {
   schema: vipSchema,
   problems: (d, vips) =>
-    vips.flatMap(({ spec, at }) =>
-      d.nodes
-        .filter((n) => !sameSubnet(n.address, spec.address, spec.prefix))
-        .map((n) => ({
-          path: `${at}.address`,
-          message: `${spec.address}/${spec.prefix} is not in the subnet of node ${n.name} (${n.address}); a secondary private IP can only move between ENIs of one subnet (use a route resource across subnets)`,
-        })),
-    ),
+    vips.flatMap(({ spec, at }) => {
+      const family = familyOf(spec.address) ?? "ipv4";
+      const prefix = vipPrefix(spec);
+      if (prefix > bitsOf(family))
+        return [
+          {
+            path: `${at}.prefix`,
+            message: `${prefix} is longer than an ${family === "ipv4" ? "IPv4" : "IPv6"} address (at most ${bitsOf(family)})`,
+          },
+        ];
+      return d.nodes.flatMap((n, i) => {
+        const own = family === "ipv4" ? n.address : n.address6;
+        if (own === undefined)
+          return [
+            {
+              path: `nodes[${i}].address6`,
+              message: `node ${n.name} has no IPv6 address, but vip ${spec.name} (${at}) is ${spec.address}: give each node its own IPv6 address in ${spec.address}/${prefix} (its subnet needs an IPv6 CIDR)`,
+            },
+          ];
+        if (sameNetwork(own, spec.address, prefix)) return [];
+        return [
+          {
+            path: `${at}.address`,
+            message: `${spec.address}/${prefix} is not in the subnet of node ${n.name} (${own}); a secondary private IP can only move between ENIs of one subnet (use a route resource across subnets)`,
+          },
+        ];
+      });
+    }),
 };

@@ -42,13 +42,13 @@ export interface ContractWorld {
   close(): Promise<void>;
 }
 
-export async function startContractWorld(spec: ResourceInput): Promise<ContractWorld> {
+export async function startContractWorld(spec: ResourceInput, nodes: readonly (typeof nodeA)[] = [nodeA, nodeB]): Promise<ContractWorld> {
   const description = parseClusterDescription(
     JSON.stringify({
       cluster,
       manager: "keepalived",
       region,
-      nodes: [nodeA, nodeB],
+      nodes,
       resources: [spec],
       keepalived: { virtualRouterId: 51 },
       fencing: { enabled: false, peerReleaseTimeout: 10 },
@@ -89,6 +89,11 @@ export async function startContractWorld(spec: ResourceInput): Promise<ContractW
           ?.attachments.some((x) => x.instanceId === member.instanceId && x.state === "attached")
           ? blockDevice
           : undefined,
+      // A whole ENI shows up here once EC2 has it attached to this instance, until its detach completes.
+      attachedLinks: () =>
+        [...ec2.world.interfaces.values()]
+          .filter((e) => e.instanceId === member.instanceId && e.deviceIndex > 0 && e.attachmentState !== "attaching")
+          .map((e) => ({ name: `eth${e.deviceIndex}`, mac: e.macAddress })),
     });
     return {
       name: member.name,

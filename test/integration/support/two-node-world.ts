@@ -66,6 +66,8 @@ export interface TwoNodeWorldOptions {
   disk?: boolean;
   /** Also an instance of the nodes' subnet that the description does not name, with its own IMDS. */
   stranger?: boolean;
+  /** A metrics textfile directory per node (see SimulatedNode.textfileDir), made before the scenario. */
+  metrics?: boolean;
 }
 
 export interface RunOptions {
@@ -128,6 +130,16 @@ export class SimulatedNode extends SimulatedInstance {
     return { name: this.name, dir: this.dir, mountPoint: this.mountPoint, scripts: this.scripts };
   }
 
+  /** paths.historyDir: the node's journal of transitions, made by the first transition. */
+  get historyDir(): string {
+    return join(this.dir, "history");
+  }
+
+  /** metrics.textfileDir, with the metrics option: node_exporter's directory for this node. */
+  get textfileDir(): string {
+    return join(this.dir, "textfile");
+  }
+
   /** The transition lock: present only while a transition runs on this node. */
   get lockFile(): string {
     return join(this.runDir, `${cluster}.lock`);
@@ -171,7 +183,13 @@ export class SimulatedNode extends SimulatedInstance {
     return {
       release: () => {
         unlinkSync(entry);
-        rmdirSync(this.lockFile);
+        // As the product's release does: a waiter may already have renamed its own lock onto the
+        // emptied directory, and then the directory is that waiter's lock, not ours to remove.
+        try {
+          rmdirSync(this.lockFile);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENOTEMPTY" && (e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
       },
     };
   }
@@ -244,8 +262,10 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
       timeouts: { transition: 30, request: 5, volume: 15, ...options.timeouts },
       // `check` holds paths.notify to keepalived's script security (root-owned all the way down):
       // node's own binary, root-owned wherever Node is installed, stands in for the installed bundle.
-      paths: { runDir: node.runDir, byIdDir: node.byIdDir, notify: process.execPath },
+      paths: { runDir: node.runDir, byIdDir: node.byIdDir, notify: process.execPath, historyDir: node.historyDir },
+      ...(options.metrics ? { metrics: { textfileDir: node.textfileDir } } : {}),
     });
+    if (options.metrics) for (const node of [a, b]) mkdirSync(node.textfileDir, { recursive: true, mode: 0o755 });
     for (const node of [a, b]) writeFileSync(node.clusterFile, JSON.stringify(descriptionOf(node), null, 2));
 
     const spec = worldSpecFromDescription(parseClusterDescription(JSON.stringify(descriptionOf(a)), a.clusterFile), {

@@ -2,6 +2,7 @@ import type { ActionTable } from "./action";
 import { Ec2Error, invalidParameterValue, missingParameter } from "./errors";
 import { applyFilters, type FilterKeys } from "./filters";
 import { cidrContains, isIpv4, numberToIp, usableAddresses } from "./ipv4";
+import { canonicalAddress, cidrContains as blockContains, familyOf } from "../../../src/cluster/ip-addresses";
 import type { QueryRequest } from "./query";
 import type { Ec2World, NetworkInterface } from "./world";
 import { itemSet, leaf, node } from "./xml";
@@ -11,11 +12,18 @@ import { itemSet, leaf, node } from "./xml";
 // addresses before the permission answer, so an unassignment of an address the ENI lacks (what
 // `check` sends) shows a denial only in a world that decides the permission first; Assign judges
 // everything when it runs.
+//
+// IPv6 addresses (AssignIpv6Addresses / UnassignIpv6Addresses): the API reference gives neither
+// action a DryRun parameter nor anything like AllowReassignment, and lists only the common error
+// codes. An address another ENI carries is refused with the common InvalidIPAddress.InUse and
+// nothing changes: the only way to move one is to unassign it there first. Unassigning an address
+// the ENI lacks is refused as for IPv4.
 
 const interfaceFilters = (world: Ec2World): FilterKeys<NetworkInterface> => ({
   "network-interface-id": (e) => [e.networkInterfaceId],
   "addresses.private-ip-address": (e) => e.privateIps,
   "private-ip-address": (e) => e.privateIps,
+  "ipv6-addresses.ipv6-address": (e) => e.ipv6Addresses,
   "addresses.primary": (e) => e.privateIps.map((_, i) => String(i === 0)),
   "attachment.instance-id": (e) => [e.instanceId],
   "subnet-id": (e) => [e.subnetId],
@@ -58,7 +66,7 @@ export function interfaceXml(world: Ec2World, eni: NetworkInterface): string {
           leaf("instanceId", eni.instanceId),
           leaf("instanceOwnerId", world.accountId),
           leaf("deviceIndex", eni.deviceIndex),
-          leaf("status", "attached"),
+          leaf("status", eni.attachmentState ?? "attached"),
           leaf("deleteOnTermination", eni.deviceIndex === 0),
         ),
     association(eni.privateIps[0]!),
@@ -67,6 +75,7 @@ export function interfaceXml(world: Ec2World, eni: NetworkInterface): string {
       eni.privateIps,
       (ip) => leaf("privateIpAddress", ip) + leaf("primary", ip === eni.privateIps[0]) + association(ip),
     ),
+    itemSet("ipv6AddressesSet", eni.ipv6Addresses, (ip) => leaf("ipv6Address", ip) + leaf("isPrimaryIpv6", false)),
   ].join("");
 }
 
@@ -169,6 +178,55 @@ function unassignPrivateIpAddresses(world: Ec2World, request: QueryRequest): str
   return leaf("return", true);
 }
 
+/** The IPv6 addresses of a request, as EC2 reads them: any spelling, compared in the canonical one. */
+function ipv6List(request: QueryRequest): string[] {
+  const given = request.list("Ipv6Addresses");
+  for (const ip of given) if (familyOf(ip) !== "ipv6") throw invalidParameterValue(`Invalid value '${ip}' for IPv6 address.`);
+  return given.map(canonicalAddress);
+}
+
+function assignIpv6Addresses(world: Ec2World, request: QueryRequest): string {
+  const eni = world.eni(request.require("NetworkInterfaceId"));
+  const subnet = world.subnet(eni.subnetId);
+  const wanted = ipv6List(request);
+  if (wanted.length === 0) throw missingParameter("Ipv6Addresses or Ipv6AddressCount");
+  // Validate everything before changing anything: EC2 applies a request entirely or not at all.
+  for (const ip of wanted) {
+    if (subnet.ipv6Cidr === undefined)
+      throw invalidParameterValue(
+        `Subnet ${subnet.subnetId} has no IPv6 CIDR block; IPv6 addresses cannot be assigned to ${eni.networkInterfaceId}.`,
+      );
+    if (!blockContains(subnet.ipv6Cidr, ip)) throw invalidParameterValue(`Address ${ip} does not fall within the subnet's address range`);
+    const holder = world.holderOfIpv6(ip);
+    if (holder && holder !== eni) throw new Ec2Error("InvalidIPAddress.InUse", `Address ${ip} is in use.`);
+  }
+  const added = wanted.filter((ip) => !eni.ipv6Addresses.includes(ip));
+  if (eni.ipv6Addresses.length + added.length > eni.maxPrivateIps) {
+    throw new Ec2Error(
+      "Ipv6AddressLimitExceeded",
+      `Number of IPv6 addresses will exceed limit of ${eni.maxPrivateIps} for interface ${eni.networkInterfaceId}.`,
+    );
+  }
+  eni.ipv6Addresses.push(...added);
+  return leaf("networkInterfaceId", eni.networkInterfaceId) + itemSet("assignedIpv6Addresses", wanted, (ip) => ip);
+}
+
+/** An UnassignIpv6Addresses request as EC2 judges it: addresses the interface carries. */
+function ipv6ToUnassign(world: Ec2World, request: QueryRequest) {
+  const eni = world.eni(request.require("NetworkInterfaceId"));
+  const ips = ipv6List(request);
+  if (ips.length === 0) throw missingParameter("Ipv6Addresses");
+  if (ips.some((ip) => !eni.ipv6Addresses.includes(ip)))
+    throw invalidParameterValue(`Some of the specified addresses are not assigned to interface ${eni.networkInterfaceId}`);
+  return { eni, ips };
+}
+
+function unassignIpv6Addresses(world: Ec2World, request: QueryRequest): string {
+  const { eni, ips } = ipv6ToUnassign(world, request);
+  eni.ipv6Addresses = eni.ipv6Addresses.filter((ip) => !ips.includes(ip));
+  return leaf("networkInterfaceId", eni.networkInterfaceId) + itemSet("unassignedIpv6Addresses", ips, (ip) => ip);
+}
+
 function modifyNetworkInterfaceAttribute(world: Ec2World, request: QueryRequest): string {
   const eni = world.eni(request.require("NetworkInterfaceId"));
   const sourceDestCheck = request.bool("SourceDestCheck.Value");
@@ -183,4 +241,6 @@ export const interfaceActions: ActionTable = {
   AssignPrivateIpAddresses: { mutates: true, dryRun: false, run: assignPrivateIpAddresses },
   UnassignPrivateIpAddresses: { mutates: true, dryRun: false, validate: addressesToUnassign, run: unassignPrivateIpAddresses },
   ModifyNetworkInterfaceAttribute: { mutates: true, dryRun: true, run: modifyNetworkInterfaceAttribute },
+  AssignIpv6Addresses: { mutates: true, dryRun: false, run: assignIpv6Addresses },
+  UnassignIpv6Addresses: { mutates: true, dryRun: false, validate: ipv6ToUnassign, run: unassignIpv6Addresses },
 };

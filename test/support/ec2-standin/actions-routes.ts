@@ -2,6 +2,7 @@ import type { ActionTable } from "./action";
 import { Ec2Error, invalidParameterValue, missingParameter } from "./errors";
 import { applyFilters, type FilterKeys } from "./filters";
 import { numberToIp, parseCidr } from "./ipv4";
+import { canonicalAddress, familyOf, networkAddress } from "../../../src/cluster/ip-addresses";
 import type { QueryRequest } from "./query";
 import { routeState, type Ec2World, type Route, type RouteTable } from "./world";
 import { itemSet, leaf, node } from "./xml";
@@ -11,12 +12,14 @@ import { itemSet, leaf, node } from "./xml";
 // ("Use CreateRoute instead"), CreateRoute on one it has fails with RouteAlreadyExists, whatever
 // the target; the local route of the VPC can be neither replaced nor deleted. All of that is judged
 // before the permission answer, DryRun included: a route request names its table, destination and
-// target, and EC2 checks them together.
+// target, and EC2 checks them together. An IPv6 destination comes in DestinationIpv6CidrBlock and
+// goes out as destinationIpv6CidrBlock; the table keeps either in destinationCidrBlock.
 
 const routeTableFilters = (world: Ec2World): FilterKeys<RouteTable> => ({
   "route-table-id": (t) => [t.routeTableId],
   "vpc-id": (t) => [t.vpcId],
-  "route.destination-cidr-block": (t) => t.routes.map((r) => r.destinationCidrBlock),
+  "route.destination-cidr-block": (t) => t.routes.map((r) => (isIpv6Block(r) ? undefined : r.destinationCidrBlock)),
+  "route.destination-ipv6-cidr-block": (t) => t.routes.map((r) => (isIpv6Block(r) ? r.destinationCidrBlock : undefined)),
   "route.network-interface-id": (t) => t.routes.map((r) => r.networkInterfaceId),
   "route.gateway-id": (t) => t.routes.map((r) => r.gatewayId),
   "route.instance-id": (t) => t.routes.map((r) => targetInstance(world, r)),
@@ -35,7 +38,7 @@ function routeTableXml(world: Ec2World, t: RouteTable): string {
     itemSet("routeSet", t.routes, (r) => {
       const instanceId = targetInstance(world, r);
       return [
-        leaf("destinationCidrBlock", r.destinationCidrBlock),
+        leaf(isIpv6Block(r) ? "destinationIpv6CidrBlock" : "destinationCidrBlock", r.destinationCidrBlock),
         leaf("gatewayId", r.gatewayId),
         leaf("networkInterfaceId", r.networkInterfaceId),
         leaf("instanceId", instanceId),
@@ -56,8 +59,16 @@ function describeRouteTables(world: Ec2World, request: QueryRequest): string {
   return itemSet("routeTableSet", applyFilters(candidates, request.filters(), routeTableFilters(world)), (t) => routeTableXml(world, t));
 }
 
-/** The destination as EC2 accepts it: a CIDR block without host bits. */
+const isIpv6Block = (r: Route) => r.destinationCidrBlock.includes(":");
+
+/** The destination as EC2 accepts it: a CIDR block without host bits, IPv4 or IPv6 in its own parameter. */
 function destination(request: QueryRequest): string {
+  const ipv6 = request.get("DestinationIpv6CidrBlock");
+  if (ipv6 !== undefined) {
+    if (request.get("DestinationCidrBlock") !== undefined)
+      throw new Ec2Error("InvalidParameterCombination", "Only one of DestinationCidrBlock and DestinationIpv6CidrBlock may be given.");
+    return ipv6Destination(ipv6);
+  }
   const cidr = request.require("DestinationCidrBlock");
   const invalid = () =>
     invalidParameterValue(`Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`);
@@ -69,6 +80,17 @@ function destination(request: QueryRequest): string {
   }
   if (numberToIp(block.base) !== cidr.split("/")[0]) throw invalid();
   return cidr;
+}
+
+function ipv6Destination(cidr: string): string {
+  const [address, bits, ...rest] = cidr.split("/");
+  const prefix = Number(bits);
+  if (rest.length > 0 || familyOf(address ?? "") !== "ipv6" || !Number.isInteger(prefix) || prefix < 0 || prefix > 128)
+    throw invalidParameterValue(`Value (${cidr}) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.`);
+  const canonical = canonicalAddress(address!);
+  if (networkAddress(canonical, prefix) !== canonical)
+    throw invalidParameterValue(`Value (${cidr}) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.`);
+  return `${canonical}/${prefix}`;
 }
 
 /** The route's target: exactly one of an interface, a gateway or a single-interface instance. */

@@ -1,5 +1,6 @@
 import type { ActionTable } from "./action";
 import { addressActions } from "./actions-addresses";
+import { eniAttachmentActions } from "./actions-eni-attachments";
 import { instanceActions } from "./actions-instances";
 import { interfaceActions } from "./actions-interfaces";
 import { routeActions } from "./actions-routes";
@@ -9,6 +10,7 @@ import { volumeActions } from "./actions-volumes";
 
 export const ec2Actions: ActionTable = {
   ...interfaceActions,
+  ...eniAttachmentActions,
   ...addressActions,
   ...routeActions,
   ...volumeActions,

@@ -6,7 +6,7 @@ import type { AttachmentStateName, InstanceStateName, VolumeStateName } from "./
 export interface WorldSnapshot {
   region: string;
   accountId: string;
-  subnets: { subnetId: string; vpcId: string; cidr: string; availabilityZone: string }[];
+  subnets: { subnetId: string; vpcId: string; cidr: string; availabilityZone: string; ipv6Cidr?: string | undefined }[];
   instances: { instanceId: string; availabilityZone: string; state: InstanceStateName }[];
   interfaces: {
     networkInterfaceId: string;
@@ -17,6 +17,7 @@ export interface WorldSnapshot {
     instanceId?: string | undefined;
     deviceIndex: number;
     macAddress: string;
+    ipv6Addresses: string[];
   }[];
   addresses: {
     allocationId: string;

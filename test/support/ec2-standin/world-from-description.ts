@@ -1,5 +1,6 @@
 import type { ClusterDescription } from "../../../src/cluster/schema";
 import { ipToNumber, numberToIp } from "./ipv4";
+import { networkAddress } from "../../../src/cluster/ip-addresses";
 import type { SubnetSpec, Timing, WorldSpec } from "./world-spec";
 
 // The EC2 world a cluster description implies, for a lab that has no real AWS account: one AZ,
@@ -30,19 +31,35 @@ export function worldSpecFromDescription(description: ClusterDescription, option
     }
     return subnet;
   };
+  // A node with an IPv6 address puts an IPv6 block (the /64 around it, EC2's only subnet size) on its subnet.
+  for (const node of description.nodes)
+    if (node.address6 !== undefined) subnetOf(node.address).ipv6Cidr = `${networkAddress(node.address6, 64)}/64`;
   const interfaces = description.nodes.map((node) => ({
     networkInterfaceId: node.networkInterfaceId ?? `eni-${node.instanceId.slice("i-".length)}`,
     subnetId: subnetOf(node.address).subnetId,
     privateIps: [node.address],
     instanceId: node.instanceId,
+    ...(node.address6 !== undefined ? { ipv6Addresses: [node.address6] } : {}),
   }));
+  // Each whole ENI (kind eni) is an interface of the first node's subnet, unattached, with an
+  // address counted down from the top of the subnet (clear of the nodes' and the VIPs').
+  const movable = description.resources.flatMap((r) => (r.kind === "eni" ? [r.networkInterfaceId] : []));
+  const home = description.nodes[0] && subnetOf(description.nodes[0].address);
+  const movableInterfaces = home
+    ? movable.map((networkInterfaceId, n) => ({
+        networkInterfaceId,
+        subnetId: home.subnetId,
+        privateIps: [numberToIp(ipToNumber(home.cidr.split("/")[0]!) + 2 ** (32 - options.subnetPrefix) - 2 - n)],
+        macAddress: `0e:e0:5a:00:00:${(n + 1).toString(16).padStart(2, "0")}`,
+      }))
+    : [];
   const eips = description.resources.filter((r) => r.kind === "eip");
   const routeTableIds = [...new Set(description.resources.flatMap((r) => (r.kind === "route" ? r.routeTables : [])))];
   return {
     region,
     subnets: [...subnets.values()],
     instances: description.nodes.map((node) => ({ instanceId: node.instanceId, availabilityZone, state: "running" })),
-    interfaces,
+    interfaces: [...interfaces, ...movableInterfaces],
     addresses: eips.map((r, n) => ({ allocationId: r.allocationId, publicIp: r.publicIp ?? `${testNet3}.${10 + n}` })),
     routeTables: routeTableIds.map((routeTableId) => ({ routeTableId })),
     volumes: description.resources.flatMap((r) => (r.kind === "volume" ? [{ volumeId: r.volumeId, availabilityZone, size: 1 }] : [])),

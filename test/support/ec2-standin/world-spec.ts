@@ -10,6 +10,8 @@ export interface SubnetSpec {
   vpcId?: string;
   cidr: string;
   availabilityZone: string;
+  /** The subnet's IPv6 block (a /64); without it the subnet takes no IPv6 address. */
+  ipv6Cidr?: string;
 }
 
 export interface InstanceSpec {
@@ -32,6 +34,8 @@ export interface InterfaceSpec {
   macAddress?: string;
   /** How many private addresses the interface can carry (instance-type limit). */
   maxPrivateIps?: number;
+  /** IPv6 addresses of the subnet's IPv6 block. */
+  ipv6Addresses?: string[];
 }
 
 export interface AddressSpec {

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { cidrContains, parseCidr } from "./ipv4";
+import { cidrContains as blockContains, familyOf } from "../../../src/cluster/ip-addresses";
 import { allocationNotFound, instanceNotFound, interfaceNotFound, routeTableNotFound, subnetNotFound, volumeNotFound } from "./errors";
 import {
   defaultTiming,
@@ -21,6 +22,7 @@ export interface Subnet {
   vpcId: string;
   cidr: string;
   availabilityZone: string;
+  ipv6Cidr?: string;
 }
 
 export interface Instance {
@@ -40,6 +42,12 @@ export interface NetworkInterface {
   attachmentId: string;
   macAddress: string;
   maxPrivateIps: number;
+  ipv6Addresses: string[];
+  /**
+   * The attachment's state while it is in flight (AttachNetworkInterface, DetachNetworkInterface);
+   * an interface attached from the start, or once the attach completed, is `attached`.
+   */
+  attachmentState?: "attaching" | "attached" | "detaching";
 }
 
 export interface ElasticIp {
@@ -92,9 +100,19 @@ export interface InstanceStateEvent {
   current: InstanceStateName;
 }
 
+/** A whole network interface attached to (or detached from) an instance: the lab moves its local side then. */
+export interface InterfaceAttachmentEvent {
+  networkInterfaceId: string;
+  instanceId: string;
+  deviceIndex: number;
+  macAddress: string;
+}
+
 export interface WorldEvents {
   attached: [AttachmentEvent];
   detached: [AttachmentEvent];
+  "interface-attached": [InterfaceAttachmentEvent];
+  "interface-detached": [InterfaceAttachmentEvent];
   "instance-state": [InstanceStateEvent];
 }
 
@@ -143,6 +161,12 @@ export class Ec2World {
   /** The interface carrying the address, primary or secondary. */
   holderOf(privateIp: string): NetworkInterface | undefined {
     for (const eni of this.interfaces.values()) if (eni.privateIps.includes(privateIp)) return eni;
+    return undefined;
+  }
+
+  /** The interface carrying the IPv6 address, if any. */
+  holderOfIpv6(address: string): NetworkInterface | undefined {
+    for (const eni of this.interfaces.values()) if (eni.ipv6Addresses.includes(address)) return eni;
     return undefined;
   }
 
@@ -204,6 +228,7 @@ export class Ec2World {
         instanceId: e.instanceId,
         deviceIndex: e.deviceIndex,
         macAddress: e.macAddress,
+        ipv6Addresses: [...e.ipv6Addresses],
       })),
       addresses: [...this.addresses.values()].map((a) => ({
         allocationId: a.allocationId,
@@ -250,6 +275,7 @@ function populate(world: Ec2World, spec: WorldSpec): void {
       vpcId: s.vpcId ?? "vpc-0standin000000001",
       cidr: s.cidr,
       availabilityZone: s.availabilityZone,
+      ...(s.ipv6Cidr !== undefined ? { ipv6Cidr: s.ipv6Cidr } : {}),
     });
   }
   const nextIndex = new Map<string, number>();
@@ -260,6 +286,12 @@ function populate(world: Ec2World, spec: WorldSpec): void {
     for (const ip of e.privateIps) {
       if (!cidrContains(subnet.cidr, ip)) throw problem(`${ip} of ${e.networkInterfaceId} is outside ${subnet.subnetId} (${subnet.cidr})`);
       const holder = world.holderOf(ip);
+      if (holder) throw problem(`${ip} is on both ${holder.networkInterfaceId} and ${e.networkInterfaceId}`);
+    }
+    for (const ip of e.ipv6Addresses ?? []) {
+      if (familyOf(ip) !== "ipv6" || subnet.ipv6Cidr === undefined || !blockContains(subnet.ipv6Cidr, ip))
+        throw problem(`${ip} of ${e.networkInterfaceId} is outside the IPv6 block of ${subnet.subnetId} (${subnet.ipv6Cidr ?? "none"})`);
+      const holder = world.holderOfIpv6(ip);
       if (holder) throw problem(`${ip} is on both ${holder.networkInterfaceId} and ${e.networkInterfaceId}`);
     }
     const index = e.instanceId === undefined ? 0 : (e.deviceIndex ?? nextIndex.get(e.instanceId) ?? 0);
@@ -274,6 +306,7 @@ function populate(world: Ec2World, spec: WorldSpec): void {
       attachmentId: `eni-attach-${e.networkInterfaceId.replace(/^eni-/, "")}`,
       macAddress: e.macAddress ?? `0e:${(n + 1).toString(16).padStart(2, "0")}:5a:00:00:01`,
       maxPrivateIps: e.maxPrivateIps ?? 15,
+      ipv6Addresses: [...(e.ipv6Addresses ?? [])],
     });
   }
   for (const i of spec.instances) {

@@ -76,3 +76,36 @@ describe("an overlay route", () => {
     expect(target(ec2, rtbPublic)).toBe(b.networkInterfaceId);
   });
 });
+
+describe("an IPv6 overlay route", () => {
+  const overlay6 = "2001:db8:ff00::1";
+  const cidr6 = `${overlay6}/128`;
+
+  function world6(manager: "keepalived" | "pacemaker", release = false) {
+    const description = clusterOf([{ kind: "route", name: "overlay6", address: overlay6, routeTables: [rtbPrivate], release }], {
+      manager,
+    });
+    const ec2 = twoNodeEc2();
+    ec2.addRouteTable(rtbPrivate, { [cidr6]: b.networkInterfaceId });
+    const route = new RouteResource(description.resources[0] as RouteSpec);
+    return { ec2, route, nodeA: onNode(a, description, ec2) };
+  }
+
+  it("is routed as a /128 to this node's ENI, and under Pacemaker added to the interface as a /128", async () => {
+    const { ec2, route, nodeA } = world6("pacemaker");
+    const { before, outcome } = await transition(route, nodeA.ctx, "acquire");
+    expect(before).toMatchObject({ held: false, detail: `${cidr6} → ${b.networkInterfaceId} in ${rtbPrivate}` });
+    expect(outcome).toBe("changed");
+    expect(ec2.calls).toContain(`replaceRoute ${rtbPrivate} ${cidr6} ${a.networkInterfaceId}`);
+    expect(ec2.routeTables.get(rtbPrivate)!.get(cidr6)).toBe(a.networkInterfaceId);
+    expect(nodeA.host.calls).toEqual([`addAddress eth0 ${cidr6}`]);
+  });
+
+  it("with the release flag, release deletes the /128 while it targets us", async () => {
+    const { ec2, route, nodeA } = world6("keepalived", true);
+    await transition(route, nodeA.ctx, "acquire");
+    ec2.calls.length = 0;
+    expect((await transition(route, nodeA.ctx, "release")).outcome).toBe("changed");
+    expect(ec2.calls).toEqual([`deleteRoute ${rtbPrivate} ${cidr6}`]);
+  });
+});

@@ -2,6 +2,7 @@ import type {
   AddressView,
   AttachmentState,
   Ec2,
+  EniView,
   InstanceState,
   InstanceView,
   InterfaceView,
@@ -55,6 +56,13 @@ interface Volume {
   peerLetsGoIn?: number;
 }
 
+interface MovableEni {
+  view: Omit<EniView, "attachment">;
+  attachment?: Attachment & { attachmentId: string; deviceIndex: number };
+  /** The peer lets go by itself (its own release) after this many describes. */
+  peerLetsGoIn?: number;
+}
+
 interface Instance {
   instanceId: string;
   availabilityZone: string;
@@ -69,11 +77,14 @@ export class FakeEc2 implements Ec2 {
   readonly routeTables = new Map<string, Map<string, string>>();
   readonly volumes = new Map<string, Volume>();
   readonly instances = new Map<string, Instance>();
+  /** Secondary ENIs that move whole (kind eni). */
+  readonly enis = new Map<string, MovableEni>();
   /** How many describes an attach or a detach takes. */
   settleDescribes = 2;
   /** How many describes a stopping instance takes to reach `stopped` (Infinity: never). */
   stopDescribes = 2;
   private associations = 0;
+  private attachments = 0;
 
   /** `calls`: every mutating call, in order, e.g. "assignPrivateIp eni-… 10.0.1.100" (may be shared with hosts). */
   constructor(readonly calls: string[] = []) {}
@@ -113,6 +124,29 @@ export class FakeEc2 implements Ec2 {
         ]
       : [];
     this.volumes.set(volumeId, { volumeId, availabilityZone, attachments });
+  }
+
+  addEni(view: Omit<EniView, "attachment">, attachedTo?: { instanceId: string; deviceIndex: number; state?: AttachmentState }): void {
+    const attachment = attachedTo && {
+      instanceId: attachedTo.instanceId,
+      deviceIndex: attachedTo.deviceIndex,
+      state: attachedTo.state ?? "attached",
+      device: "",
+      attachmentId: `eni-attach-${String(++this.attachments).padStart(8, "0")}`,
+      settlesIn: 0,
+    };
+    this.enis.set(view.networkInterfaceId, { view: { ...view, privateIps: [...view.privateIps] }, attachment });
+  }
+
+  /** The node holding the ENI releases it by itself (its own backup transition) after a few describes. */
+  peerReleasesEniAfter(networkInterfaceId: string, describes: number): void {
+    this.arranged(this.enis, networkInterfaceId).peerLetsGoIn = describes;
+  }
+
+  /** Where the ENI is attached now, if anywhere. */
+  eniAttachment(networkInterfaceId: string): { instanceId: string; deviceIndex: number; state: AttachmentState } | undefined {
+    const a = this.arranged(this.enis, networkInterfaceId).attachment;
+    return a && { instanceId: a.instanceId, deviceIndex: a.deviceIndex, state: a.state };
   }
 
   /** Puts an instance in a state it keeps (a `stopping` instance stays stopping). */
@@ -167,6 +201,28 @@ export class FakeEc2 implements Ec2 {
     nic.privateIps = nic.privateIps.filter((ip) => ip !== privateIp);
     for (const a of this.addresses.values())
       if (a.networkInterfaceId === networkInterfaceId && a.privateIp === privateIp) this.dissociate(a);
+  }
+
+  // ---- IPv6 addresses: no reassignment, an address on another ENI is refused ----
+
+  async findInterfaceByIpv6(ipv6Address: string): Promise<InterfaceView | undefined> {
+    const found = [...this.interfaces.values()].find((i) => i.ipv6Addresses?.includes(ipv6Address));
+    return found && structuredClone(found);
+  }
+
+  async assignIpv6(networkInterfaceId: string, ipv6Address: string): Promise<void> {
+    this.calls.push(`assignIpv6 ${networkInterfaceId} ${ipv6Address}`);
+    const target = this.eni(networkInterfaceId, "AssignIpv6Addresses");
+    const holder = [...this.interfaces.values()].find((i) => i.ipv6Addresses?.includes(ipv6Address));
+    if (holder && holder !== target)
+      throw ec2Refusal("AssignIpv6Addresses", "InvalidIPAddress.InUse", `Address ${ipv6Address} is in use.`, networkInterfaceId);
+    if (!holder) target.ipv6Addresses = [...(target.ipv6Addresses ?? []), ipv6Address];
+  }
+
+  async unassignIpv6(networkInterfaceId: string, ipv6Address: string): Promise<void> {
+    this.calls.push(`unassignIpv6 ${networkInterfaceId} ${ipv6Address}`);
+    const nic = this.eni(networkInterfaceId, "UnassignIpv6Addresses");
+    nic.ipv6Addresses = (nic.ipv6Addresses ?? []).filter((ip) => ip !== ipv6Address);
   }
 
   // ---- Elastic IPs ----
@@ -285,6 +341,51 @@ export class FakeEc2 implements Ec2 {
     i.stopsIn = this.stopDescribes;
   }
 
+  // ---- whole ENIs ----
+
+  async describeEni(networkInterfaceId: string): Promise<EniView> {
+    const e = this.movable(networkInterfaceId, "DescribeNetworkInterfaces");
+    this.advanceEni(e);
+    const a = e.attachment;
+    return structuredClone({
+      ...e.view,
+      ...(a ? { attachment: { attachmentId: a.attachmentId, instanceId: a.instanceId, deviceIndex: a.deviceIndex, state: a.state } } : {}),
+    });
+  }
+
+  async attachEni(networkInterfaceId: string, instanceId: string, deviceIndex: number): Promise<string> {
+    this.calls.push(`attachEni ${networkInterfaceId} ${instanceId} ${deviceIndex}`);
+    const e = this.movable(networkInterfaceId, "AttachNetworkInterface");
+    const instance = this.instance(instanceId, "AttachNetworkInterface", networkInterfaceId);
+    if (e.attachment)
+      throw ec2Refusal(
+        "AttachNetworkInterface",
+        "InvalidNetworkInterface.InUse",
+        `Interface: [${networkInterfaceId}] in use.`,
+        networkInterfaceId,
+      );
+    if (instance.availabilityZone !== e.view.availabilityZone)
+      throw ec2Refusal(
+        "AttachNetworkInterface",
+        "InvalidParameterCombination",
+        "You may not attach a network interface to an instance if they are not in the same availability zone",
+        networkInterfaceId,
+      );
+    const attachmentId = `eni-attach-${String(++this.attachments).padStart(8, "0")}`;
+    e.attachment = { instanceId, deviceIndex, state: "attaching", device: "", attachmentId, settlesIn: this.settleDescribes };
+    return attachmentId;
+  }
+
+  async detachEniFrom(networkInterfaceId: string, instanceId: string, force: boolean): Promise<boolean> {
+    // The adapter reads the attachment before it detaches it.
+    const a = this.movable(networkInterfaceId, "DescribeNetworkInterfaces").attachment;
+    if (a?.instanceId !== instanceId || (a.state === "detaching" && !force)) return false;
+    this.calls.push(`detachEni ${networkInterfaceId} ${instanceId}${force ? " force" : ""}`);
+    a.state = "detaching";
+    a.settlesIn = this.settleDescribes;
+    return true;
+  }
+
   async dryRun(): Promise<Permission> {
     return "allowed";
   }
@@ -306,6 +407,19 @@ export class FakeEc2 implements Ec2 {
       a.state = a.state === "attaching" ? "attached" : "detached";
     }
     v.attachments = v.attachments.filter((a) => a.state !== "detached");
+  }
+
+  private advanceEni(e: MovableEni): void {
+    const a = e.attachment;
+    if (!a) return;
+    if (e.peerLetsGoIn !== undefined && --e.peerLetsGoIn <= 0) {
+      e.peerLetsGoIn = undefined;
+      if (a.state === "attached") Object.assign(a, { state: "detaching", settlesIn: 2 });
+    }
+    if ((a.state === "attaching" || a.state === "detaching") && --a.settlesIn <= 0) {
+      if (a.state === "attaching") a.state = "attached";
+      else e.attachment = undefined;
+    }
   }
 
   private associate(allocationId: string, networkInterfaceId: string, privateIp: string): string {
@@ -336,6 +450,12 @@ export class FakeEc2 implements Ec2 {
     const nic = this.interfaces.get(id);
     if (!nic) throw ec2Refusal(action, "InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`, resource);
     return nic;
+  }
+
+  private movable(id: string, action: string): MovableEni {
+    const e = this.enis.get(id);
+    if (!e) throw ec2Refusal(action, "InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`, id);
+    return e;
   }
 
   private address(allocationId: string, action: string): AddressView {

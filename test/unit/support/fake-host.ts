@@ -1,4 +1,4 @@
-import type { CommandResult, Host, Mounted, ServiceRef } from "../../../src/host/host-port";
+import type { CommandResult, Host, Link, Mounted, ServiceRef } from "../../../src/host/host-port";
 import { AwsHaError } from "../../../src/errors";
 import { checkMountPoint, normalisedMountPoint, type PathView } from "../../../src/host/mount-point-safety";
 
@@ -10,6 +10,11 @@ import { checkMountPoint, normalisedMountPoint, type PathView } from "../../../s
 export interface FakeHostOptions {
   /** The block device a volume shows up as here, or undefined while the kernel does not see it. */
   blockDevice?: (volumeId: string) => string | undefined;
+  /**
+   * The hot-plugged ENIs the kernel shows here now, by name and MAC: each appears once EC2 reports
+   * its attachment to this instance `attached`, and is gone once it is detached.
+   */
+  attachedLinks?: () => { name: string; mac: string }[];
   /** Commands by argv[0]: what they print and how they exit. */
   commands?: Record<string, CommandResult>;
   /** Where changes are recorded; share it with the FakeEc2 to see one timeline. */
@@ -28,6 +33,10 @@ export class FakeHost implements Host {
   /** Mount points that a process keeps busy. */
   readonly busy = new Set<string>();
   readonly services = new Map<string, boolean>();
+  /** Links that are here whatever EC2 says (eth0, or a name in the way), by name. */
+  readonly fixedLinks = new Map<string, { mac: string }>();
+  /** Names of the links that are up. */
+  readonly linksUp = new Set<string>();
   readonly calls: string[];
 
   constructor(private readonly options: FakeHostOptions = {}) {
@@ -55,6 +64,21 @@ export class FakeHost implements Host {
 
   async announceAddress(iface: string, address: string): Promise<void> {
     this.calls.push(`announceAddress ${iface} ${address}`);
+  }
+
+  /** The fixed links and the attached ENIs'; a link that went away comes back down, as a new device does. */
+  async links(): Promise<Link[]> {
+    const found = [...[...this.fixedLinks].map(([name, { mac }]) => ({ name, mac })), ...(this.options.attachedLinks?.() ?? [])];
+    for (const name of this.linksUp) if (!found.some((l) => l.name === name)) this.linksUp.delete(name);
+    return found.map((l) => ({ ...l, up: this.linksUp.has(l.name) }));
+  }
+
+  async setLinkUp(name: string, up: boolean): Promise<void> {
+    this.calls.push(`setLink ${name} ${up ? "up" : "down"}`);
+    if (!(await this.links()).some((l) => l.name === name))
+      throw new AwsHaError("host", `ip link set dev ${name} ${up ? "up" : "down"} failed (exit 1): Cannot find device "${name}"`);
+    if (up) this.linksUp.add(name);
+    else this.linksUp.delete(name);
   }
 
   async findBlockDevice(volumeId: string): Promise<string | undefined> {

@@ -1,0 +1,108 @@
+import { AwsHaError } from "../errors";
+import { holderName } from "./holder-name";
+import type { TransitionContext } from "./resource";
+import { waitAtMost, waitUntil } from "./waits";
+
+// What EC2 attaches to one instance at a time and the peer's OS may still be using (a volume, a
+// whole ENI) is taken over the same way: the peer gets fencing.peerReleaseTimeout to let go by
+// itself (its own release detaches it); after that it is fenced, if the description allows it and
+// this instance is running, and only then force-detached from it.
+
+/** Another instance's attachment, as the kind reads it from EC2's description. */
+export interface PeerAttachment {
+  instanceId: string;
+  state: string;
+}
+
+export interface Handover<V> {
+  /** The resource, for errors: "volume data". */
+  resource: string;
+  /** Its EC2 id, for the log: "vol-0abc". */
+  id: string;
+  describe(): Promise<V>;
+  /** Another instance's attachment in EC2's description, while there is one. */
+  foreign(view: V): PeerAttachment | undefined;
+  /** A detach with Force from the (stopped) peer. */
+  forceDetach(peerId: string): Promise<void>;
+  /** How long that detach may take, and the setting that raises it. */
+  detachLimit: { seconds: number; setting: string };
+  /** What the operator does by hand when aws-ha does not fence: "detach it by hand once nothing writes to it". */
+  byHand: string;
+}
+
+/** Returns the description once no other instance has it attached; throws when it cannot get there. */
+export async function takeOverFromPeer<V>(ctx: TransitionContext, h: Handover<V>, first: V): Promise<V> {
+  let peer = h.foreign(first);
+  if (!peer) return first;
+  const { fencing } = ctx.description;
+  const { resource, id } = h;
+  let latest = first;
+  const released = await waitAtMost(
+    ctx,
+    {
+      waitingFor: `waiting up to ${fencing.peerReleaseTimeout} s for ${holderName(ctx, peer.instanceId)} to release ${id} (${peer.state})`,
+      resource,
+      limitMs: fencing.peerReleaseTimeout * 1000,
+    },
+    async () => {
+      latest = await h.describe();
+      peer = h.foreign(latest) ?? peer;
+      return h.foreign(latest) === undefined;
+    },
+  );
+  if (released) return latest;
+
+  const held = `attached to ${peer.instanceId} (${peer.state}) for ${fencing.peerReleaseTimeout} s`;
+  if (!fencing.enabled) throw new AwsHaError("conflict", held, { resource, fix: "enable fencing or detach it by hand" });
+  if (!ctx.description.nodes.some((n) => n.instanceId === peer!.instanceId))
+    throw new AwsHaError(
+      "conflict",
+      `${held}, and ${peer.instanceId} is not a node of cluster ${ctx.description.cluster}, so it is not fenced`,
+      { resource, fix: h.byHand },
+    );
+  // A node that is itself stopping (or being fenced) must not take its peer down with it.
+  const self = await ctx.ec2.describeInstance(ctx.identity.instanceId);
+  if (self.state !== "running")
+    throw new AwsHaError("conflict", `${held}; this instance is ${self.state}, and only a running instance fences its peer`, {
+      resource,
+      fix: `${h.byHand}, or start the transition on a running node`,
+    });
+  await fence(ctx, h, peer.instanceId);
+  return h.describe();
+}
+
+/** Stops the peer, confirms it is stopped, then force-detaches from it. */
+async function fence<V>(ctx: TransitionContext, h: Handover<V>, peerId: string): Promise<void> {
+  const { fencing } = ctx.description;
+  const { resource, id } = h;
+  const down = (state: string) => state === "stopped" || state === "terminated";
+  const peer = await ctx.ec2.describeInstance(peerId);
+  if (!down(peer.state)) {
+    ctx.log.warn(`fencing ${holderName(ctx, peerId)}: stopping it with force, as it kept ${id} for ${fencing.peerReleaseTimeout} s`);
+    await ctx.ec2.stopInstance(peerId);
+    await waitUntil(
+      ctx,
+      {
+        waitingFor: `waiting up to ${fencing.stopTimeout} s for ${peerId} to stop`,
+        resource,
+        limitMs: fencing.stopTimeout * 1000,
+        firstDelayMs: 500,
+        fix: `${peerId} still runs and keeps ${id}: stop it by hand, or raise fencing.stopTimeout`,
+      },
+      async () => down((await ctx.ec2.describeInstance(peerId)).state),
+    );
+  }
+  // Only now, with the peer confirmed down, is a forced detach safe: nothing there uses it any more.
+  ctx.log.warn(`force-detaching ${id} from ${peerId}`);
+  await h.forceDetach(peerId);
+  await waitUntil(
+    ctx,
+    {
+      waitingFor: `waiting for ${id} to come free of ${peerId}`,
+      resource,
+      limitMs: h.detachLimit.seconds * 1000,
+      fix: `detach ${id} from ${peerId} by hand, or raise ${h.detachLimit.setting}`,
+    },
+    async () => h.foreign(await h.describe()) === undefined,
+  );
+}
