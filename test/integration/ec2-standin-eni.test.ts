@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import type { InterfaceAttachmentEvent } from "../support/ec2-standin/world";
 import type { WorldSpec } from "../support/ec2-standin/world-spec";
+import { waitFor } from "./support/wait";
 
 // The stand-in's whole-ENI attachments, judged by the real SDK over HTTP: what the eni resource
 // relies on — the attachment id, attaching → attached and detaching → available over time, the
@@ -53,16 +54,9 @@ afterEach(async () => {
   await server.close();
 });
 
-/** Polls until `probe` returns a value; bounded in time and attempts. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 3_000): Promise<T> {
-  const started = Date.now();
-  for (let i = 0; i < 500 && Date.now() - started < timeoutMs; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The stand-in's delays are short: polled every 20 ms, for at most 3 s. */
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 3_000): Promise<T> =>
+  waitFor(what, probe, timeoutMs, 20);
 
 const interfaceOf = async (id: string) =>
   (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] }))).NetworkInterfaces![0]!;

@@ -24,6 +24,7 @@ import { StandinControlClient } from "../support/ec2-standin/control-client";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import { worldSpecFromDescription } from "../support/ec2-standin/world-from-description";
 import type { WorldSpec } from "../support/ec2-standin/world-spec";
+import { waitFor } from "./support/wait";
 
 // The EC2 stand-in judged by the real SDK over HTTP: each scenario is a piece of EC2 behaviour the
 // failover code depends on, checked through the same calls and error names it will see on AWS.
@@ -81,16 +82,8 @@ afterEach(async () => {
   await server.close();
 });
 
-/** Polls until `probe` returns a value; bounded in time and attempts. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 3_000): Promise<T> {
-  const started = Date.now();
-  for (let i = 0; i < 500 && Date.now() - started < timeoutMs; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The stand-in's delays are short: polled every 20 ms, for at most 3 s. */
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> => waitFor(what, probe, 3_000, 20);
 
 const ipsOf = async (eni: string) =>
   (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eni] }))).NetworkInterfaces![0]!.PrivateIpAddresses!.map(
