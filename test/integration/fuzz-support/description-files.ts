@@ -42,6 +42,18 @@ export function confined(value: unknown, root: string, kept: readonly string[] =
   return value;
 }
 
+/**
+ * A description that lost `paths.historyDir` (a valid mutation) would record its transitions in the
+ * machine's /var/lib/aws-ha: the journal is kept inside the run's tree like every other path.
+ */
+function withHistoryInside(value: Plain, root: string): Plain {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const paths = (value as Record<string, Plain>).paths;
+  if (paths !== undefined && (paths === null || typeof paths !== "object" || Array.isArray(paths))) return value;
+  if (paths !== undefined && Object.hasOwn(paths, "historyDir")) return value;
+  return { ...value, paths: { ...(paths ?? {}), historyDir: join(root, "elsewhere", "var/lib/aws-ha") } };
+}
+
 /** What the CLI would read from `text`, when it reads as a tree (an alias cycle does not, and is no description either). */
 function readAs(format: "yaml" | "json", text: string): unknown {
   try {
@@ -135,7 +147,7 @@ export function writeDescription(
   // Judged on what the text reads as, text mutations included (a truncated plain scalar is still a
   // path); a text whose value had to be confined is written as that value instead (JSON is YAML).
   const read = readAs(c.format, c.text);
-  const value = read === undefined ? undefined : confined(read, root, kept);
+  const value = read === undefined ? undefined : withHistoryInside(confined(read, root, kept), root);
   const text = value === undefined || JSON.stringify(value) === JSON.stringify(read) ? c.text : JSON.stringify(value, null, 2);
   const path = join(dir, `cluster.${c.format}`);
   writeFileSync(path, text, { mode: 0o644 });
