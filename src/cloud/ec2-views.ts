@@ -1,4 +1,5 @@
 import type { Address, Instance, NetworkInterface, RouteTable, Volume } from "@aws-sdk/client-ec2";
+import { canonicalAddress, familyOf } from "../cluster/ip-addresses";
 import { AwsHaError } from "../errors";
 import type { AddressView, EniView, InstanceView, InterfaceView, RouteView, VolumeView } from "./ec2-port";
 import { attachmentStates, documented, instanceStates, volumeStates } from "./ec2-states";
@@ -45,9 +46,16 @@ export function eniView(eni: NetworkInterface, networkInterfaceId: string): EniV
   };
 }
 
-/** The ENI's IPv6 addresses, left out where it has none (as for most ENIs). */
+/**
+ * The ENI's IPv6 addresses, left out where it has none (as for most ENIs). In their one spelling:
+ * the description's are canonical, and an answer that spelled one otherwise (upper case, zeros not
+ * folded) must not make a VIP look held by nobody. What is no IPv6 address is dropped.
+ */
 function ipv6Of(eni: NetworkInterface): Pick<InterfaceView, "ipv6Addresses"> {
-  const ipv6Addresses = (eni.Ipv6Addresses ?? []).map((a) => a.Ipv6Address).filter((ip): ip is string => ip !== undefined);
+  const ipv6Addresses = (eni.Ipv6Addresses ?? [])
+    .map((a) => a.Ipv6Address)
+    .filter((ip): ip is string => ip !== undefined && familyOf(ip) === "ipv6")
+    .map(canonicalAddress);
   return ipv6Addresses.length > 0 ? { ipv6Addresses } : {};
 }
 
