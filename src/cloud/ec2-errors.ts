@@ -134,6 +134,21 @@ export function ec2Failure(action: string, error: unknown, resource?: string): A
       `EC2 refused ${action}: the volume and the instance are in different availability zones (${code})`,
       "an EBS volume attaches only in its own AZ: put the volume's nodes in the volume's AZ, or restore a snapshot there",
     );
+  // EC2 has no reassignment for IPv6: an address another ENI carries stays there until unassigned.
+  if (code === "InvalidIPAddress.InUse")
+    return failure(
+      "conflict",
+      `EC2 refused ${action}: another network interface carries the address (${code})`,
+      "an IPv6 address moves only once unassigned from the interface that carries it: see `aws-ha-notify show` for the holder; a node of the cluster lets go when its cluster manager demotes it, an interface outside the cluster must be freed by hand",
+    );
+  if (code === "InvalidNetworkInterface.InUse") {
+    const eni = AWS_ID.exec(message)?.[0] ?? resource;
+    return failure(
+      "conflict",
+      `EC2 refused ${action}: network interface ${eni ?? "(unnamed)"} is attached to an instance (${code})`,
+      "an ENI attaches to one instance at a time: let the holder release it (`aws-ha-notify show` names it), or turn on fencing so this node stops a holder that keeps it",
+    );
+  }
   if (CONFLICT_CODES.has(code))
     return failure(
       "conflict",

@@ -28,8 +28,8 @@ export interface ProbeScope {
   eni: string;
 }
 
-/** The two calls a probe may send: DryRuns, and the VIP's harmless unassignment. */
-export type ProbePort = Pick<Ec2, "dryRun" | "unassignPrivateIp">;
+/** The calls a probe may send: DryRuns, and the VIP's harmless unassignment in either family. */
+export type ProbePort = Pick<Ec2, "dryRun" | "unassignPrivateIp" | "unassignIpv6">;
 
 /** One DryRun that proves a permission. */
 export interface Probe {

@@ -68,6 +68,31 @@ describe("mapping EC2's answers to what the operator must do", () => {
     expect(e.message).toMatch(/different availability zones/);
   });
 
+  it("says an IPv6 address in use elsewhere must be unassigned there first", () => {
+    const e = ec2Failure(
+      "AssignIpv6Addresses",
+      ec2Says("InvalidIPAddress.InUse", "Address 2001:db8:0:1::100 is in use."),
+      "eni-0aaaaaaaaaaaaaaa1",
+    );
+    expect(e.kind).toBe("conflict");
+    expect(e.message).toBe("EC2 refused AssignIpv6Addresses: another network interface carries the address (InvalidIPAddress.InUse)");
+    expect(e.details.awsCode).toBe("InvalidIPAddress.InUse");
+    expect(e.details.fix).toMatch(/unassigned from the interface that carries it.*aws-ha-notify show/);
+  });
+
+  it("says an ENI still attached elsewhere must be let go or its holder fenced", () => {
+    const e = ec2Failure(
+      "AttachNetworkInterface",
+      ec2Says("InvalidNetworkInterface.InUse", "Interface: [eni-0ccccccccccccccc3] in use."),
+      "eni-0ccccccccccccccc3",
+    );
+    expect(e.kind).toBe("conflict");
+    expect(e.message).toBe(
+      "EC2 refused AttachNetworkInterface: network interface eni-0ccccccccccccccc3 is attached to an instance (InvalidNetworkInterface.InUse)",
+    );
+    expect(e.details.fix).toMatch(/fencing/);
+  });
+
   it.each(["VolumeInUse", "IncorrectState", "IncorrectInstanceState", "Resource.AlreadyAssociated"])(
     "calls %s a conflict with another holder",
     (code) => {

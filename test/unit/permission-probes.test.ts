@@ -63,6 +63,10 @@ class ScriptedEc2 implements ProbePort {
     this.unassigned.push(`${networkInterfaceId} ${privateIp}`);
     if (this.unassignFailure) throw this.unassignFailure;
   }
+
+  async unassignIpv6(networkInterfaceId: string, ipv6Address: string): Promise<void> {
+    return this.unassignPrivateIp(networkInterfaceId, ipv6Address);
+  }
 }
 
 const probe = (ec2: ScriptedEc2, description: ClusterDescription = everything) =>

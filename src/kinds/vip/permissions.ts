@@ -42,38 +42,35 @@ export const vipPermissions: PermissionTable<VipSpec> = {
 
 /** The VIP's actions have no DryRun: a harmless unassignment can show a denial, never prove the permission. */
 async function proveVipActions(ec2: ProbePort, vips: readonly VipSpec[], scope: ProbeScope): Promise<Finding[]> {
-  const ipv4 = vips.filter((v) => familyOf(v.address) === "ipv4");
-  const ipv6 = vips.filter((v) => familyOf(v.address) === "ipv6");
-  return [
-    ...(ipv4.length > 0 ? await proveIpv4(ec2, ipv4, scope) : []),
-    ...(ipv6.length > 0
-      ? [
-          warn(
-            `AssignIpv6Addresses ${ipv6.map((v) => v.name).join(",")}`,
-            "AssignIpv6Addresses and UnassignIpv6Addresses have no DryRun and check sends no probe for them: make sure the role grants both (aws-ha-gen iam-policy)",
-          ),
-        ]
-      : []),
-  ];
+  const findings: Finding[] = [];
+  for (const family of ["ipv4", "ipv6"] as const) {
+    const ofThisFamily = vips.filter((v) => familyOf(v.address) === family);
+    if (ofThisFamily.length > 0) findings.push(await proveFamily(ec2, family, ofThisFamily, scope));
+  }
+  return findings;
 }
 
-async function proveIpv4(ec2: ProbePort, vips: readonly VipSpec[], { eni }: ProbeScope): Promise<Finding[]> {
-  const topic = `UnassignPrivateIpAddresses ${vips.map((v) => v.name).join(",")}`;
+const actionsOf = {
+  ipv4: { assign: "AssignPrivateIpAddresses", unassign: "UnassignPrivateIpAddresses" },
+  ipv6: { assign: "AssignIpv6Addresses", unassign: "UnassignIpv6Addresses" },
+} as const;
+
+async function proveFamily(ec2: ProbePort, family: "ipv4" | "ipv6", vips: readonly VipSpec[], { eni }: ProbeScope): Promise<Finding> {
+  const { assign, unassign } = actionsOf[family];
+  const topic = `${unassign} ${vips.map((v) => v.name).join(",")}`;
   // The subnet's network address (the description keeps the VIPs in their nodes' subnet) is
-  // reserved by EC2 and never on an ENI, so unassigning it can remove nothing.
+  // reserved by EC2 in both families and never on an ENI, so unassigning it can remove nothing.
   const network = networkAddress(vips[0]!.address, vipPrefix(vips[0]!));
   try {
     // The port takes "not assigned" as done: that is the only answer a permitted probe can get.
-    await ec2.unassignPrivateIp(eni, network);
+    await (family === "ipv4" ? ec2.unassignPrivateIp(eni, network) : ec2.unassignIpv6(eni, network));
   } catch (e) {
-    return [notAnswered(topic, e, "UnassignPrivateIpAddresses")];
+    return notAnswered(topic, e, unassign);
   }
-  return [
-    warn(
-      topic,
-      `AssignPrivateIpAddresses and UnassignPrivateIpAddresses have no DryRun; the harmless probe (unassign ${network}, ` +
-        `the subnet's network address, from ${eni}) was refused as not assigned, not denied, which proves the permission ` +
-        `only where EC2 answers for the permission first: make sure the role grants both (aws-ha-gen iam-policy)`,
-    ),
-  ];
+  return warn(
+    topic,
+    `${assign} and ${unassign} have no DryRun; the harmless probe (unassign ${network}, ` +
+      `the subnet's network address, from ${eni}) was refused as not assigned, not denied, which proves the permission ` +
+      `only where EC2 answers for the permission first: make sure the role grants both (aws-ha-gen iam-policy)`,
+  );
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AwsHaError } from "../../../src/errors";
 import { buildIamPolicy } from "../../../src/gen/iam-policy";
 import type { VipSpec } from "../../../src/kinds/vip/schema";
 import { vipPermissions } from "../../../src/kinds/vip/permissions";
@@ -45,27 +46,52 @@ describe("the permissions of an IPv6 VIP", () => {
     expect(moveStatement([vip4])!.Action).toEqual(["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]);
   });
 
-  it("check says the IPv6 pair has no DryRun and sends no probe for it", async () => {
+  const scopeOf = (d: ReturnType<typeof clusterOf>) => ({
+    description: d,
+    self: d.nodes[0]!,
+    instanceId: a.instanceId,
+    eni: a.networkInterfaceId,
+  });
+
+  it("check probes the IPv6 pair by unassigning the subnet's network address, which no ENI carries", async () => {
     const d = clusterOf([vip6], dualStack);
     const sent: string[] = [];
     const probe = {
       dryRun: async () => "allowed" as const,
-      unassignPrivateIp: async (eni: string, ip: string) => void sent.push(`${eni} ${ip}`),
+      unassignPrivateIp: async (eni: string, ip: string) => void sent.push(`ipv4 ${eni} ${ip}`),
+      unassignIpv6: async (eni: string, ip: string) => void sent.push(`ipv6 ${eni} ${ip}`),
     };
-    const findings = await vipPermissions.prove!(probe, d.resources as VipSpec[], {
-      description: d,
-      self: d.nodes[0]!,
-      instanceId: a.instanceId,
-      eni: a.networkInterfaceId,
-    });
-    expect(sent).toEqual([]);
+    const findings = await vipPermissions.prove!(probe, d.resources as VipSpec[], scopeOf(d));
+    expect(sent).toEqual([`ipv6 ${a.networkInterfaceId} 2001:db8:0:1::`]);
     expect(findings).toEqual([
       {
         verdict: "warn",
         topic: "permission",
         message:
-          "AssignIpv6Addresses web-vip6 not proven: AssignIpv6Addresses and UnassignIpv6Addresses have no DryRun and check sends no probe for them: make sure the role grants both (aws-ha-gen iam-policy)",
+          `UnassignIpv6Addresses web-vip6 not proven: AssignIpv6Addresses and UnassignIpv6Addresses have no DryRun; the harmless probe ` +
+          `(unassign 2001:db8:0:1::, the subnet's network address, from ${a.networkInterfaceId}) was refused as not assigned, not denied, ` +
+          `which proves the permission only where EC2 answers for the permission first: make sure the role grants both (aws-ha-gen iam-policy)`,
       },
+    ]);
+  });
+
+  it("check reports a denied IPv6 probe as a failure naming UnassignIpv6Addresses", async () => {
+    const d = clusterOf([vip4, vip6], dualStack);
+    const denied = new AwsHaError("permission", "EC2 denied UnassignIpv6Addresses (UnauthorizedOperation)", {
+      awsCode: "UnauthorizedOperation",
+      fix: "grant it",
+    });
+    const probe = {
+      dryRun: async () => "allowed" as const,
+      unassignPrivateIp: async () => undefined,
+      unassignIpv6: async () => {
+        throw denied;
+      },
+    };
+    const findings = await vipPermissions.prove!(probe, d.resources as VipSpec[], scopeOf(d));
+    expect(findings.map((f) => [f.verdict, f.message.split(":")[0]])).toEqual([
+      ["warn", "UnassignPrivateIpAddresses web-vip not proven"],
+      ["fail", expect.stringContaining("UnassignIpv6Addresses web-vip6")],
     ]);
   });
 });
