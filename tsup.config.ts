@@ -12,6 +12,7 @@ const entry = {
   "aws-ha-notify": "src/cli/notify/main.ts",
   "aws-ha-updateeip": "src/cli/updateeip/main.ts",
   "aws-ha-gen": "src/cli/gen/main.ts",
+  "aws-ha-fence": "src/cli/fence/main.ts",
 };
 
 type EsbuildPlugin = NonNullable<Options["esbuildPlugins"]>[number];
@@ -33,6 +34,27 @@ const ec2ClientByModule: EsbuildPlugin = {
         .flatMap((m) => m[1]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]!))
         .filter((n) => n && !n.startsWith("type "));
       const moduleOf = (name: string) => (name === "EC2Client" ? "EC2Client" : name.endsWith("Command") ? `commands/${name}` : "index");
+      return { contents: names.map((n) => `export { ${n} } from "./${moduleOf(n)}.js";`).join("\n"), resolveDir: distEs };
+    });
+  },
+};
+
+// The same for @aws-sdk/client-route-53, which only a description with records loads: its index
+// would run every Route53 command's module and the aggregated client on the first record.
+const route53ClientByModule: EsbuildPlugin = {
+  name: "route53-client-by-module",
+  setup(build) {
+    const distEs = resolve("node_modules/@aws-sdk/client-route-53/dist-es");
+    build.onResolve({ filter: /^@aws-sdk\/client-route-53$/ }, (args) =>
+      args.importer.includes("/node_modules/") ? undefined : { path: args.importer, namespace: "route53-client-by-module" },
+    );
+    build.onLoad({ filter: /.*/, namespace: "route53-client-by-module" }, (args) => {
+      const clauses = readFileSync(args.path, "utf8").matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-route-53"/g);
+      const names = [...clauses]
+        .flatMap((m) => m[1]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]!))
+        .filter((n) => n && !n.startsWith("type "));
+      const moduleOf = (name: string) =>
+        name === "Route53Client" ? "Route53Client" : name.endsWith("Command") ? `commands/${name}` : "index";
       return { contents: names.map((n) => `export { ${n} } from "./${moduleOf(n)}.js";`).join("\n"), resolveDir: distEs };
     });
   },
@@ -66,7 +88,7 @@ export default defineConfig({
   // yargs is ESM and reads import.meta.url when it loads; the shim gives it the bundle's own URL.
   shims: true,
   loader: { ".eta": "text", ".xml": "text", ".yaml": "text" },
-  esbuildPlugins: [ec2ClientByModule, lightHelp],
+  esbuildPlugins: [ec2ClientByModule, lightHelp, route53ClientByModule],
   define: { __AWS_HA_VERSION__: JSON.stringify(version) },
   // tsup reads an empty output extension as "the default" (.js), so the bundles get the names that
   // package.json's "bin" points at here. Each then gets a start that reuses V8's compiled code from

@@ -38,6 +38,12 @@ export const ocfCodes = {
   notRunning: 7,
 } as const;
 
+/**
+ * The fence-agents protocol (fence_aws_ha, Pacemaker's stonith class): 0 done (for status: the
+ * instance is on), 1 failed or unknown, 2 status only: the instance is off.
+ */
+export const fenceExitCodes = { success: 0, failed: 1, off: 2 } as const;
+
 /** aws-ha-gen: done, failed, or input (arguments, the description) to correct. */
 export const genExitCodes = { ok: 0, failed: 1, badInput: 2 } as const;
 

@@ -7,7 +7,15 @@ import { join } from "node:path";
 // package-lock.json resolves them, each with its licence and the copyright lines of its LICENSE.
 
 /** The packages src/ imports at run time; esbuild bundles them and what they depend on. */
-export const bundledRoots = ["@aws-sdk/client-ec2", "@smithy/node-http-handler", "eta", "yaml", "yargs", "zod"] as const;
+export const bundledRoots = [
+  "@aws-sdk/client-ec2",
+  "@smithy/node-http-handler",
+  "eta",
+  "yaml",
+  "yargs",
+  "zod",
+  "@aws-sdk/client-route-53",
+] as const;
 
 /** npm's SPDX identifiers → the short names Debian's format uses. */
 const debianLicenseName: Record<string, string> = { MIT: "Expat", ISC: "ISC", "0BSD": "0BSD", "Apache-2.0": "Apache-2.0" };

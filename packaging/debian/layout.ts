@@ -8,7 +8,7 @@ import { ocfAgentPath } from "../../src/gen/pacemaker";
 export const packageName = "aws-ha";
 
 /** The single-file bundles in bin/, installed as /usr/bin/<name>. */
-export const commands = ["aws-ha-notify", "aws-ha-updateeip", "aws-ha-gen"] as const;
+export const commands = ["aws-ha-notify", "aws-ha-updateeip", "aws-ha-gen", "aws-ha-fence"] as const;
 export type CommandName = (typeof commands)[number];
 
 export const docDir = `usr/share/doc/${packageName}`;
@@ -32,4 +32,7 @@ export const links: readonly PackageLink[] = [
     target: `/usr/bin/${name}`,
   })),
   { path: ocfAgentPath.slice(1), target: "../../../../bin/aws-ha-notify" },
+  // Pacemaker's fencer looks for stonith agents as /usr/sbin/fence_* only; it follows a link.
+  { path: "usr/sbin/fence_aws_ha", target: "../bin/aws-ha-fence" },
+  { path: "usr/share/man/man8/fence_aws_ha.8.gz", target: "../man1/aws-ha-fence.1.gz" },
 ];

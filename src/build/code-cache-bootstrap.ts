@@ -15,6 +15,7 @@ import { basename, join } from "node:path";
 import process from "node:process";
 import { Script, type ScriptOptions } from "node:vm";
 import { makeDirectory } from "../host/make-directory";
+import { bundleOf } from "./bundle-comment";
 
 // The start of every built CLI. The real bundle travels inside this file as a string; compiling it
 // through vm.Script lets V8 reuse the bytecode a previous run left in the cache directory instead of
@@ -22,8 +23,12 @@ import { makeDirectory } from "../host/make-directory";
 // the command runs exactly as without it: the cache is an optimisation, never a reason to fail, and
 // nothing here ever writes to stdout (the LSB/OCF status channel).
 
-declare const __AWS_HA_BUNDLE__: string;
 declare const __AWS_HA_BUNDLE_HASH__: string;
+
+/** The bundle, from the comment at the end of this very file (embed.ts put it there). */
+function bundleText(): string {
+  return bundleOf(readFileSync(__filename, "latin1"));
+}
 
 type Outcome = "off" | "hit" | "miss" | "rejected" | "refused";
 
@@ -115,7 +120,7 @@ function profile(): string {
 }
 
 function compile(): Script {
-  const source = `(function (exports, require, module, __filename, __dirname) {${__AWS_HA_BUNDLE__}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname) {${bundleText()}\n})`;
   const options: ScriptOptions = { filename: __filename };
   if (process.env.AWS_HA_CODE_CACHE === "off") {
     say("off");
@@ -155,4 +160,6 @@ function compile(): Script {
   return script;
 }
 
+// Names this build to caches of the bundle's own (src/session/description-cache.ts).
+(globalThis as { __AWS_HA_BUILD__?: string }).__AWS_HA_BUILD__ = __AWS_HA_BUNDLE_HASH__;
 (compile().runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, __filename, __dirname);

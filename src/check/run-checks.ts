@@ -1,6 +1,7 @@
 import { access, constants } from "node:fs/promises";
 import type { Ec2, InterfaceView } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
+import type { Route53 } from "../cloud/route53-port";
 import { descriptionDistrust, executableDistrust, executablesNamed } from "../cluster/description-trust";
 import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import { findSelf } from "../cluster/self";
@@ -21,6 +22,8 @@ export interface CheckPorts {
   description: ClusterDescription;
   imds: Imds;
   ec2: (identity: Identity, deadline: Deadline) => Ec2;
+  /** Present for a description with records. */
+  route53?: (deadline: Deadline) => Route53;
   host: Host;
   /** Script checks (ownership and modes keepalived's script security insists on). */
   scriptProblems: (path: string) => Promise<string[]>;
@@ -78,7 +81,8 @@ export async function runPreflightChecks(ports: CheckPorts): Promise<Finding[]> 
   }
 
   // What each kind needs of this node, then whether the role allows what each kind does.
-  const ctx: PreflightContext = { description: d, self, identity, eni, nic, ec2, host: ports.host };
+  const ctx: PreflightContext = { description: d, self, identity, eni, nic, imds: ports.imds, ec2, host: ports.host };
+  if (ports.route53) ctx.route53 = ports.route53(deadline);
   for (const { name, kind } of registeredKinds) {
     const specs = resourcesOf(d, name);
     if (kind.preflight && specs.length > 0) findings.push(...(await kind.preflight(ctx, specs)));

@@ -13,6 +13,9 @@ import type { ClusterDescription } from "../cluster/schema";
  */
 export const MAX_ATTEMPTS = 4;
 
+/** How long an unused connection to EC2 is kept open; the resident FIFO reader calls more often than this while idle. */
+export const idleConnectionMs = 50_000;
+
 export function createEc2Client(options: {
   region: string;
   timeouts: ClusterDescription["timeouts"];
@@ -31,6 +34,13 @@ export function createEc2Client(options: {
       connectionTimeout: timeouts.connect * 1000,
       requestTimeout: timeouts.request * 1000,
       throwOnRequestTimeout: true,
+      // Kept-alive connections let a resident reader's later calls skip the TCP and TLS set-up. An
+      // idle one is dropped by us first: after idleConnectionMs, or a second before the server's
+      // own Keep-Alive timeout when it announces one (Node's agent reads the hint only when a
+      // timeout is set). The next call then opens a fresh connection instead of writing into one the
+      // server is closing.
+      httpAgent: { keepAlive: true, timeout: idleConnectionMs },
+      httpsAgent: { keepAlive: true, timeout: idleConnectionMs },
     }),
     ...(credentials ? { credentials } : {}),
   });

@@ -13,6 +13,15 @@ export interface InterfaceView {
   ipv6Addresses?: string[];
   /** The instance the ENI is attached to, if any. */
   instanceId?: string;
+  /** The Elastic IPs associated with its private addresses, as EC2 lists them per address (absent: none). */
+  associations?: PrivateAddressAssociation[];
+}
+
+/** An Elastic IP on one private address of an ENI. */
+export interface PrivateAddressAssociation {
+  privateIp: string;
+  publicIp: string;
+  allocationId?: string;
 }
 
 export interface AddressView {
@@ -75,6 +84,7 @@ export type DryRunAction =
   | { action: "AttachVolume"; volumeId: string; instanceId: string; device: string }
   | { action: "DetachVolume"; volumeId: string; instanceId: string }
   | { action: "StopInstances"; instanceId: string }
+  | { action: "StartInstances"; instanceId: string }
   | { action: "AttachNetworkInterface"; networkInterfaceId: string; instanceId: string; deviceIndex: number }
   | { action: "DetachNetworkInterface"; attachmentId: string; force?: boolean }
   | { action: "DescribeNetworkInterfaces" }
@@ -142,6 +152,8 @@ export interface Ec2 {
   describeInstance(instanceId: string): Promise<InstanceView>;
   /** Fencing: StopInstances with Force (and SkipOsShutdown). */
   stopInstance(instanceId: string): Promise<void>;
+  /** The fence agent's `on`: StartInstances (an instance already running or pending is left as it is). */
+  startInstance(instanceId: string): Promise<void>;
 
   describeEni(networkInterfaceId: string): Promise<EniView>;
   /** AttachNetworkInterface; returns the attachment id. */

@@ -17,6 +17,7 @@ import {
   ModifyNetworkInterfaceAttributeCommand,
   ReplaceRouteCommand,
   StopInstancesCommand,
+  StartInstancesCommand,
   UnassignIpv6AddressesCommand,
   UnassignPrivateIpAddressesCommand,
 } from "@aws-sdk/client-ec2";
@@ -46,6 +47,7 @@ export type Ec2Request =
   | { action: "DetachVolume"; volumeId: string; instanceId: string; force?: boolean }
   | { action: "DescribeInstances"; instanceId?: string }
   | { action: "StopInstances"; instanceId: string }
+  | { action: "StartInstances"; instanceId: string }
   | { action: "AttachNetworkInterface"; networkInterfaceId: string; instanceId: string; deviceIndex: number }
   | { action: "DetachNetworkInterface"; attachmentId: string; force?: boolean };
 
@@ -137,6 +139,8 @@ const builders = {
   // A fence must be quick and sure: no graceful OS shutdown that a hung peer may never finish.
   StopInstances: (r: RequestOf<"StopInstances">, dryRun: boolean) =>
     new StopInstancesCommand({ ...dry(dryRun), InstanceIds: [r.instanceId], Force: true, SkipOsShutdown: true }),
+  StartInstances: (r: RequestOf<"StartInstances">, dryRun: boolean) =>
+    new StartInstancesCommand({ ...dry(dryRun), InstanceIds: [r.instanceId] }),
 
   AttachNetworkInterface: (r: RequestOf<"AttachNetworkInterface">, dryRun: boolean) =>
     new AttachNetworkInterfaceCommand({

@@ -194,6 +194,10 @@ export class SdkEc2 implements Ec2 {
     await this.call({ action: "StopInstances", instanceId }, instanceId);
   }
 
+  async startInstance(instanceId: string): Promise<void> {
+    await this.call({ action: "StartInstances", instanceId }, instanceId);
+  }
+
   async describeEni(networkInterfaceId: string): Promise<EniView> {
     const out = await this.call({ action: "DescribeNetworkInterfaces", networkInterfaceId }, networkInterfaceId);
     const eni = out.NetworkInterfaces?.[0];

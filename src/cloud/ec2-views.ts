@@ -1,4 +1,4 @@
-import type { Address, Instance, NetworkInterface, RouteTable, Volume } from "@aws-sdk/client-ec2";
+import type { Address, Instance, NetworkInterface, NetworkInterfacePrivateIpAddress, RouteTable, Volume } from "@aws-sdk/client-ec2";
 import { canonicalAddress, familyOf } from "../cluster/ip-addresses";
 import { AwsHaError } from "../errors";
 import type { AddressView, EniView, InstanceView, InterfaceView, RouteView, VolumeView } from "./ec2-port";
@@ -17,7 +17,18 @@ export function interfaceView(eni: NetworkInterface): InterfaceView {
     sourceDestCheck: eni.SourceDestCheck ?? true,
     ...ipv6Of(eni),
     instanceId: eni.Attachment?.InstanceId,
+    ...associationsOf(addresses),
   };
+}
+
+/** The Elastic IPs EC2 lists on the private addresses, left out where there are none (as for most ENIs). */
+function associationsOf(addresses: readonly NetworkInterfacePrivateIpAddress[]): Pick<InterfaceView, "associations"> {
+  const associations = addresses.flatMap(({ PrivateIpAddress: privateIp, Association: a }) =>
+    privateIp !== undefined && a?.PublicIp !== undefined
+      ? [{ privateIp, publicIp: a.PublicIp, ...(a.AllocationId === undefined ? {} : { allocationId: a.AllocationId }) }]
+      : [],
+  );
+  return associations.length > 0 ? { associations } : {};
 }
 
 /** The ENI with its attachment: the attachment's state decides when a whole-ENI move is done. */

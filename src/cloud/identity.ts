@@ -14,7 +14,10 @@ export interface Identity {
 
 export interface Imds {
   identity(): Promise<Identity>;
-  /** The ENI behind a given MAC (for nodes whose cluster interface is not the primary one). */
+  /**
+   * The ENI behind a given MAC: for a resource on a node interface other than the first, whose
+   * ENI the description does not name. A MAC with no ENI of this instance is a "config" error.
+   */
   interfaceIdOf(mac: string): Promise<string>;
 }
 

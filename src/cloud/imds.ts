@@ -24,6 +24,8 @@ export class FetchImds implements Imds {
   private readonly timeoutMs: number;
   private token: Promise<string> | undefined;
   private cached: Promise<Identity> | undefined;
+  /** An ENI keeps its MAC for life, so what IMDS names for a MAC is asked once per process. */
+  private readonly enisByMac = new Map<string, Promise<string>>();
 
   constructor(options: { endpoint?: string; timeoutMs: number }) {
     this.endpoint = (options.endpoint || DEFAULT_ENDPOINT).replace(/\/+$/, "");
@@ -47,9 +49,18 @@ export class FetchImds implements Imds {
     // It becomes part of a metadata path.
     if (!identityRules.mac.holds(lower))
       throw new AwsHaError("config", `${quoted(mac)} is not a MAC address`, {
-        fix: "set nodes[].interface to a Linux interface backed by an ENI, or nodes[].networkInterfaceId, in the cluster description",
+        fix: "name a Linux interface backed by an ENI in nodes[].interfaces, or give that interface its networkInterfaceId, in the cluster description",
       });
-    return this.metadata(`network/interfaces/macs/${lower}/interface-id`, identityRules.networkInterfaceId);
+    let reading = this.enisByMac.get(lower);
+    if (!reading) {
+      const asking = this.metadata(`network/interfaces/macs/${lower}/interface-id`, identityRules.networkInterfaceId);
+      this.enisByMac.set(lower, (reading = asking));
+      // A failed read is not remembered: the next caller asks again.
+      asking.catch(() => {
+        if (this.enisByMac.get(lower) === asking) this.enisByMac.delete(lower);
+      });
+    }
+    return reading;
   }
 
   private async readIdentity(): Promise<Identity> {
@@ -170,7 +181,7 @@ export class FetchImds implements Imds {
     if (status === 404 && macPath)
       return new AwsHaError("config", `no network interface with MAC ${macPath[1]} is attached to this instance (IMDS ${request}: 404)`, {
         httpStatus: status,
-        fix: "set nodes[].interface to a Linux interface backed by an ENI, or nodes[].networkInterfaceId, in the cluster description",
+        fix: "name a Linux interface backed by an ENI in nodes[].interfaces, or give that interface its networkInterfaceId, in the cluster description",
       });
     if (status === 404)
       return new AwsHaError("cloud", `the instance metadata service at ${this.endpoint} has no ${path ?? request} (404 Not Found)`, {

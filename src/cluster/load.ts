@@ -24,6 +24,14 @@ export interface LoadOptions {
    * read the description (rendering, validating an operator's copy), which run nothing it names.
    */
   trustedUid?: number | false;
+  /** Validated descriptions kept from earlier runs (built CLIs only); consulted only for a source that passed the trust checks. */
+  parsed?: ParsedDescriptions;
+}
+
+/** Descriptions validated before, by path and exact text. */
+export interface ParsedDescriptions {
+  lookup(path: string, text: string): ClusterDescription | undefined;
+  store(path: string, text: string, description: ClusterDescription): void;
 }
 
 /** Reads, validates and, unless told otherwise, checks who could have changed the description. */
@@ -34,7 +42,13 @@ export function loadClusterDescription(path: string, options: LoadOptions = {}):
   // judged by name after the open, and must lead to the very file read: a file that appeared or
   // was swapped in between (in a sticky directory, say) is not the one judged.
   if (trustedUid !== false) refuseUntrustedDescription(path, trustedUid, stats);
-  const d = parseClusterDescription(text, path);
+  // A file whose owner is not checked (a read-only command's) is never served from the cache.
+  const parsed = trustedUid === false ? undefined : options.parsed;
+  let d = parsed?.lookup(path, text);
+  if (!d) {
+    d = parseClusterDescription(text, path);
+    parsed?.store(path, text, d);
+  }
   if (trustedUid !== false) refuseUntrustedExecutables(d, path, trustedUid);
   return d;
 }

@@ -86,10 +86,15 @@ export const descriptionLimits = {
   vpcCidrs: 50,
   /** EC2's limit of IPv6 CIDR blocks per VPC. */
   vpcIpv6Cidrs: 5,
+  /** Network interfaces of one node: above the most ENIs any instance type takes. */
+  nodeInterfaces: 64,
 } as const;
 
 export const atMost = <T extends z.ZodType>(item: T, max: number, what: string, advice = "") =>
   z.array(item).max(max, { error: (i) => `at most ${max} ${what}, found ${(i.input as unknown[]).length}${advice}` });
+
+/** A Linux network interface name (IFNAMSIZ leaves 15 characters), as `ip link` shows it. */
+export const interfaceName = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: "must be a Linux interface name" });
 
 export const seconds = (max: number) => z.number().positive().max(max);
 

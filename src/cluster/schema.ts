@@ -6,8 +6,10 @@ import { serviceFragment } from "../kinds/service/schema";
 import { vipFragment } from "../kinds/vip/schema";
 import { volumeFragment } from "../kinds/volume/schema";
 import { eniFragment } from "../kinds/eni/schema";
+import { recordFragment } from "../kinds/record/schema";
 import { absolutePath, atMost, descriptionLimits, eniId, instanceId, ipv4, ipv4Cidr, resourceName, seconds } from "./schema-primitives";
 import { ipv6, ipv6Cidr } from "./schema-primitives";
+import { interfaceName } from "./schema-primitives";
 
 // The cluster description: one file read by every command. Strict objects everywhere, so a typo in a
 // key is an error naming the key instead of a setting silently ignored on a production node.
@@ -19,27 +21,95 @@ export type { EipSpec } from "../kinds/eip/schema";
 export type { VipSpec } from "../kinds/vip/schema";
 export type { VolumeSpec } from "../kinds/volume/schema";
 
-const nodeSchema = z.strictObject({
-  /** As `uname -n` prints it: Heartbeat and keepalived's router_id use it. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "must be a host name as `uname -n` prints it" }),
-  /** The private IPv4 the daemons talk over (unicast VRRP, Heartbeat ucast). */
-  address: ipv4,
-  instanceId,
-  /** The Linux interface that carries `address` (and the VIPs). */
-  interface: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error: "must be a Linux interface name" })
-    .default("eth0"),
+/**
+ * One network interface of a node. The first interface of a node is the one the daemons talk over:
+ * it carries the node's `address`, and a resource that names no interface uses it.
+ */
+const nodeInterfaceSchema = z.strictObject({
+  /** The Linux interface name, as `ip link` shows it (eth1, ens6). */
+  name: interfaceName,
   /**
-   * The node's own IPv6 address on `interface`, when its subnet has an IPv6 CIDR: an IPv6 VIP moves
-   * only between ENIs of one subnet, judged by these addresses as IPv4 VIPs are by `address`.
+   * The ENI behind it. When omitted: for the first interface, the instance's primary ENI as IMDS
+   * names it; for any other, the ENI IMDS names for the interface's MAC address, read at run time.
    */
-  address6: ipv6.optional(),
-  /** The ENI behind `interface`; read from IMDS when omitted. */
   networkInterfaceId: eniId.optional(),
-  /** VRRP priority 1-254; the highest wins an election. Heartbeat's preferred node is the highest. */
-  priority: z.number().int().min(1).max(254),
+  /** Its own private IPv4 (for the first interface, the node's `address`): a vip on it must be in its subnet. */
+  address: ipv4.optional(),
+  /** Its own IPv6 address, for IPv6 vips on it (for the first interface, the node's `address6`). */
+  address6: ipv6.optional(),
 });
+
+export type NodeInterface = z.infer<typeof nodeInterfaceSchema>;
+
+/** The first interface's settings given both on the node and in its interfaces[0]: where they must agree. */
+const firstInterfaceFields = [
+  ["interface", "name"],
+  ["networkInterfaceId", "networkInterfaceId"],
+  ["address", "address"],
+  ["address6", "address6"],
+] as const;
+
+// A node has one interface, described by `interface`, `networkInterfaceId`, `address` and
+// `address6` as before; or several, listed in `interfaces`, the first of which is that same
+// interface (its fields may be given in either place, not differently in both). Parsed, every
+// node has both: the first interface's fields on the node, and the whole list in `interfaces`.
+const nodeSchema = z
+  .strictObject({
+    /** As `uname -n` prints it: Heartbeat and keepalived's router_id use it. */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: "must be a host name as `uname -n` prints it" }),
+    /** The private IPv4 the daemons talk over (unicast VRRP, Heartbeat ucast), on the first interface. */
+    address: ipv4,
+    instanceId,
+    /** The Linux interface that carries `address` (and, unless they name another, the VIPs); eth0 when omitted. */
+    interface: interfaceName.optional(),
+    /**
+     * The node's own IPv6 address on `interface`, when its subnet has an IPv6 CIDR: an IPv6 VIP moves
+     * only between ENIs of one subnet, judged by these addresses as IPv4 VIPs are by `address`.
+     */
+    address6: ipv6.optional(),
+    /** The ENI behind `interface`; read from IMDS when omitted. */
+    networkInterfaceId: eniId.optional(),
+    /** VRRP priority 1-254; the highest wins an election. Heartbeat's preferred node is the highest. */
+    priority: z.number().int().min(1).max(254),
+    /**
+     * Every interface of the node that a resource uses, the first one first (the one above). A vip,
+     * eip or route names another by `interface: eth1`; list its `address` for a vip's subnet check.
+     */
+    interfaces: atMost(nodeInterfaceSchema, descriptionLimits.nodeInterfaces, "interfaces").min(1).optional(),
+  })
+  .superRefine((node, ctx) => {
+    const first = node.interfaces?.[0];
+    if (!first) return;
+    for (const [onNode, inList] of firstInterfaceFields) {
+      const given = node[onNode];
+      const listed = first[inList];
+      if (given !== undefined && listed !== undefined && given !== listed)
+        ctx.addIssue({
+          code: "custom",
+          path: ["interfaces", 0, inList],
+          message: `${JSON.stringify(listed)} differs from the node's ${onNode} (${JSON.stringify(given)}): interfaces[0] is the node's first interface; give its ${inList} once`,
+        });
+    }
+  })
+  .transform((node) => {
+    const first = node.interfaces?.[0];
+    const name = first?.name ?? node.interface ?? "eth0";
+    const networkInterfaceId = node.networkInterfaceId ?? first?.networkInterfaceId;
+    const address6 = node.address6 ?? first?.address6;
+    const firstInterface: NodeInterface = {
+      name,
+      address: node.address,
+      ...(networkInterfaceId !== undefined ? { networkInterfaceId } : {}),
+      ...(address6 !== undefined ? { address6 } : {}),
+    };
+    return {
+      ...node,
+      interface: name,
+      ...(networkInterfaceId !== undefined ? { networkInterfaceId } : {}),
+      ...(address6 !== undefined ? { address6 } : {}),
+      interfaces: [firstInterface, ...(node.interfaces?.slice(1) ?? [])],
+    };
+  });
 
 /**
  * Each kind's part of the description, from its folder under src/kinds/, in the order the error for
@@ -53,6 +123,7 @@ export const resourceFragments = [
   serviceFragment,
   hookFragment,
   eniFragment,
+  recordFragment,
 ] as const;
 
 // zod's union wants a tuple of the schemas: mapped from the fragments, it keeps their order and types.
@@ -88,6 +159,11 @@ const keepalivedSchema = z.strictObject({
     .regex(/^[a-z_][a-z0-9_-]*$/)
     .default("root"),
   healthCheck: healthCheckSchema.optional(),
+  /**
+   * Seconds between the FIFO reader's checks, while this node is master, that it still holds every
+   * resource; what drifted (an Elastic IP moved by hand, a route replaced) it takes back. 0: off.
+   */
+  driftRepair: z.number().min(0).max(86400).default(30),
 });
 
 export const heartbeatSchema = z.strictObject({
@@ -108,6 +184,21 @@ export const fencingSchema = z.strictObject({
   peerReleaseTimeout: seconds(3600).default(30),
   /** How long to wait for a fenced peer to reach `stopped`. */
   stopTimeout: seconds(3600).default(120),
+  /**
+   * Stop a node that did not hand over: when this node acquires and another node of the cluster
+   * still holds what its own release would have given back (an attached volume or ENI, or a vip,
+   * eip or route with `release: true`), that node is stopped (StopInstances with Force) and
+   * confirmed `stopped`. Vips, Elastic IPs and routes move at once meanwhile; volumes and ENIs wait
+   * for the stop. Off by default.
+   */
+  stopPeerOnTakeover: z.boolean().default(false),
+  /**
+   * With stopPeerOnTakeover, how many seconds apart the nodes' turns to stop a peer are, by priority:
+   * the highest waits none, the next this long, the next twice as long (with a volume or ENI in the
+   * description, each one turn later, to see a slow release finish); each looks again before it
+   * stops anyone, so two nodes that both became master do not stop each other.
+   */
+  stopPeerDelay: seconds(600).default(10),
 });
 
 export const timeoutsSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import { argvControlProblems } from "./command-words";
 import { authPassProblem, heartbeatKeyProblem } from "./daemon-secrets";
 import { firstDuplicates } from "./duplicates";
+import { familyOf } from "./ip-addresses";
 import type { Placed } from "./resource-fragment";
 import { resourceFragments, type ClusterDescription, type ResourceSpec } from "./schema";
 import type { ConfigProblem } from "../errors";
@@ -24,13 +25,55 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
     const i = address6s[j]!.i;
     add(`nodes[${i}].address6`, `${JSON.stringify(d.nodes[i]!.address6)} is used by another node; every node needs its own address6`);
   });
+  d.nodes.forEach((n, i) =>
+    firstDuplicates(n.interfaces.map((nic) => nic.name)).forEach((j) =>
+      add(
+        `nodes[${i}].interfaces[${j}].name`,
+        `${JSON.stringify(n.interfaces[j]!.name)} is listed twice on node ${n.name}; list each interface once`,
+      ),
+    ),
+  );
+  // One ENI is one interface of one node; the first interface's id may sit on the node itself.
+  const enis = d.nodes.flatMap((n, i) =>
+    n.interfaces.flatMap((nic, j) =>
+      nic.networkInterfaceId === undefined
+        ? []
+        : [
+            {
+              eni: nic.networkInterfaceId,
+              path: j === 0 ? `nodes[${i}].networkInterfaceId` : `nodes[${i}].interfaces[${j}].networkInterfaceId`,
+            },
+          ],
+    ),
+  );
+  firstDuplicates(enis.map((e) => e.eni)).forEach((k) =>
+    add(enis[k]!.path, `${JSON.stringify(enis[k]!.eni)} is another interface's ENI; every interface has an ENI of its own`),
+  );
+  // A further interface's own address is no other interface's (the nodes' own are checked above, and
+  // come first here so that the further interface is the one named).
+  const interfaceAddresses = [
+    ...d.nodes.map((n) => ({ address: n.address, path: undefined })),
+    ...d.nodes.flatMap((n, i) =>
+      n.interfaces
+        .slice(1)
+        .flatMap((nic, j) =>
+          nic.address === undefined ? [] : [{ address: nic.address, path: `nodes[${i}].interfaces[${j + 1}].address` }],
+        ),
+    ),
+  ];
+  firstDuplicates(interfaceAddresses.map((x) => x.address)).forEach((k) => {
+    const { address, path } = interfaceAddresses[k]!;
+    if (path) add(path, `${JSON.stringify(address)} is another interface's address; every interface needs its own address`);
+  });
   firstDuplicates(d.resources.map((r) => r.name)).forEach((i) =>
     add(`resources[${i}].name`, `${JSON.stringify(d.resources[i]!.name)} names two resources; resource names must be unique`),
   );
 
   // A resource with an `address` (a vip, a route) moves that address between the nodes: it can be
   // neither a node's own nor another resource's.
-  const nodeAddresses = new Set(d.nodes.flatMap((n) => (n.address6 === undefined ? [n.address] : [n.address, n.address6])));
+  const nodeAddresses = new Set(
+    d.nodes.flatMap((n) => n.interfaces.flatMap((nic) => [nic.address, nic.address6].filter((a) => a !== undefined))),
+  );
   const taken = new Map<string, string>();
   d.resources.forEach((r, i) => {
     if (!("address" in r)) return;
@@ -60,6 +103,13 @@ export function semanticProblems(d: ClusterDescription): ConfigProblem[] {
         if (problem) add("keepalived.authPass", problem);
       }
     }
+    // keepalived drops a VRRPv3 instance with an empty virtual_ipaddress, where only IPv4 vips and
+    // routes go (IPv6 ones are in virtual_ipaddress_excluded): no node would ever become master.
+    if (k.vrrpVersion === 3 && !d.resources.some((r) => (r.kind === "vip" || r.kind === "route") && familyOf(r.address) === "ipv4"))
+      add(
+        "keepalived.vrrpVersion",
+        'keepalived drops a VRRPv3 instance with no IPv4 vip or route to put in virtual_ipaddress ("No VIP specified; at least one is required"), and IPv6 addresses are not advertised; add an IPv4 vip, or use vrrpVersion: 2',
+      );
     const check = k.healthCheck;
     if (check && !check.command[0]!.startsWith("/"))
       add(

@@ -1,5 +1,5 @@
 import type { ClusterDescription } from "../cluster/schema";
-import { actionOf, isRead, type PolicyScope } from "../kinds/permission-table";
+import { actionOf, iamActionOf, isRead, type PolicyScope } from "../kinds/permission-table";
 import { permissionsNeededBy } from "../kinds/registry";
 import { unique } from "../kinds/unique";
 
@@ -30,9 +30,10 @@ export function buildIamPolicy(d: ClusterDescription, options: IamPolicyOptions 
   const arn = (type: string, id: string) => `arn:aws:ec2:${options.region ?? d.region ?? "*"}:${options.account ?? "*"}:${type}/${id}`;
   const policy: PolicyScope = {
     arn,
-    // Without every ENI id the policy cannot name them; IMDS tells the nodes theirs at run time.
-    eniArns: d.nodes.every((n) => n.networkInterfaceId)
-      ? d.nodes.map((n) => arn("network-interface", n.networkInterfaceId!))
+    // Without every ENI id (of every interface the nodes list) the policy cannot name them; IMDS
+    // tells the nodes theirs at run time.
+    eniArns: d.nodes.every((n) => n.interfaces.every((i) => i.networkInterfaceId))
+      ? d.nodes.flatMap((n) => n.interfaces.map((i) => arn("network-interface", i.networkInterfaceId!)))
       : [arn("network-interface", "*")],
     instanceArns: d.nodes.map((n) => arn("instance", n.instanceId)),
   };
@@ -47,9 +48,9 @@ export function buildIamPolicy(d: ClusterDescription, options: IamPolicyOptions 
       // A row that names nothing (an IPv6 action for a description with IPv4 VIPs only) grants nothing.
       if (resources.length === 0) continue;
       const shared = statements.find((s) => s.Sid === row.statement);
-      if (!shared) statements.push({ Sid: row.statement, Effect: "Allow", Action: [ec2(row.action)], Resource: resources });
+      if (!shared) statements.push({ Sid: row.statement, Effect: "Allow", Action: [iamActionOf(row)], Resource: resources });
       else {
-        shared.Action.push(ec2(row.action));
+        shared.Action.push(iamActionOf(row));
         const named = shared.Resource as string[];
         named.push(...resources.filter((r) => !named.includes(r)));
       }

@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import { bitsOf, familyOf } from "../cluster/ip-addresses";
+import { interfaceOn } from "../cluster/node-interfaces";
 import type { ClusterDescription } from "../cluster/schema";
 import { vipPrefix } from "../kinds/vip/schema";
 import template from "../../templates/keepalived.conf.eta";
@@ -32,11 +33,13 @@ export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, op
   // preemption the preferred node may start MASTER and skip one election.
   const state = k.preempt && preferredNode(d).name === node.name ? "MASTER" : "BACKUP";
   // An overlay IP is routed to the master's ENI by the route table; the master must also own it
-  // locally to answer.
+  // locally to answer. Each address goes on the node interface its resource names (the VRRP
+  // instance's own interface when it names none).
+  const dev = (name: string | undefined) => interfaceOn(node, name)?.nic.name ?? node.interface;
   const addresses = d.resources.flatMap((r) => {
-    if (r.kind === "vip") return [{ address: r.address, line: `${r.address}/${vipPrefix(r)} dev ${node.interface}` }];
+    if (r.kind === "vip") return [{ address: r.address, line: `${r.address}/${vipPrefix(r)} dev ${dev(r.interface)}` }];
     if (r.kind === "route")
-      return [{ address: r.address, line: `${r.address}/${bitsOf(familyOf(r.address) ?? "ipv4")} dev ${node.interface}` }];
+      return [{ address: r.address, line: `${r.address}/${bitsOf(familyOf(r.address) ?? "ipv4")} dev ${dev(r.interface)}` }];
     return [];
   });
   // The adverts go over the nodes' IPv4 addresses, so the instance is IPv4 and keepalived ignores an

@@ -13,18 +13,41 @@ export const ocfAgentPath = "/usr/lib/ocf/resource.d/aws-ha/aws-ha";
 // The volume first (a service needs its data), a whole ENI next (addresses and services may use
 // it), then the addresses clients use, the EIP after the VIP it points at, hooks, and the services
 // last. A rank per kind, so that a new kind cannot be left out unnoticed.
-const startOrder: Readonly<Record<ResourceKind, number>> = { volume: 0, eni: 1, vip: 2, route: 3, eip: 4, hook: 5, service: 6 };
+// A DNS record comes after the vip or eip whose address it may hold, before the hooks.
+const startOrder: Readonly<Record<ResourceKind, number>> = {
+  volume: 0,
+  eni: 1,
+  vip: 2,
+  route: 3,
+  eip: 4,
+  hook: 5,
+  service: 6,
+  record: 4.5,
+};
+
+/**
+ * The stonith agents aws-ha-gen can render: its own (installed as /usr/sbin/fence_aws_ha, Node.js
+ * and the EC2 client aws-ha already has) and Debian's fence_aws (Python, boto3).
+ */
+export const fenceAgents = ["fence_aws_ha", "fence_aws"] as const;
+export type FenceAgentName = (typeof fenceAgents)[number];
+
+/** Seconds the highest-priority node's fencing waits, so that it wins a race of mutual fencing. */
+export const fenceRaceDelaySeconds = 5;
 
 export interface PacemakerOptions {
   clusterPath: string;
-  /** The region fence_aws talks to; the description's region when omitted. */
+  /** The region the stonith agent talks to; the description's region when omitted. */
   region?: string;
+  /** fence_aws_ha unless told otherwise. */
+  fenceAgent?: FenceAgentName;
 }
 
 export function renderPacemaker(d: ClusterDescription, options: PacemakerOptions): string {
   const region = options.region ?? d.region;
+  const fenceAgent = options.fenceAgent ?? "fence_aws_ha";
   if (region === undefined)
-    throw new AwsHaError("usage", "fence_aws needs the region and the description names none", {
+    throw new AwsHaError("usage", `${fenceAgent} needs the region and the description names none`, {
       fix: "pass --region R or add region: to the description",
     });
   if (/\s/.test(options.clusterPath))
@@ -35,7 +58,14 @@ export function renderPacemaker(d: ClusterDescription, options: PacemakerOptions
     agentPath: ocfAgentPath,
     clusterPath: options.clusterPath,
     group: `${d.cluster}-group`,
-    stonith: { name: `${d.cluster}-fence`, region, hostMap: d.nodes.map((n) => `${n.name}:${n.instanceId}`).join(";") },
+    stonith: {
+      name: `${d.cluster}-fence`,
+      agent: fenceAgent,
+      ours: fenceAgent === "fence_aws_ha",
+      region,
+      hostMap: d.nodes.map((n) => `${n.name}:${n.instanceId}`).join(";"),
+      delayBase: fenceDelays(d),
+    },
     resources: resources.map((r) => ({ id: `${d.cluster}-${r.name}`, name: r.name, ...timeoutsFor(d, r) })),
     order: resources.map((r) => r.name).join(" → "),
   });
@@ -50,4 +80,15 @@ function timeoutsFor(d: ClusterDescription, r: ResourceSpec): { startTimeout: nu
   const fencing = d.fencing.enabled ? d.fencing.stopTimeout : 0;
   const start = Math.max(t.transition, d.fencing.peerReleaseTimeout + fencing + 2 * attachLimit);
   return { startTimeout: Math.ceil(start), stopTimeout: Math.ceil(Math.max(t.transition, 2 * attachLimit)) };
+}
+
+/**
+ * pcmk_delay_base as a node map: fencing the node with the highest priority waits a few seconds,
+ * every other node's none. When a two-node cluster splits and each half tries to fence the other,
+ * the favourite fences its peer first and survives; with three or more nodes only a partition with
+ * quorum fences, and the delay costs a failover of the favourite those seconds only.
+ */
+function fenceDelays(d: ClusterDescription): string {
+  const favourite = d.nodes.reduce((best, n) => (n.priority > best.priority ? n : best), d.nodes[0]!);
+  return d.nodes.map((n) => `${n.name}:${n === favourite ? fenceRaceDelaySeconds : 0}s`).join(";");
 }

@@ -1,10 +1,12 @@
 import type { ClusterNode } from "../cluster/schema";
 import type { PermissionTable } from "./permission-table";
+import { stopsPeers } from "./peer-stop";
 
-// Fencing is no resource of its own: a volume's acquire stops the peer that will not let go
-// (volume/handover.ts), and only when the description turns fencing on.
+// Fencing is no resource of its own: a volume's or ENI's acquire stops the peer that will not let
+// go (peer-handover.ts), when the description turns fencing on, and an acquire stops a peer that did
+// not hand over (src/transition/stop-on-takeover.ts), when it turns fencing.stopPeerOnTakeover on.
 export const fencingPermissions: PermissionTable<ClusterNode> = {
-  subjects: (d) => (d.fencing.enabled ? d.nodes : []),
+  subjects: (d) => (stopsPeers(d) ? d.nodes : []),
   rows: [
     { read: "DescribeInstances" },
     {

@@ -1,12 +1,15 @@
 import { AwsHaError } from "../errors";
 import { holderName } from "./holder-name";
+import { refusalToStop, stoppedInThisTransition, stopPeer } from "./peer-stop";
 import type { TransitionContext } from "./resource";
 import { waitAtMost, waitUntil } from "./waits";
 
 // What EC2 attaches to one instance at a time and the peer's OS may still be using (a volume, a
 // whole ENI) is taken over the same way: the peer gets fencing.peerReleaseTimeout to let go by
 // itself (its own release detaches it); after that it is fenced, if the description allows it and
-// this instance is running, and only then force-detached from it.
+// this instance is running, and only then force-detached from it. A peer that this transition
+// stops anyway (it did not hand over, fencing.stopPeerOnTakeover) is force-detached from once
+// it is down, without waiting out the rest of peerReleaseTimeout.
 
 /** Another instance's attachment, as the kind reads it from EC2's description. */
 export interface PeerAttachment {
@@ -47,51 +50,42 @@ export async function takeOverFromPeer<V>(ctx: TransitionContext, h: Handover<V>
     async () => {
       latest = await h.describe();
       peer = h.foreign(latest) ?? peer;
-      return h.foreign(latest) === undefined;
+      // A peer this transition has stopped already (it did not hand over) lets go of nothing by itself.
+      return h.foreign(latest) === undefined || stoppedInThisTransition(ctx, peer!.instanceId);
     },
   );
-  if (released) return latest;
+  if (released && h.foreign(latest) === undefined) return latest;
+  // Stopped on takeover: the guards were passed then, and what is left is the forced detach.
+  if (!stoppedInThisTransition(ctx, peer.instanceId)) await refuseUnlessFenced(ctx, h, peer);
+  await fence(ctx, h, peer.instanceId);
+  return h.describe();
+}
 
+/** Throws the reason this node does not fence the peer that kept the attachment, if there is one. */
+async function refuseUnlessFenced<V>(ctx: TransitionContext, h: Handover<V>, peer: PeerAttachment): Promise<void> {
+  const { fencing } = ctx.description;
+  const { resource } = h;
   const held = `attached to ${peer.instanceId} (${peer.state}) for ${fencing.peerReleaseTimeout} s`;
   if (!fencing.enabled) throw new AwsHaError("conflict", held, { resource, fix: "enable fencing or detach it by hand" });
-  if (!ctx.description.nodes.some((n) => n.instanceId === peer!.instanceId))
+  const refusal = await refusalToStop(ctx, peer.instanceId);
+  if (refusal?.reason === "not-a-node")
     throw new AwsHaError(
       "conflict",
       `${held}, and ${peer.instanceId} is not a node of cluster ${ctx.description.cluster}, so it is not fenced`,
       { resource, fix: h.byHand },
     );
-  // A node that is itself stopping (or being fenced) must not take its peer down with it.
-  const self = await ctx.ec2.describeInstance(ctx.identity.instanceId);
-  if (self.state !== "running")
-    throw new AwsHaError("conflict", `${held}; this instance is ${self.state}, and only a running instance fences its peer`, {
+  if (refusal?.reason === "not-running")
+    throw new AwsHaError("conflict", `${held}; this instance is ${refusal.state}, and only a running instance fences its peer`, {
       resource,
       fix: `${h.byHand}, or start the transition on a running node`,
     });
-  await fence(ctx, h, peer.instanceId);
-  return h.describe();
 }
 
-/** Stops the peer, confirms it is stopped, then force-detaches from it. */
+/** Stops the peer (or waits for the stop this transition has under way), confirms it is stopped, then force-detaches from it. */
 async function fence<V>(ctx: TransitionContext, h: Handover<V>, peerId: string): Promise<void> {
   const { fencing } = ctx.description;
   const { resource, id } = h;
-  const down = (state: string) => state === "stopped" || state === "terminated";
-  const peer = await ctx.ec2.describeInstance(peerId);
-  if (!down(peer.state)) {
-    ctx.log.warn(`fencing ${holderName(ctx, peerId)}: stopping it with force, as it kept ${id} for ${fencing.peerReleaseTimeout} s`);
-    await ctx.ec2.stopInstance(peerId);
-    await waitUntil(
-      ctx,
-      {
-        waitingFor: `waiting up to ${fencing.stopTimeout} s for ${peerId} to stop`,
-        resource,
-        limitMs: fencing.stopTimeout * 1000,
-        firstDelayMs: 500,
-        fix: `${peerId} still runs and keeps ${id}: stop it by hand, or raise fencing.stopTimeout`,
-      },
-      async () => down((await ctx.ec2.describeInstance(peerId)).state),
-    );
-  }
+  await stopPeer(ctx, peerId, { why: `as it kept ${id} for ${fencing.peerReleaseTimeout} s`, resource, keeps: id });
   // Only now, with the peer confirmed down, is a forced detach safe: nothing there uses it any more.
   ctx.log.warn(`force-detaching ${id} from ${peerId}`);
   await h.forceDetach(peerId);

@@ -52,6 +52,8 @@ interface ReadRow {
 interface ActionRow<S> {
   /** The IAM action, without "ec2:". */
   action: string;
+  /** The service whose action it is, when not EC2: the policy prefixes the action with it. */
+  service?: "route53";
   /** The policy statement's Sid; rows with one Sid share a statement (and name the same resources). */
   statement: string;
   resources(subjects: readonly S[], policy: PolicyScope): string[];
@@ -73,3 +75,6 @@ export const isRead = <S>(row: ReadRow | ActionRow<S>): row is ReadRow => "read"
 
 /** The IAM action a row grants, as the call log and EC2's errors name it. */
 export const actionOf = <S>(row: ReadRow | ActionRow<S>): string => (isRead(row) ? row.read : row.action);
+
+/** The IAM action a row grants, with its service's prefix, as the policy names it: "ec2:AssignPrivateIpAddresses". */
+export const iamActionOf = <S>(row: ReadRow | ActionRow<S>): string => `${isRead(row) ? "ec2" : (row.service ?? "ec2")}:${actionOf(row)}`;

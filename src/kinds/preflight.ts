@@ -1,5 +1,6 @@
 import type { Ec2, InterfaceView } from "../cloud/ec2-port";
-import type { Identity } from "../cloud/identity";
+import type { Identity, Imds } from "../cloud/identity";
+import type { Route53 } from "../cloud/route53-port";
 import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import type { Host } from "../host/host-port";
 
@@ -12,6 +13,10 @@ export interface PreflightContext {
   eni: string;
   /** That ENI as EC2 described it to the check, unless EC2 would not. */
   nic?: InterfaceView;
+  /** Finds the ENI behind a MAC, for resources on another interface of the node. */
+  imds?: Pick<Imds, "interfaceIdOf">;
   ec2: Ec2;
+  /** Route53, for records; present when the description has any. */
+  route53?: Route53;
   host: Host;
 }

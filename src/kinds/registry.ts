@@ -5,10 +5,12 @@ import { fencingPermissions } from "./fencing-permissions";
 import { hookKind } from "./hook";
 import { stages, type Kind, type Stage } from "./kind";
 import { nodePermissions } from "./node-permissions";
+import { recordKind } from "./record";
 import type { PermissionTable } from "./permission-table";
 import type { Resource } from "./resource";
 import { routeKind } from "./route";
 import { serviceKind } from "./service";
+import { stonithStartPermissions, stonithStopPermissions } from "./stonith-permissions";
 import { vipKind } from "./vip";
 import { volumeKind } from "./volume";
 
@@ -21,6 +23,7 @@ const kinds: { readonly [K in ResourceKind]: Kind<K> } = {
   hook: hookKind,
   service: serviceKind,
   eni: eniKind,
+  record: recordKind,
 };
 
 export function kindNamed<K extends ResourceKind>(name: K): Kind<K> {
@@ -36,6 +39,8 @@ export const registeredKinds: readonly { name: ResourceKind; kind: Kind<Resource
 const permissionTables: readonly PermissionTable<unknown>[] = [
   ...registeredKinds.map(({ kind }) => kind.permissions),
   fencingPermissions,
+  stonithStopPermissions,
+  stonithStartPermissions,
   nodePermissions,
 ];
 

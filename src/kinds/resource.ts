@@ -1,9 +1,11 @@
 import type { ClusterDescription, ClusterNode, ResourceKind } from "../cluster/schema";
 import type { Ec2 } from "../cloud/ec2-port";
+import type { Route53 } from "../cloud/route53-port";
 import type { Host } from "../host/host-port";
-import type { Identity } from "../cloud/identity";
+import type { Identity, Imds } from "../cloud/identity";
 import type { Logger } from "../log";
 import type { Deadline } from "../time/deadline";
+import type { Observations } from "./observations";
 
 /** Who holds a resource now, as EC2 and this machine see it. */
 export interface Holding {
@@ -29,10 +31,16 @@ export interface TransitionContext {
   identity: Identity;
   /** The ENI that carries this node's cluster interface. */
   networkInterfaceId: string;
+  /** Finds the ENI behind a MAC, for a resource on another interface of the node (see node-nic.ts). */
+  imds?: Pick<Imds, "interfaceIdOf">;
   ec2: Ec2;
+  /** Route53, for records; present when the description has any. */
+  route53?: Route53;
   host: Host;
   log: Logger;
   deadline: Deadline;
+  /** What this transition's confirmations read after its changes (absent where nothing changes, e.g. inspect-only). */
+  seen?: Observations;
 }
 
 /**

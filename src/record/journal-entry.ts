@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { ClusterNode } from "../cluster/schema";
 import { errorText } from "../log";
-import { movedPhrases } from "../transition/closing-line";
+import { movedPhrases, peerStopPhrases } from "../transition/closing-line";
 import type { StepResult } from "../transition/execute";
 import type { Plan } from "../transition/plan";
 import type { Direction } from "../transition/transition";
@@ -78,7 +78,7 @@ export function entryOfRun(cluster: string, nodes: readonly ClusterNode[], ran: 
     node: self.name,
     outcome: failed > 0 ? "incomplete" : "done",
     ms: Math.round(ms),
-    moved: movedPhrases(results, { nodes, self: self.instanceId }),
+    moved: [...movedPhrases(results, { nodes, self: self.instanceId }), ...peerStopPhrases(plan)],
     steps,
     kept: plan.settled
       .filter((s) => s.resource.inspectable)

@@ -5,6 +5,8 @@ import { FetchImds } from "../cloud/imds";
 import { createEc2Client } from "../cloud/ec2-client";
 import { SdkEc2 } from "../cloud/ec2-sdk";
 import { LinuxHost } from "../host/linux-host";
+import { lazyRoute53, type Route53 } from "../cloud/route53-port";
+import type { Deadline } from "../time/deadline";
 
 /** stderr always; syslog too when the machine has one (keepalived gives scripts /dev/null). */
 export function openLogger(tag: string, options: { logFormat: "text" | "json"; verbose: boolean }, env: NodeJS.ProcessEnv): Logger {
@@ -35,7 +37,31 @@ export function buildPorts(description: ClusterDescription, log: Logger, env: No
         () => (singleAttempt ??= createEc2Client({ region, timeouts: t, maxAttempts: 1 })),
       );
     },
+    ...(description.resources.some((r) => r.kind === "record") ? { route53: route53For(description, log) } : {}),
     host: new LinuxHost(),
     log,
   };
+}
+
+/**
+ * Route53 through the SDK, for a description with records. Its client is imported on the first
+ * call, so a cluster without records never loads it; one client for the process (a resident FIFO
+ * reader keeps its connection), each transition's deadline on its calls.
+ */
+function route53For(description: ClusterDescription, log: Logger): (deadline: Deadline) => Route53 {
+  let client: Promise<{ sdk: typeof import("../cloud/route53-sdk"); client: import("@aws-sdk/client-route-53").Route53Client }> | undefined;
+  const loaded = () =>
+    (client ??= Promise.resolve().then(async () => {
+      // As for EC2 (above): no warning about the SDK's future Node.js versions in every log.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+      const sdk = await import("../cloud/route53-sdk");
+      return { sdk, client: sdk.createRoute53Client({ timeouts: description.timeouts }) };
+    }));
+  return (deadline) =>
+    lazyRoute53(async () => {
+      const { sdk, client: made } = await loaded();
+      return new sdk.SdkRoute53(made, deadline, (action, code, delayMs) =>
+        log.info(`Route53 ${action}: ${code}, trying again in ${delayMs} ms`),
+      );
+    });
 }

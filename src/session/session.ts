@@ -9,6 +9,7 @@ import type { Transition } from "../transition/transition";
 import { entryOfFailure, entryOfRun, entryOfSuperseded, type JournalEntry } from "../record/journal-entry";
 import { recordTransition } from "../record/record-transition";
 import { buildPorts, openLogger } from "./ports";
+import { descriptionCache } from "./description-cache";
 import { isWithoutDescription, withoutDescription } from "./without-description";
 
 // What every front end does around its daemon's dialect: open the log, load the description (its
@@ -39,7 +40,7 @@ export class Session {
 
   /** The cluster description at `path`, whose secrets (VRRP pass, Heartbeat key) no log line will show. */
   load(path: string, options: LoadOptions = {}): ClusterDescription {
-    const description = loadClusterDescription(path, options);
+    const description = loadClusterDescription(path, { parsed: descriptionCache(this.env), ...options });
     this.log.redact(description.keepalived?.authPass, description.heartbeat?.authKey);
     return description;
   }

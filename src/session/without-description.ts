@@ -36,12 +36,16 @@ export function withoutDescription(lockName: string, privateIp: string | undefin
   madeHere.add(settings);
   return {
     settings,
-    selfFrom: (identity) => ({
-      name: hostname(),
-      address: privateIp ?? identity.localIpv4s[0]!,
-      instanceId: identity.instanceId,
-      interface: "eth0",
-      priority: 1,
-    }),
+    selfFrom: (identity) => {
+      const address = privateIp ?? identity.localIpv4s[0]!;
+      return {
+        name: hostname(),
+        address,
+        instanceId: identity.instanceId,
+        interface: "eth0",
+        priority: 1,
+        interfaces: [{ name: "eth0", address }],
+      };
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { ClusterNode } from "../cluster/schema";
 import type { StepResult } from "./execute";
 import type { Plan, Step } from "./plan";
+import { heldPhrase } from "./stop-on-takeover";
 
 /**
  * A transition's last log line: what moved where, e.g.
@@ -16,15 +17,29 @@ export function closingLine(
   const { direction } = plan.transition;
   const seconds = `(${(whereabouts.ms / 1000).toFixed(1)} s)`;
   const moved = movedPhrases(results, whereabouts);
+  // The stop of a peer that did not hand over follows what moved, after a semicolon: its phrase has commas of its own.
+  const stops = peerStopPhrases(plan)
+    .map((p) => `; ${p}`)
+    .join("");
   const failed = results.filter((r) => r.error !== undefined).length;
   if (failed > 0)
-    return `${direction} incomplete: ${failed} of ${plan.steps.length} steps failed${moved.length > 0 ? `; ${moved.join(", ")}` : ""} ${seconds}`;
-  if (moved.length > 0) return `${direction} done: ${moved.join(", ")} ${seconds}`;
+    return `${direction} incomplete: ${failed} of ${plan.steps.length} steps failed${moved.length > 0 ? `; ${moved.join(", ")}` : ""}${stops} ${seconds}`;
+  if (moved.length > 0 || stops !== "") return `${direction} done: ${moved.join(", ") || "nothing moved"}${stops} ${seconds}`;
   const count = plan.steps.length + plan.settled.length;
   const resources = `${count} resource${count === 1 ? "" : "s"}`;
   return direction === "acquire"
     ? `${direction} done: nothing to change (${count === 1 ? "the resource is" : `all ${resources}`} already here) ${seconds}`
     : `${direction} done: nothing to change (${resources}, none to give up) ${seconds}`;
+}
+
+/**
+ * What became of the nodes that did not hand over (fencing.stopPeerOnTakeover), one phrase each:
+ * "node-b stopped (it did not hand over vip web-vip)", "node-b not stopped: it is stopped already".
+ */
+export function peerStopPhrases(plan: Plan): string[] {
+  return (plan.peerStops ?? []).map((p) =>
+    p.stopped ? `${p.node.name} stopped (it did not hand over ${heldPhrase(p)})` : `${p.node.name} not stopped: ${p.because}`,
+  );
 }
 
 /** What moved, one phrase per resource, as the closing line names it ("vip 10.0.1.100 from db-b"); the journal keeps them. */

@@ -1,4 +1,5 @@
 import type { Holding, Resource } from "../kinds/resource";
+import { heldPhrase, type PeerStopOutcome, type PeerToStop } from "./stop-on-takeover";
 import type { Transition } from "./transition";
 
 /** One resource to act on, with what inspect saw before. */
@@ -14,6 +15,10 @@ export interface Plan {
   steps: Step[];
   /** Resources already as wanted: no call will be made for them. */
   settled: { resource: Resource; before: Holding }[];
+  /** Nodes that did not hand over, to be stopped alongside the steps (fencing.stopPeerOnTakeover). */
+  peersToStop?: PeerToStop[];
+  /** Once the transition ran: what became of each of peersToStop. */
+  peerStops?: PeerStopOutcome[];
 }
 
 /**
@@ -36,5 +41,9 @@ export function planTransition(transition: Transition, resources: readonly Resou
 export function describePlan(plan: Plan): string[] {
   const lines = plan.steps.map((s) => `${s.action} ${s.resource.kind} ${s.resource.name}: now ${s.before.detail}`);
   for (const s of plan.settled) lines.push(`keep ${s.resource.kind} ${s.resource.name}: ${s.before.detail}`);
+  for (const p of plan.peersToStop ?? [])
+    lines.push(
+      `stop ${p.node.name} (${p.node.instanceId}) with force${p.delaySeconds > 0 ? ` after ${p.delaySeconds} s, unless it lets go or this node is stopped first` : ""}: it did not hand over ${heldPhrase(p)}`,
+    );
   return lines;
 }

@@ -2,6 +2,7 @@ import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import { findSelf } from "../cluster/self";
 import type { Ec2 } from "../cloud/ec2-port";
 import type { Identity, Imds } from "../cloud/identity";
+import type { Route53 } from "../cloud/route53-port";
 import type { Host } from "../host/host-port";
 import { errorText, type Logger } from "../log";
 import type { Holding, Resource, TransitionContext } from "../kinds/resource";
@@ -16,7 +17,9 @@ import { CommandLedger, leftoverTiming, type LeftoverTiming } from "./leftover-c
 import { TransitionLock } from "./lock";
 import { planTransition, type Plan } from "./plan";
 import { openRunDir } from "./run-dir";
+import { findPeersToStop, stopPeersOnTakeover } from "./stop-on-takeover";
 import type { Transition } from "./transition";
+import { Observations } from "../kinds/observations";
 
 /** The ports a transition reaches the outside through (IMDS, EC2, this host, the log), with the description; tests hand in stand-ins. */
 export interface Ports {
@@ -24,6 +27,8 @@ export interface Ports {
   imds: Imds;
   /** Built once the region is known (from the description or IMDS). */
   ec2: (identity: Identity, deadline: Deadline) => Ec2;
+  /** Built like ec2, only for a description with records. */
+  route53?: (deadline: Deadline) => Route53;
   host: Host;
   log: Logger;
   /** How this node finds itself; by default in the description's nodes by instance id or address. */
@@ -71,7 +76,7 @@ export async function runTransition(
   const resources = select(ports.resources ?? resourcesFor(description), options.only);
   if (options.dryRun) {
     const ctx = contextOf(ports, await ports.imds.identity(), deadline);
-    return { status: "planned", plan: planTransition(transition, resources, await inspectAll(resources, ctx)) };
+    return { status: "planned", plan: await planWithStops(transition, resources, ctx) };
   }
   // Taken before anything can yield: events of one process are ordered by this call.
   const arrival = options.newestWins === false ? undefined : (transition.arrival ?? arrivalOfThisProcess());
@@ -99,10 +104,16 @@ export async function runTransition(
       const ledger = await CommandLedger.open(runDir, description.cluster);
       await ledger.settle(log, deadline, options.leftovers ?? leftoverTiming);
       watchCommands(ledger);
-      const ctx = contextOf(ports, await identity, deadline);
-      const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
-      const results = await executePlan(plan, ctx);
-      return { status: "done", plan, results, self: ctx.self };
+      const ctx = contextOf(ports, await identity, deadline, transition.direction === "acquire");
+      const plan = await planWithStops(transition, resources, ctx);
+      // A peer that did not hand over is stopped alongside the steps, not before them: vips, Elastic
+      // IPs and routes move at once, and a volume or ENI it keeps waits for that stop in its handover.
+      const superseded = async () => (await ticket?.supersededBy()) !== undefined;
+      const [results, peerStops] = await Promise.all([
+        executePlan(plan, ctx),
+        stopPeersOnTakeover(ctx, plan.peersToStop ?? [], superseded),
+      ]);
+      return { status: "done", plan: peerStops.length > 0 ? { ...plan, peerStops } : plan, results, self: ctx.self };
     } finally {
       watchCommands(undefined);
       // It ran, or failed trying: either way older events that still wait are obsolete.
@@ -122,19 +133,34 @@ export async function inspectCluster(ports: Ports, options: Selection = {}): Pro
   return resources.map((resource) => ({ resource, holding: holdings.get(resource.name)! }));
 }
 
-/** What every resource of one transition (or one inspection) works with: this node, its ENI, the ports. */
-function contextOf(ports: Ports, identity: Identity, deadline: Deadline): TransitionContext {
+/**
+ * What every resource of one transition (or one inspection) works with: this node, its ENI, the
+ * ports; and, for an acquire that will change things, where its steps leave what they read for the
+ * later steps (a `show` or a release reads nothing ahead).
+ */
+function contextOf(ports: Ports, identity: Identity, deadline: Deadline, observe = false): TransitionContext {
   const self = ports.selfFrom?.(identity) ?? findSelf(ports.description, identity.instanceId, identity.localIpv4s);
   return {
     description: ports.description,
     self,
     identity,
     networkInterfaceId: self.networkInterfaceId ?? identity.networkInterfaceId,
+    imds: ports.imds,
     ec2: ports.ec2(identity, deadline),
+    ...(ports.route53 ? { route53: ports.route53(deadline) } : {}),
     host: ports.host,
     log: ports.log.child({ node: self.name }),
     deadline,
+    ...(observe ? { seen: new Observations() } : {}),
   };
+}
+
+/** Inspect, plan, and (on acquire, with fencing.stopPeerOnTakeover) the nodes that did not hand over. */
+async function planWithStops(transition: Transition, resources: readonly Resource[], ctx: TransitionContext): Promise<Plan> {
+  const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
+  if (transition.direction !== "acquire") return plan;
+  const peersToStop = await findPeersToStop(ctx, plan.steps);
+  return peersToStop.length > 0 ? { ...plan, peersToStop } : plan;
 }
 
 async function inspectAll(resources: readonly Resource[], ctx: TransitionContext): Promise<Map<string, Holding>> {

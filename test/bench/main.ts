@@ -7,14 +7,15 @@ import { callTimeline, describeChain } from "./call-chain";
 import { benchColdStart, type ColdStartFigures } from "./cold-start";
 import { printTable, type Row } from "./report";
 import { median, ms, percentile, ratio, summary } from "./stats";
-import { benchTransition, type TransitionFigures } from "./transition-bench";
+import { benchPeakRss, benchTransition, type TransitionFigures } from "./transition-bench";
+import { benchWarm, type WarmFigures } from "./warm-bench";
 import { benchVolume, type VolumeFigures } from "./volume-bench";
 
 // `npm run bench`: figures, never assertions. Everything runs on loopback against the stand-ins
 // in this process; the measured CLIs are the built bundles (bin/, or --bin DIR to compare a build).
 
 const latencyMs = 50;
-const runs = { transition: 15, baseline: 7, volume: 7, coldStart: 15 };
+const runs = { transition: 15, baseline: 7, volume: 7, coldStart: 15, warmReaders: 7, warmLater: 14, rss: 3 };
 const attachMs = 1000;
 
 interface Args {
@@ -83,6 +84,20 @@ async function main(): Promise<void> {
     if ("skipped" in baseline) console.log(`   skipped: ${baseline.skipped}`);
     else console.log(`   ${baseline.version}, ${baseline.calls} EC2 calls: ${summary(baseline.samples)}`);
 
+    console.log(`\n6. warm path: a resident aws-ha-notify fifo, MASTER line written → its closing line`);
+    console.log(`   ${runs.warmReaders} fresh readers (first event once ready), then ${runs.warmLater} later events of one reader`);
+    const warm = await benchWarm(cloud, section("warm"), notify, { readers: runs.warmReaders, later: runs.warmLater });
+    const chainMs = warm.chainLength * latencyMs;
+    console.log(`   call chain         ${warm.chainLength} × ${latencyMs} ms = ${ms(chainMs)}`);
+    console.log(`   first event        ${summary(warm.first)}`);
+    console.log(`   later events       ${summary(warm.later)}`);
+    console.log(`   reader peak RSS    ${(warm.peakRssKiB / 1024).toFixed(1)} MiB`);
+
+    console.log(`\n7. peak RSS of a cold aws-ha-notify master (/usr/bin/time %M, ${runs.rss} runs)`);
+    const rss = await benchPeakRss(cloud, section("rss"), notify, runs.rss);
+    if ("skipped" in rss) console.log(`   skipped: ${rss.skipped}`);
+    else console.log(`   ${rss.map((k) => `${(k / 1024).toFixed(1)} MiB`).join(", ")}`);
+
     console.log(`\n4. volume: attach takes ${attachMs} ms in the stand-in (${runs.volume} runs)`);
     console.log(
       "   free at the start; its by-id link appears when the stand-in reports it attached; real ext4 mount of a loop device, fsck off",
@@ -95,7 +110,7 @@ async function main(): Promise<void> {
     }
 
     console.log("");
-    printTable(tableRows(transition, floor, baseline, volume, cold));
+    printTable(tableRows(transition, floor, baseline, volume, cold, warm, rss));
   } finally {
     await cleanUp();
   }
@@ -116,7 +131,15 @@ function whereTheTimeWent(t: TransitionFigures, nodeMs: number): string[] {
   ];
 }
 
-function tableRows(t: TransitionFigures, floor: number, baseline: BaselineFigures, volume: VolumeFigures, cold: ColdStartFigures): Row[] {
+function tableRows(
+  t: TransitionFigures,
+  floor: number,
+  baseline: BaselineFigures,
+  volume: VolumeFigures,
+  cold: ColdStartFigures,
+  warm: WarmFigures,
+  rss: number[] | { skipped: string },
+): Row[] {
   const ours = median(t.samples);
   const nodeMs = median(cold.node);
   const rows: Row[] = [
@@ -126,8 +149,8 @@ function tableRows(t: TransitionFigures, floor: number, baseline: BaselineFigure
       : { figure: "2 AWS CLI script", median: ms(median(baseline.samples)), p90: ms(percentile(baseline.samples, 90)) },
     { figure: `3 floor (${t.chain.length} × ${latencyMs} ms + node)`, median: ms(floor) },
   ];
-  if (!("skipped" in baseline)) rows.push(judged("  baseline / ours", median(baseline.samples) / ours, "≥ 5×", (r) => r >= 5));
-  rows.push(judged("  ours / floor", ours / floor, "≤ 1.3×", (r) => r <= 1.3));
+  if (!("skipped" in baseline)) rows.push(judged("  baseline / ours", median(baseline.samples) / ours, "≥ 10×", (r) => r >= 10));
+  rows.push(judged("  ours / floor", ours / floor, "≤ 1.5×", (r) => r <= 1.5));
   if ("skipped" in volume) rows.push({ figure: "4 volume attached → done", median: "skipped" });
   else {
     const after = median(volume.afterAttach);
@@ -139,6 +162,29 @@ function tableRows(t: TransitionFigures, floor: number, baseline: BaselineFigure
       verdict: after <= 300 ? "met" : "missed",
     });
   }
+  const chainMs = warm.chainLength * latencyMs;
+  rows.push({ figure: `6 warm call chain (${warm.chainLength} × ${latencyMs} ms)`, median: ms(chainMs) });
+  rows.push({ figure: "  warm first event", median: ms(median(warm.first)), p90: ms(percentile(warm.first, 90)) });
+  rows.push(judged("    first / chain", median(warm.first) / chainMs, "≤ 1.1×", (r) => r <= 1.1));
+  rows.push({ figure: "  warm later events", median: ms(median(warm.later)), p90: ms(percentile(warm.later, 90)) });
+  rows.push(judged("    later / chain", median(warm.later) / chainMs, "≤ 1.1×", (r) => r <= 1.1));
+  if ("skipped" in rss) rows.push({ figure: "7 peak RSS, cold master", median: "skipped" });
+  else {
+    const peak = Math.max(...rss) / 1024;
+    rows.push({
+      figure: "7 peak RSS, cold master (max)",
+      median: `${peak.toFixed(1)} MiB`,
+      target: "≤ 64 MiB",
+      verdict: peak <= 64 ? "met" : "missed",
+    });
+  }
+  const readerPeak = warm.peakRssKiB / 1024;
+  rows.push({
+    figure: "  peak RSS, FIFO reader",
+    median: `${readerPeak.toFixed(1)} MiB`,
+    target: "≤ 64 MiB",
+    verdict: readerPeak <= 64 ? "met" : "missed",
+  });
   rows.push({ figure: "5 node -e 0", median: ms(nodeMs) });
   for (const c of cold.clis)
     rows.push({

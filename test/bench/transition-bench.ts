@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Ec2Call } from "../support/ec2-standin/call-log";
 import type { BenchCloud } from "./bench-cloud";
@@ -62,4 +62,40 @@ function doneMs(stderr: string): number {
   const line = stderr.split("\n").find((l) => /acquire done/.test(l));
   const found = line && /\bms=(\d+)/.exec(line);
   return found ? Number(found[1]) : Number.NaN;
+}
+
+/**
+ * Peak RSS of a cold `aws-ha-notify master` (KiB, the kernel's maxrss as /usr/bin/time reports it),
+ * in runs of their own so that the timing runs carry no wrapper. Skipped without /usr/bin/time.
+ */
+export async function benchPeakRss(
+  cloud: BenchCloud,
+  workDir: string,
+  notifyBin: string,
+  runs: number,
+): Promise<number[] | { skipped: string }> {
+  const time = "/usr/bin/time";
+  if (!existsSync(time)) return { skipped: `${time} is not installed` };
+  const runDir = join(workDir, "run");
+  const cluster = writeVipEipCluster(workDir, { runDir, byIdDir: join(workDir, "by-id") });
+  const spec = worldHeldByB(cluster.description);
+  const samples: number[] = [];
+  // One unmeasured run first, as for the timings: a run that meets a new build compiles from source
+  // and writes the code cache, which takes memory a node's later failovers do not need.
+  for (let i = 0; i <= runs; i++) {
+    await cloud.reset(spec);
+    rmSync(runDir, { recursive: true, force: true });
+    mkdirSync(runDir, { recursive: true });
+    const out = join(workDir, "maxrss");
+    expectSuccess(
+      await timedRun([time, "-f", "%M", "-o", out, process.execPath, notifyBin, "master", "--cluster", cluster.file], {
+        env: cleanEnv(cloud.nodeEnv()),
+        timeoutMs: 30_000,
+      }),
+      "aws-ha-notify master under /usr/bin/time",
+    );
+    checkTakenOver(cloud.server.world.snapshot());
+    if (i > 0) samples.push(Number(readFileSync(out, "utf8").trim().split("\n").at(-1)));
+  }
+  return samples;
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // above it and run from there. `npm test` builds bin/ first.
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const bundles = ["aws-ha-notify", "aws-ha-updateeip", "aws-ha-gen"] as const;
+const bundles = ["aws-ha-notify", "aws-ha-updateeip", "aws-ha-gen", "aws-ha-fence"] as const;
 const { version } = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
 
 let dir = "";

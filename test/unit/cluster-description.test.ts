@@ -178,7 +178,7 @@ const cases: [scenario: string, change: (d: Description) => void, expected: Conf
   [
     "an unknown resource kind",
     (d) => (d.resources[0].kind = "nat"),
-    { path: "resources[0].kind", message: "kind must be one of vip, eip, route, volume, service, hook, eni" },
+    { path: "resources[0].kind", message: "kind must be one of vip, eip, route, volume, service, hook, eni, record" },
   ],
 ];
 

@@ -25,10 +25,28 @@ describe("aws-ha-gen pacemaker", () => {
     expect(kinds.at(-1)).toBe("service");
   });
 
-  it("fences every node through fence_aws with its instance id", () => {
+  it("fences every node through aws-ha's own fence_aws_ha with its instance id, and leaves it stopped", () => {
     const map = example.nodes.map((n) => `${n.name}:${n.instanceId}`).join(";");
-    expect(script).toContain(`pcs stonith create db-fence fence_aws region=eu-west-1`);
-    expect(script).toContain(`pcmk_host_map="${map}"`);
+    const stonith = commands.find((l) => l.startsWith("pcs stonith create"))!;
+    expect(stonith).toMatch(/^pcs stonith create db-fence fence_aws_ha region=eu-west-1 description=\/etc\/aws-ha\/cluster.yaml /);
+    expect(stonith).toContain(`pcmk_host_map="${map}"`);
+    expect(stonith).toContain("pcmk_reboot_action=off");
+    // Pacemaker kills the agent at its timeout: the agent's own wait for `stopped` must end first.
+    const power = Number(/power_timeout=(\d+)/.exec(stonith)![1]);
+    expect(Number(/pcmk_off_timeout=(\d+)s/.exec(stonith)![1])).toBeGreaterThan(power);
+    expect(Number(/pcmk_reboot_timeout=(\d+)s/.exec(stonith)![1])).toBeGreaterThan(power);
+  });
+
+  it("delays fencing the node of the highest priority, so that it wins a race of mutual fencing", () => {
+    const favourite = [...example.nodes].sort((a, b) => b.priority - a.priority)[0]!;
+    const delays = /pcmk_delay_base="([^"]+)"/.exec(script)![1]!.split(";");
+    expect(delays).toEqual(example.nodes.map((n) => `${n.name}:${n === favourite ? 5 : 0}s`));
+  });
+
+  it("renders Debian's fence_aws when asked to", () => {
+    const legacy = renderPacemaker(example, { clusterPath: "/etc/aws-ha/cluster.yaml", fenceAgent: "fence_aws" });
+    expect(legacy).toContain(`pcs stonith create db-fence fence_aws region=eu-west-1 \\\n  pcmk_host_map=`);
+    expect(legacy).not.toContain("fence_aws_ha");
   });
 
   it("gives a volume's start enough time for the peer's release, fencing and the attach", () => {

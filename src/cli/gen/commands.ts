@@ -17,6 +17,7 @@ const node: Options = { type: "string", describe: optionHelp.node, demandOption:
 const region: Options = { type: "string", describe: optionHelp.region, requiresArg: true };
 const account: Options = { type: "string", describe: optionHelp.account, requiresArg: true };
 const outDir: Options = { type: "string", describe: "output directory (made when missing)", demandOption: true, requiresArg: true };
+const fenceAgent: Options = { type: "string", describe: optionHelp.fenceAgent, choices: ["fence_aws_ha", "fence_aws"], requiresArg: true };
 const outFile = (what: string): Options => ({ type: "string", describe: `write ${what} to FILE instead of stdout`, requiresArg: true });
 
 export function genParser(argv: readonly string[], run: GenRunner): Argv {
@@ -45,7 +46,9 @@ export function genParser(argv: readonly string[], run: GenRunner): Argv {
     .command(...command("keepalived", { node, cluster, out: outFile("keepalived.conf"), secrets, "node-cluster": nodeCluster }))
     .command(...command("heartbeat", { node, out: outDir, cluster, secrets, "node-cluster": nodeCluster }))
     .command(...command("iam-policy", { cluster, region, account }))
-    .command(...command("pacemaker", { cluster, region, out: outFile("the script"), "node-cluster": nodeCluster }))
+    .command(
+      ...command("pacemaker", { cluster, region, out: outFile("the script"), "node-cluster": nodeCluster, "fence-agent": fenceAgent }),
+    )
     .command(...command("all", { out: outDir, cluster, secrets, "node-cluster": nodeCluster, region, account }))
     .example(Object.values(commandHelp).map(({ examples }) => [...examples[0]!]))
     .demandCommand(1, "name a command: init, validate, keepalived, heartbeat, iam-policy, pacemaker or all")

@@ -57,7 +57,7 @@ export const commandHelp = {
     examples: [["aws-ha-gen iam-policy --region eu-west-1 --account 123456789012", "with real ARNs instead of '*'"]],
   },
   pacemaker: {
-    synopsis: "aws-ha-gen pacemaker [--cluster FILE] [--region R] [--out FILE]",
+    synopsis: "aws-ha-gen pacemaker [--cluster FILE] [--region R] [--out FILE] [--fence-agent fence_aws_ha|fence_aws]",
     describe: "print (or --out FILE) the pcs commands that create the Pacemaker resources and fencing",
     examples: [["aws-ha-gen pacemaker --cluster cluster.yaml --out pacemaker.sh", "run it once, on one node, when the cluster is up"]],
   },
@@ -83,6 +83,7 @@ export const optionHelp = {
   node: "the node, by its name in the description",
   region: "region in the ARNs (default: the description's region, else '*')",
   account: "12-digit account id in the ARNs (default '*')",
+  fenceAgent: "the stonith agent: aws-ha's own fence_aws_ha (default), or Debian's fence_aws",
 };
 
 export const genEpilogue = `The description is read and checked in full before anything is written; a problem prints every

@@ -5,7 +5,7 @@ import { AwsHaError, usageError } from "../../errors";
 import { renderIamPolicy, type IamPolicyOptions } from "../../gen/iam-policy";
 import { renderKeepalivedConf } from "../../gen/keepalived";
 import { nodeNamed, wantsHeartbeat } from "../../gen/node-roles";
-import { renderPacemaker } from "../../gen/pacemaker";
+import { renderPacemaker, type FenceAgentName } from "../../gen/pacemaker";
 import { resolveSecrets } from "../../gen/secrets";
 import { quoted } from "../../log";
 import {
@@ -83,9 +83,13 @@ export function runIamPolicy(args: DescriptionArgs & IamArgs, io: GenIo): void {
   io.print(renderIamPolicy(d, iamOptions(args)));
 }
 
-export function runPacemaker(args: DescriptionArgs & { region?: string; out?: string }, io: GenIo): void {
+export function runPacemaker(args: DescriptionArgs & { region?: string; out?: string; "fence-agent"?: FenceAgentName }, io: GenIo): void {
   const { d, clusterPathOnNodes } = load(args, io);
-  const script = renderPacemaker(d, { clusterPath: clusterPathOnNodes, region: iamOptions(args).region });
+  const script = renderPacemaker(d, {
+    clusterPath: clusterPathOnNodes,
+    region: iamOptions(args).region,
+    ...(args["fence-agent"] ? { fenceAgent: args["fence-agent"] } : {}),
+  });
   if (args.out === undefined) return io.print(script);
   write(dirname(args.out), [{ path: basename(args.out), content: script, mode: scriptMode }], { secrets: {}, generated: [] }, io);
 }

@@ -17,6 +17,15 @@ export interface FifoHandlers {
   run(transition: ArrivedTransition): Promise<void>;
   /** Starts a transition in a detached process and returns at once (used after SIGTERM). */
   handOff(transition: ArrivedTransition): Promise<void>;
+  /** Work between events (keeping the EC2 connection open, drift repair); never while an event waits. */
+  idle?: IdleWork;
+}
+
+export interface IdleWork {
+  /** How long the reader may wait for a line before `tick` is due. */
+  dueInMs(): number;
+  /** `overtaken` turns true once a line waits or keepalived is stopping: the work then gives way. */
+  tick(overtaken: () => boolean): Promise<void>;
 }
 
 export async function readNotifyFifo(fifoPath: string, handlers: FifoHandlers, log: Logger): Promise<void> {
@@ -62,8 +71,16 @@ export async function readNotifyFifo(fifoPath: string, handlers: FifoHandlers, l
   for (;;) {
     if (queue.length === 0) {
       if (ended) break;
-      await new Promise<void>((r) => (wake = r));
+      const idle = shuttingDown ? undefined : handlers.idle;
+      const due = await new Promise<boolean>((r) => {
+        const timer = idle && setTimeout(() => r(true), idle.dueInMs());
+        wake = () => {
+          if (timer) clearTimeout(timer);
+          r(false);
+        };
+      });
       wake = undefined;
+      if (due && queue.length === 0 && !ended) await idle!.tick(() => queue.length > 0 || shuttingDown);
       continue;
     }
     const waiting = queue.splice(0, queue.length);

@@ -14,6 +14,7 @@ import { readNotifyFifo } from "./fifo-reader";
 import type { NotifyCommand, NotifyOptions } from "./args";
 import { runDetached } from "./detach";
 import { runPreflight } from "./check";
+import { Resident } from "./resident";
 
 /** Everything after argument parsing: one session, in which the command runs. */
 export function runNotify(command: NotifyCommand, options: NotifyOptions, env: NodeJS.ProcessEnv): Promise<number> {
@@ -46,18 +47,31 @@ export function runNotify(command: NotifyCommand, options: NotifyOptions, env: N
         return history(ports, options);
       case "check":
         return runPreflight(ports, options, descriptionPath);
-      case "fifo":
+      case "fifo": {
+        const resident = new Resident(ports, {
+          only: options.only,
+          repairEveryMs: (ports.description.keepalived?.driftRepair ?? 0) * 1000,
+        });
+        // Not awaited: the reader reads from the start, and an event that comes first shares the work.
+        void resident.prewarm();
         await readNotifyFifo(
           command.fifoPath,
           {
-            run: async (t) => void (await transition(ports, t, options)),
+            run: async (t) => {
+              await transition(ports, t, options);
+              resident.ran(t);
+            },
             // Not awaited to the end: keepalived kills this reader about a second after SIGTERM.
-            handOff: async (t) =>
-              void runDetached([t.cause.toLowerCase(), `--cluster=${descriptionPath}`, ...onlyArgs(options)], t.arrival),
+            handOff: async (t) => {
+              resident.handedOff();
+              void runDetached([t.cause.toLowerCase(), `--cluster=${descriptionPath}`, ...onlyArgs(options)], t.arrival);
+            },
+            idle: resident,
           },
           ports.log,
         );
         return exitCodes.ok;
+      }
       default:
         return exitCodes.usage;
     }

@@ -1,4 +1,5 @@
 import type { ClusterDescription } from "../../cluster/schema";
+import { interfacePreflight } from "../interface-preflight";
 import type { Kind } from "../kind";
 import { eipPermissions } from "./permissions";
 import { EipResource } from "./resource";
@@ -9,6 +10,7 @@ export const eipKind: Kind<"eip"> = {
   create: (spec, earlier, d) =>
     new EipResource(spec, [...earlier, ...((spec.privateAddress && vipsByAddress(d).get(spec.privateAddress)) || [])]),
   permissions: eipPermissions,
+  preflight: interfacePreflight,
 };
 
 // Built once per description and shared by its EIPs: a search per EIP would make building

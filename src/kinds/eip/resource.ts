@@ -1,6 +1,8 @@
 import type { EipSpec } from "./schema";
 import type { AddressView } from "../../cloud/ec2-port";
 import { holderName } from "../holder-name";
+import { interfaceOn } from "../../cluster/node-interfaces";
+import { nicDuring } from "../node-nic";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 import { confirm } from "../waits";
 
@@ -18,8 +20,9 @@ export class EipResource implements Resource {
   }
 
   async inspect(ctx: TransitionContext): Promise<Holding> {
+    const eni = await this.eni(ctx);
     const address = await this.describe(ctx);
-    const onOurEni = address.networkInterfaceId === ctx.networkInterfaceId;
+    const onOurEni = address.networkInterfaceId === eni;
     const held = onOurEni && address.privateIp === this.privateAddress(ctx);
     const detail = address.associationId
       ? `${address.publicIp} → ${address.privateIp ?? "?"} on ${address.networkInterfaceId ?? "?"} (${holderName(ctx, address.instanceId)})`
@@ -31,12 +34,15 @@ export class EipResource implements Resource {
   async acquire(ctx: TransitionContext, before: Holding): Promise<Outcome> {
     if (before.held) return "unchanged";
     const privateIp = this.privateAddress(ctx);
-    const eni = ctx.networkInterfaceId;
+    const eni = await this.eni(ctx);
     // EC2 moves an Elastic IP along with the secondary address it is associated with, so the VIP
     // this one waited for has usually brought it here already: no call (and no permission) needed.
     if (this.dependsOn.length > 0) {
-      const now = await this.describe(ctx);
-      if (now.networkInterfaceId === eni && now.privateIp === privateIp) {
+      // The VIP's confirmation read the ENI after the move, associations included: no need to ask again.
+      const cameAlong =
+        ctx.seen?.associationConfirmed(eni, privateIp, this.spec.allocationId) ||
+        (await this.describe(ctx).then((now) => now.networkInterfaceId === eni && now.privateIp === privateIp));
+      if (cameAlong) {
         ctx.log.info(`${this.spec.allocationId} came along with ${privateIp}`, { was: before.detail });
         return "unchanged";
       }
@@ -52,15 +58,16 @@ export class EipResource implements Resource {
 
   async release(ctx: TransitionContext): Promise<Outcome> {
     if (!this.spec.release) return "unchanged";
+    const eni = await this.eni(ctx);
     // The peer may have re-associated it since inspect: disassociate only an association of ours.
     const now = await this.describe(ctx);
-    if (!now.associationId || now.networkInterfaceId !== ctx.networkInterfaceId) {
+    if (!now.associationId || now.networkInterfaceId !== eni) {
       ctx.log.info(`leaving ${this.spec.allocationId} alone: it points at ${now.networkInterfaceId ?? "nothing"} now`);
       return "unchanged";
     }
     ctx.log.info(`disassociating ${this.spec.allocationId} (${now.associationId}) from ${now.networkInterfaceId}`);
-    if (await ctx.ec2.disassociateAddressFrom(this.spec.allocationId, ctx.networkInterfaceId)) return "changed";
-    ctx.log.info(`left ${this.spec.allocationId} alone: it no longer points at ${ctx.networkInterfaceId}`);
+    if (await ctx.ec2.disassociateAddressFrom(this.spec.allocationId, eni)) return "changed";
+    ctx.log.info(`left ${this.spec.allocationId} alone: it no longer points at ${eni}`);
     return "unchanged";
   }
 
@@ -77,9 +84,14 @@ export class EipResource implements Resource {
     return this.spec.publicIp ?? this.spec.allocationId;
   }
 
-  /** The EIP points at a declared VIP, or at each node's own address. */
+  /** The EIP points at a declared VIP, or at each node's own address on its interface (validated to be listed). */
   private privateAddress(ctx: TransitionContext): string {
-    return this.spec.privateAddress ?? ctx.self.address;
+    return this.spec.privateAddress ?? interfaceOn(ctx.self, this.spec.interface)?.nic.address ?? ctx.self.address;
+  }
+
+  /** The ENI of the node interface it is associated with here. */
+  private async eni(ctx: TransitionContext): Promise<string> {
+    return (await nicDuring(ctx.deadline, ctx, this.spec.interface)).networkInterfaceId;
   }
 
   private describe(ctx: TransitionContext): Promise<AddressView> {

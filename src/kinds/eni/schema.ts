@@ -60,6 +60,20 @@ function primaryProblems(d: ClusterDescription, enis: readonly Placed<EniSpec>[]
           path: `${at}.interface`,
           message: `${spec.interface} is node ${n.name}'s cluster interface (nodes[${i}].interface); name the interface the ENI appears as`,
         });
+      // The node's further interfaces stay with it, as its first does: a vip, eip or route uses them.
+      n.interfaces.forEach((nic, j) => {
+        if (j === 0) return;
+        if (nic.networkInterfaceId === spec.networkInterfaceId)
+          problems.push({
+            path: `${at}.networkInterfaceId`,
+            message: `${spec.networkInterfaceId} is node ${n.name}'s own interface ${nic.name} (nodes[${i}].interfaces[${j}].networkInterfaceId); only an ENI no node lists moves`,
+          });
+        if (spec.interface !== undefined && nic.name === spec.interface)
+          problems.push({
+            path: `${at}.interface`,
+            message: `${spec.interface} is node ${n.name}'s interface (nodes[${i}].interfaces[${j}].name), which stays put; name the interface the moving ENI appears as`,
+          });
+      });
     });
   }
   return problems;

@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { overlayAddressProblem } from "../../cluster/overlay-addresses";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
-import { atMost, descriptionLimits, ipAddress, releaseFlag, resourceName, routeTableId } from "../../cluster/schema-primitives";
+import { missingInterfaceProblems } from "../../cluster/node-interfaces";
+import {
+  atMost,
+  descriptionLimits,
+  interfaceName,
+  ipAddress,
+  releaseFlag,
+  resourceName,
+  routeTableId,
+} from "../../cluster/schema-primitives";
 
 const routeSchema = z.strictObject({
   kind: z.literal("route"),
@@ -9,6 +18,8 @@ const routeSchema = z.strictObject({
   /** The overlay IP, outside the VPC's CIDRs; routed as a /32 (IPv4) or a /128 (IPv6). */
   address: ipAddress,
   routeTables: atMost(routeTableId, descriptionLimits.routeTables, "route tables").min(1),
+  /** The node interface whose ENI the route targets (and that carries the address); the node's first when omitted. */
+  interface: interfaceName.optional(),
   release: releaseFlag,
 });
 
@@ -19,6 +30,9 @@ export const routeFragment: ResourceFragment<typeof routeSchema> = {
   problems: (d, routes) =>
     routes.flatMap(({ spec, at }) => {
       const problem = overlayAddressProblem(spec.address, d.nodes, d.vpcCidrs, d.vpcIpv6Cidrs);
-      return problem ? [{ path: `${at}.address`, message: problem }] : [];
+      return [
+        ...(problem ? [{ path: `${at}.address`, message: problem }] : []),
+        ...missingInterfaceProblems(d, spec.interface, at, `route ${spec.name}`),
+      ];
     }),
 };

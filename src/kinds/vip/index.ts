@@ -1,3 +1,4 @@
+import { interfacePreflight } from "../interface-preflight";
 import type { Kind } from "../kind";
 import { vipPermissions } from "./permissions";
 import { VipResource } from "./resource";
@@ -6,4 +7,5 @@ export const vipKind: Kind<"vip"> = {
   stage: "cloud",
   create: (spec, earlier) => new VipResource(spec, earlier),
   permissions: vipPermissions,
+  preflight: interfacePreflight,
 };

@@ -4,6 +4,7 @@ import { familyOf } from "../../cluster/ip-addresses";
 import { AwsHaError } from "../../errors";
 import { holderName } from "../holder-name";
 import { addLocalAddress, localAddressState, localNote, removeLocalAddress } from "../local-address";
+import { nicDuring, type NodeNic } from "../node-nic";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 import { confirm } from "../waits";
 
@@ -23,8 +24,9 @@ export class VipResource implements Resource {
   }
 
   async inspect(ctx: TransitionContext): Promise<Holding> {
-    const [carrier, local] = await Promise.all([this.carrier(ctx), localAddressState(ctx, this.spec.address)]);
-    const ours = carrier?.networkInterfaceId === ctx.networkInterfaceId;
+    const nic = await this.nic(ctx);
+    const [carrier, local] = await Promise.all([this.carrier(ctx), localAddressState(ctx, nic.name, this.spec.address)]);
+    const ours = carrier?.networkInterfaceId === nic.networkInterfaceId;
     const where = carrier
       ? `${this.spec.address} on ${carrier.networkInterfaceId} (${holderName(ctx, carrier.instanceId)})`
       : `${this.spec.address} is on no interface`;
@@ -32,23 +34,30 @@ export class VipResource implements Resource {
       held: ours && local !== "missing",
       partial: ours ? local === "missing" : local === "present",
       holder: carrier?.instanceId ?? carrier?.networkInterfaceId,
-      detail: `${where}${localNote(ctx, ours, local)}`,
+      detail: `${where}${localNote(nic.name, ours, local)}`,
     };
   }
 
   async acquire(ctx: TransitionContext, before: Holding): Promise<Outcome> {
     if (before.held) return "unchanged";
     const { address } = this.spec;
-    const eni = ctx.networkInterfaceId;
-    if (this.ipv6) await this.takeIpv6(ctx, before);
+    const nic = await this.nic(ctx);
+    const eni = nic.networkInterfaceId;
+    if (this.ipv6) await this.takeIpv6(ctx, eni, before);
     else {
       ctx.log.info(`assigning ${address} to ${eni}`, { was: before.detail });
       // AllowReassignment: EC2 takes the address from whichever ENI has it, in one call (and assigning
       // an address the ENI already has changes nothing).
       await ctx.ec2.assignPrivateIp(eni, address);
     }
-    await confirm(ctx, `confirming ${address} is on ${eni}`, this.label, async () => (await this.carrier(ctx))?.networkInterfaceId === eni);
-    await addLocalAddress(ctx, address, vipPrefix(this.spec), true);
+    await confirm(ctx, `confirming ${address} is on ${eni}`, this.label, async () => {
+      const carrier = await this.carrier(ctx);
+      if (carrier?.networkInterfaceId !== eni) return false;
+      // The answer also lists the Elastic IP that came along with the address: the eip reads it there.
+      ctx.seen?.confirmedInterface(carrier);
+      return true;
+    });
+    await addLocalAddress(ctx, nic.name, address, vipPrefix(this.spec), true);
     return "changed";
   }
 
@@ -57,9 +66,8 @@ export class VipResource implements Resource {
    * So the address comes off the ENI that holds it now (looked up again, not taken from inspect),
    * then goes onto ours.
    */
-  private async takeIpv6(ctx: TransitionContext, before: Holding): Promise<void> {
+  private async takeIpv6(ctx: TransitionContext, eni: string, before: Holding): Promise<void> {
     const { address } = this.spec;
-    const eni = ctx.networkInterfaceId;
     const carrier = await this.carrier(ctx);
     if (carrier?.networkInterfaceId === eni) return;
     if (carrier) {
@@ -93,14 +101,15 @@ export class VipResource implements Resource {
 
   async release(ctx: TransitionContext): Promise<Outcome> {
     const { address } = this.spec;
-    let changed = await removeLocalAddress(ctx, address, vipPrefix(this.spec));
+    const nic = await this.nic(ctx);
+    let changed = await removeLocalAddress(ctx, nic.name, address, vipPrefix(this.spec));
     if (!this.spec.release) return changed ? "changed" : "unchanged";
     // The peer may have taken the address since inspect: give up only what is still ours.
     const carrier = await this.carrier(ctx);
-    if (carrier?.networkInterfaceId === ctx.networkInterfaceId) {
-      ctx.log.info(`unassigning ${address} from ${ctx.networkInterfaceId}`);
-      if (this.ipv6) await ctx.ec2.unassignIpv6(ctx.networkInterfaceId, address);
-      else await ctx.ec2.unassignPrivateIp(ctx.networkInterfaceId, address);
+    if (carrier?.networkInterfaceId === nic.networkInterfaceId) {
+      ctx.log.info(`unassigning ${address} from ${nic.networkInterfaceId}`);
+      if (this.ipv6) await ctx.ec2.unassignIpv6(nic.networkInterfaceId, address);
+      else await ctx.ec2.unassignPrivateIp(nic.networkInterfaceId, address);
       changed = true;
     } else ctx.log.info(`leaving ${address} alone: it is on ${carrier?.networkInterfaceId ?? "no interface"} now`);
     return changed ? "changed" : "unchanged";
@@ -109,6 +118,11 @@ export class VipResource implements Resource {
   summary(action: "acquire" | "release"): string {
     if (action === "acquire") return `vip ${this.spec.address}`;
     return `vip ${this.spec.address} ${this.spec.release ? "unassigned" : "removed from the interface"}`;
+  }
+
+  /** The node interface it goes on here, and its ENI. */
+  private nic(ctx: TransitionContext): Promise<NodeNic> {
+    return nicDuring(ctx.deadline, ctx, this.spec.interface);
   }
 
   private carrier(ctx: TransitionContext): Promise<InterfaceView | undefined> {

@@ -22,6 +22,8 @@ import type { WorldSnapshot } from "../../support/ec2-standin/snapshot";
 import { worldSpecFromDescription } from "../../support/ec2-standin/world-from-description";
 import type { Timing, WorldSpec } from "../../support/ec2-standin/world-spec";
 import { startImdsServer, type ImdsServer } from "../../support/imds-standin/server";
+import { startRoute53Server, type Route53Server } from "../../support/route53-standin/server";
+import type { Route53WorldSpec } from "../../support/route53-standin/zones";
 import { ByIdLinks } from "./by-id-links";
 import {
   cluster,
@@ -68,6 +70,10 @@ export interface TwoNodeWorldOptions {
   stranger?: boolean;
   /** A metrics textfile directory per node (see SimulatedNode.textfileDir), made before the scenario. */
   metrics?: boolean;
+  /** A Route53 stand-in with these zones, for records: the nodes reach it through AWS_ENDPOINT_URL_ROUTE_53. */
+  route53?: Route53WorldSpec;
+  /** The description's nodes, where the scenario needs more of them than nodeA and nodeB (their interfaces). */
+  nodes?: DescriptionInput["nodes"];
 }
 
 export interface RunOptions {
@@ -216,6 +222,8 @@ export interface TwoNodeWorld {
   imds: { a: ImdsServer; b: ImdsServer; stranger?: ImdsServer };
   /** Present when the options asked for a disk. */
   disk?: LoopDisk;
+  /** Present when the options asked for Route53. */
+  route53?: Route53Server;
   /** The directory everything of the world lives in (mode 0755: Pacemaker runs some actions as nobody). */
   dir: string;
   snapshot(): WorldSnapshot;
@@ -254,7 +262,7 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
       cluster,
       manager,
       region,
-      nodes: [nodeA, nodeB],
+      nodes: options.nodes ?? [nodeA, nodeB],
       resources: options.resources(node.paths),
       ...(manager === "keepalived" ? { keepalived: { virtualRouterId: 51 } } : {}),
       ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
@@ -308,6 +316,11 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
     });
     Object.assign(a.env, env(imds.a.url));
     Object.assign(b.env, env(imds.b.url));
+    const route53 = options.route53 && (await startRoute53Server(options.route53));
+    if (route53) {
+      cleanups.push(() => route53.close());
+      for (const node of [a, b]) node.env.AWS_ENDPOINT_URL_ROUTE_53 = route53.url;
+    }
     const strangerInstance = imds.stranger && new SimulatedInstance(stranger.instanceId, stranger.address, env(imds.stranger.url));
 
     let disk: LoopDisk | undefined;
@@ -329,6 +342,7 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
       ec2,
       imds,
       ...(disk ? { disk } : {}),
+      ...(route53 ? { route53 } : {}),
       dir: root,
       snapshot: () => ec2.world.snapshot(),
       mutatingCalls: (since = 0) => mutatingCalls(ec2.calls.all(since)),

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
-export const bundleNames = ["aws-ha-notify", "aws-ha-updateeip", "aws-ha-gen"] as const;
+export const bundleNames = ["aws-ha-notify", "aws-ha-updateeip", "aws-ha-gen", "aws-ha-fence"] as const;
 export type BundleName = (typeof bundleNames)[number];
 
 export function bundlePath(name: BundleName): string {

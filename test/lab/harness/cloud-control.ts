@@ -5,7 +5,15 @@ export interface WorldState {
   instances: { instanceId: string; state: string }[];
   volumes: { volumeId: string; state: string; attachments: { instanceId: string; state: string }[] }[];
   addresses: { allocationId: string; publicIp?: string; networkInterfaceId?: string; privateIp?: string; instanceId?: string }[];
-  interfaces: { networkInterfaceId: string; instanceId?: string; privateIps: string[] }[];
+  interfaces: {
+    networkInterfaceId: string;
+    instanceId?: string;
+    privateIps: string[];
+    ipv6Addresses: string[];
+    macAddress: string;
+    /** While attached: `attaching`, `attached` or `detaching`. */
+    attachmentState?: string;
+  }[];
 }
 
 export interface ApiCall {

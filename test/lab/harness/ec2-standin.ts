@@ -168,6 +168,9 @@ export function worldState(world: WorldSnapshot): WorldState {
       networkInterfaceId: e.networkInterfaceId,
       ...(e.instanceId === undefined ? {} : { instanceId: e.instanceId }),
       privateIps: [...e.privateIps],
+      ipv6Addresses: [...e.ipv6Addresses],
+      macAddress: e.macAddress,
+      ...(e.attachmentState === undefined ? {} : { attachmentState: e.attachmentState }),
     })),
   };
 }

@@ -27,6 +27,17 @@ export function pcsResources(script: string): PcsResource[] {
   return commands.map(parseCreate);
 }
 
+/** The script's `pcs stonith create` commands, as primitives of class stonith. */
+export function pcsStonithResources(script: string): PcsResource[] {
+  return script
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("pcs stonith create "))
+    .map(parseCreate)
+    .map((r) => ({ ...r, agent: `stonith:${r.agent}` }));
+}
+
 /** The stonith devices the script creates, as `name agent`, for the scenario's report. */
 export function pcsStonithDevices(script: string): string[] {
   return [...script.matchAll(/^pcs stonith create (\S+) (\S+)/gm)].map((m) => `${m[1]} ${m[2]}`);
@@ -48,7 +59,8 @@ function parseCreate(command: string): PcsResource {
     } else {
       const eq = word.indexOf("=");
       if (eq <= 0) throw new Error(`unexpected ${JSON.stringify(word)} in: ${command}`);
-      const [key, value] = [word.slice(0, eq), word.slice(eq + 1)];
+      // The shell's quotes around a value (pcmk_host_map="a:i-…;b:i-…") are not part of it.
+      const [key, value] = [word.slice(0, eq), word.slice(eq + 1).replace(/^"(.*)"$/, "$1")];
       if (operation) operation.options[key] = value;
       else resource.params[key] = value;
     }
@@ -74,7 +86,10 @@ export function resourcesXml(resources: readonly PcsResource[]): string[] {
 
 function primitiveXml(r: PcsResource): string {
   const [cls, provider, type] = r.agent.split(":");
-  if (cls !== "ocf" || !provider || !type) throw new Error(`${r.id}: only ocf:provider:type agents are supported, not ${r.agent}`);
+  const stonith = cls === "stonith" && provider !== undefined && type === undefined;
+  if (!stonith && (cls !== "ocf" || !provider || !type))
+    throw new Error(`${r.id}: only ocf:provider:type and stonith:type agents are supported, not ${r.agent}`);
+  const kind = stonith ? `class="stonith" type="${attr(provider)}"` : `class="ocf" provider="${attr(provider!)}" type="${attr(type!)}"`;
   const params = Object.entries(r.params)
     .map(([k, v]) => `<nvpair id="${attr(`${r.id}-${k}`)}" name="${attr(k)}" value="${attr(v)}"/>`)
     .join("");
@@ -89,7 +104,7 @@ function primitiveXml(r: PcsResource): string {
     })
     .join("");
   return (
-    `<primitive id="${attr(r.id)}" class="ocf" provider="${attr(provider)}" type="${attr(type)}">` +
+    `<primitive id="${attr(r.id)}" ${kind}>` +
     `<instance_attributes id="${attr(`${r.id}-params`)}">${params}</instance_attributes>` +
     `<operations>${ops}</operations></primitive>`
   );

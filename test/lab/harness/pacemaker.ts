@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ClusterNode } from "../../../src/cluster/schema";
 import { ocfAgentPath } from "../../../src/gen/pacemaker";
+import { bundlePath } from "./bundles";
 import { runOk } from "./commands";
 import { signalProcess, type Daemon } from "./daemon";
 import type { NodeMachine } from "./node-machine";
@@ -16,6 +17,10 @@ import type { NodeMachine } from "./node-machine";
 //
 // Pacemaker's executor hands its own environment to the agents, so the node's environment (the
 // EC2 and IMDS endpoints) is pacemakerd's, as /etc/default/pacemaker would give it under systemd.
+//
+// Pacemaker's fencer finds stonith agents only in /usr/sbin, as fence_*: the node sees the host's
+// /usr/sbin through an overlay whose upper layer holds fence_aws_ha (the built aws-ha-fence), as the
+// Debian package installs it. The host's /usr/sbin is never written.
 
 /** Host directories copied per node: [path inside the node, copy's directory name]. */
 const privateDirs = [
@@ -27,6 +32,8 @@ const privateDirs = [
 ] as const;
 
 export const pacemakerdBinary = "pacemakerd";
+/** The stonith agent's name, and so its file in /usr/sbin. */
+export const fenceAgentName = "fence_aws_ha";
 
 /** A nodelist of every node, knet over UDP on the cluster addresses; three votes, no two_node. */
 export function corosyncConf(cluster: string, nodes: readonly ClusterNode[]): string {
@@ -89,11 +96,19 @@ export class NodePacemaker {
     const agent = join(this.hostDir("ocf-resource.d"), ocfAgentPath.slice("/usr/lib/ocf/resource.d/".length));
     mkdirSync(join(agent, ".."), { recursive: true, mode: 0o755 });
     symlinkSync(notifyPath, agent);
+    for (const layer of ["sbin-upper", "sbin-work"]) {
+      rmSync(this.hostDir(layer), { recursive: true, force: true });
+      mkdirSync(this.hostDir(layer), { mode: 0o755 });
+    }
+    const fenceAgent = join(this.hostDir("sbin-upper"), fenceAgentName);
+    copyFileSync(bundlePath("aws-ha-fence"), fenceAgent);
+    chmodSync(fenceAgent, 0o755);
   }
 
   /** Binds the node's copies inside its mount namespace; needed again after every power on. */
   async mount(): Promise<void> {
-    const binds = privateDirs.map(([inNode, name]) => `mount --bind ${this.hostDir(name)} ${inNode}`).join(" && ");
+    const sbin = `mount -t overlay -o lowerdir=/usr/sbin,upperdir=${this.hostDir("sbin-upper")},workdir=${this.hostDir("sbin-work")} lab-sbin /usr/sbin`;
+    const binds = [...privateDirs.map(([inNode, name]) => `mount --bind ${this.hostDir(name)} ${inNode}`), sbin].join(" && ");
     await this.node.execOk(["sh", "-ec", binds]);
   }
 

@@ -34,6 +34,8 @@ export function control(method: string, url: URL, body: string, ctx: ControlCont
       return done(() => (Array.isArray(parsed) ? parsed : [parsed]).forEach((f) => ctx.faults.inject(f)));
     }
     if (route === "DELETE faults") return done(() => ctx.faults.clear());
+    const moveAddress = /^POST addresses\/([^/]+)\/associate$/.exec(route);
+    if (moveAddress) return ok(associateByHand(ctx.world, decodeURIComponent(moveAddress[1]!), JSON.parse(body) as HandAssociation));
     const start = /^POST instances\/([^/]+)\/start$/.exec(route);
     if (start) {
       const instance = ctx.world.instances.get(decodeURIComponent(start[1]!));
@@ -52,4 +54,29 @@ const ok = (json: unknown): ControlAnswer => ({ status: 200, json });
 function done(change: () => void): ControlAnswer {
   change();
   return { status: 200, json: { ok: true } };
+}
+
+interface HandAssociation {
+  networkInterfaceId: string;
+  privateIp: string;
+}
+
+/**
+ * An operator re-associating an Elastic IP by hand (the console, another script): it moves without
+ * any client's call, so a node that should hold it sees it drift away.
+ */
+function associateByHand(world: Ec2World, allocationId: string, to: HandAssociation): { associationId: string } {
+  const address = world.address(allocationId);
+  const eni = world.eni(to.networkInterfaceId);
+  if (!eni.privateIps.includes(to.privateIp)) throw new Error(`${to.networkInterfaceId} has no private address ${to.privateIp}`);
+  for (const other of world.addresses.values())
+    if (
+      other !== address &&
+      other.association?.networkInterfaceId === eni.networkInterfaceId &&
+      other.association.privateIp === to.privateIp
+    )
+      other.association = undefined;
+  const associationId = world.newId("eipassoc");
+  address.association = { associationId, networkInterfaceId: eni.networkInterfaceId, privateIp: to.privateIp };
+  return { associationId };
 }

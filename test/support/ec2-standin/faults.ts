@@ -11,7 +11,12 @@ export type Ec2Fault =
   /** The next `count` matching calls get InternalError (500, the default) or Unavailable (503). */
   | { kind: "server-error"; count: number; action?: string; code?: "InternalError" | "Unavailable" }
   /** These actions answer UnauthorizedOperation, DryRun or not, until the faults are cleared. */
-  | { kind: "deny"; actions: string[] };
+  | { kind: "deny"; actions: string[] }
+  /**
+   * A kept-alive connection left idle this long is closed by the server, without a Keep-Alive hint
+   * (as a load balancer or NAT drops one): the client's next call must open a new one.
+   */
+  | { kind: "idle-close"; ms: number };
 
 interface QueuedFailure {
   kind: "throttle" | "server-error";
@@ -25,6 +30,7 @@ export interface FaultState {
   latencyByAction: Record<string, number>;
   queued: { kind: string; action?: string; remaining: number; code: string }[];
   denied: string[];
+  idleCloseMs?: number;
 }
 
 export class Faults {
@@ -32,6 +38,7 @@ export class Faults {
   private readonly latencyByAction = new Map<string, number>();
   private queued: QueuedFailure[] = [];
   private readonly denied = new Set<string>();
+  private idleCloseAfterMs: number | undefined;
 
   inject(fault: Ec2Fault): void {
     switch (fault.kind) {
@@ -50,6 +57,10 @@ export class Faults {
       case "deny":
         for (const action of fault.actions) this.denied.add(action);
         return;
+      case "idle-close":
+        if (!(fault.ms > 0)) throw new Error(`idle-close fault needs ms > 0, got ${fault.ms}`);
+        this.idleCloseAfterMs = fault.ms;
+        return;
       default:
         throw new Error(`unknown fault ${JSON.stringify(fault)}`);
     }
@@ -60,6 +71,12 @@ export class Faults {
     this.latencyByAction.clear();
     this.queued = [];
     this.denied.clear();
+    this.idleCloseAfterMs = undefined;
+  }
+
+  /** How long a kept-alive connection may stay idle before the server closes it; undefined: as long as Node's server keeps it. */
+  idleCloseMs(): number | undefined {
+    return this.idleCloseAfterMs;
   }
 
   latencyFor(action: string): number {
@@ -97,6 +114,7 @@ export class Faults {
         code: f.code,
       })),
       denied: [...this.denied],
+      ...(this.idleCloseAfterMs === undefined ? {} : { idleCloseMs: this.idleCloseAfterMs }),
     };
   }
 }

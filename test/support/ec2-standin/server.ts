@@ -35,6 +35,8 @@ export interface Ec2Server {
   world: Ec2World;
   faults: Faults;
   calls: CallLog;
+  /** How many TCP connections clients have opened to the EC2 endpoint so far (kept-alive ones count once). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,8 @@ export async function startEc2Server(options: Ec2ServerOptions): Promise<Ec2Serv
     });
   };
   const servers = [createServer(handler)];
+  let connections = 0;
+  servers[0]!.on("connection", () => (connections += 1));
   const host = options.host ?? "127.0.0.1";
   await listen(servers[0]!, (s, done) => s.listen(options.port ?? 0, host, done));
   if (options.controlSocket !== undefined) {
@@ -68,6 +72,7 @@ export async function startEc2Server(options: Ec2ServerOptions): Promise<Ec2Serv
     world,
     faults,
     calls,
+    connections: () => connections,
     async close() {
       world.shutdown();
       for (const t of waits) clearTimeout(t);
@@ -85,6 +90,7 @@ interface ServerState {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, state: ServerState): Promise<void> {
+  closeWhenIdle(req, res, state.faults);
   const url = new URL(req.url ?? "/", "http://stand-in");
   const body = await readBody(req);
   if (url.pathname.startsWith(controlPrefix)) {
@@ -123,6 +129,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   });
   res.writeHead(status, { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId });
   res.end(xml);
+}
+
+const idleTimers = new WeakMap<object, NodeJS.Timeout>();
+
+/** The idle-close fault: once this answer is sent, the connection is closed unless another request comes within the time. */
+function closeWhenIdle(req: IncomingMessage, res: ServerResponse, faults: Faults): void {
+  const socket = req.socket;
+  clearTimeout(idleTimers.get(socket));
+  res.once("finish", () => {
+    const ms = faults.idleCloseMs();
+    if (ms === undefined || socket.destroyed) return;
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    idleTimers.set(socket, timer);
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -18,6 +18,8 @@ export interface WorldSnapshot {
     deviceIndex: number;
     macAddress: string;
     ipv6Addresses: string[];
+    /** While attached to an instance: `attaching`, `attached` or `detaching` (a whole ENI in flight). */
+    attachmentState?: "attaching" | "attached" | "detaching" | undefined;
   }[];
   addresses: {
     allocationId: string;

@@ -41,6 +41,25 @@ export function worldSpecFromDescription(description: ClusterDescription, option
     instanceId: node.instanceId,
     ...(node.address6 !== undefined ? { ipv6Addresses: [node.address6] } : {}),
   }));
+  // Each further interface a node lists with an address is an ENI attached to it (device index 1,
+  // 2, … in list order) in the subnet of that address (an ENI needs a primary address: one listed
+  // without is left out); its id, when the description leaves it out, is the instance's with the
+  // interface's place in the list in front.
+  const furtherInterfaces = description.nodes.flatMap((node) =>
+    node.interfaces.slice(1).flatMap((nic, k) =>
+      nic.address === undefined
+        ? []
+        : [
+            {
+              networkInterfaceId: nic.networkInterfaceId ?? `eni-${(k + 1).toString(16)}${node.instanceId.slice("i-0".length)}`,
+              subnetId: subnetOf(nic.address).subnetId,
+              privateIps: [nic.address],
+              instanceId: node.instanceId,
+              ...(nic.address6 !== undefined ? { ipv6Addresses: [nic.address6] } : {}),
+            },
+          ],
+    ),
+  );
   // Each whole ENI (kind eni) is an interface of the first node's subnet, unattached, with an
   // address counted down from the top of the subnet (clear of the nodes' and the VIPs').
   const movable = description.resources.flatMap((r) => (r.kind === "eni" ? [r.networkInterfaceId] : []));
@@ -59,7 +78,7 @@ export function worldSpecFromDescription(description: ClusterDescription, option
     region,
     subnets: [...subnets.values()],
     instances: description.nodes.map((node) => ({ instanceId: node.instanceId, availabilityZone, state: "running" })),
-    interfaces: [...interfaces, ...movableInterfaces],
+    interfaces: [...interfaces, ...furtherInterfaces, ...movableInterfaces],
     addresses: eips.map((r, n) => ({ allocationId: r.allocationId, publicIp: r.publicIp ?? `${testNet3}.${10 + n}` })),
     routeTables: routeTableIds.map((routeTableId) => ({ routeTableId })),
     volumes: description.resources.flatMap((r) => (r.kind === "volume" ? [{ volumeId: r.volumeId, availabilityZone, size: 1 }] : [])),

@@ -229,6 +229,7 @@ export class Ec2World {
         deviceIndex: e.deviceIndex,
         macAddress: e.macAddress,
         ipv6Addresses: [...e.ipv6Addresses],
+        attachmentState: e.instanceId === undefined ? undefined : (e.attachmentState ?? "attached"),
       })),
       addresses: [...this.addresses.values()].map((a) => ({
         allocationId: a.allocationId,

@@ -11,6 +11,7 @@ const layers: { name: string; holds: (path: string) => boolean }[] = [
   { name: "description", holds: (p) => /^src\/cluster\/|^src\/kinds\/[^/]+\/schema\.ts$/.test(p) },
   { name: "ports", holds: (p) => /^src\/(cloud|host)\//.test(p) },
   { name: "kinds", holds: (p) => p.startsWith("src/kinds/") },
+  { name: "fencing", holds: (p) => p.startsWith("src/fence/") },
   { name: "transition", holds: (p) => /^src\/(transition|check|record)\//.test(p) },
   { name: "generator", holds: (p) => p.startsWith("src/gen/") },
   { name: "session", holds: (p) => p.startsWith("src/session/") },

@@ -285,6 +285,15 @@ describe("a whole ENI in the description", () => {
     ]);
   });
 
+  it("refuses an ENI a node lists as one of its further interfaces, and that interface's name", () => {
+    const eth1 = "eni-0abc000000000e0b1";
+    const nodes = [a, { ...b, interfaces: [{ name: "eth0" }, { name: "eth1", networkInterfaceId: eth1, address: "10.0.2.11" }] }];
+    expect(problems({ networkInterfaceId: eth1, interface: "eth1" }, nodes)).toEqual([
+      `resources[0].networkInterfaceId: ${eth1} is node node-b's own interface eth1 (nodes[1].interfaces[1].networkInterfaceId); only an ENI no node lists moves`,
+      "resources[0].interface: eth1 is node node-b's interface (nodes[1].interfaces[1].name), which stays put; name the interface the moving ENI appears as",
+    ]);
+  });
+
   it("refuses the name of a node's cluster interface", () => {
     expect(problems({ interface: "eth0" })).toEqual([
       "resources[0].interface: eth0 is node node-a's cluster interface (nodes[0].interface); name the interface the ENI appears as",

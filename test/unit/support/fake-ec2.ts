@@ -341,6 +341,12 @@ export class FakeEc2 implements Ec2 {
     i.stopsIn = this.stopDescribes;
   }
 
+  async startInstance(instanceId: string): Promise<void> {
+    this.calls.push(`startInstance ${instanceId}`);
+    const i = this.instance(instanceId, "StartInstances");
+    if (i.state === "stopped") i.state = "running";
+  }
+
   // ---- whole ENIs ----
 
   async describeEni(networkInterfaceId: string): Promise<EniView> {
