@@ -1,23 +1,12 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { homedir } from "node:os";
+import { lstatSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { Script, type ScriptOptions } from "node:vm";
 import { makeDirectory } from "../host/make-directory";
+import { cacheRoot, ownedAlone, readOwnedFile, writeOwnedFile } from "../host/owner-only-files";
 import { bundleOf } from "./bundle-comment";
 
-// The start of every built CLI. The real bundle travels inside this file as a string; compiling it
+// The start of every built CLI. The real bundle travels inside this file (in a comment at its end); compiling it
 // through vm.Script lets V8 reuse the bytecode a previous run left in the cache directory instead of
 // parsing and compiling ~1.5 MB of JavaScript on every failover. Whatever goes wrong with the cache,
 // the command runs exactly as without it: the cache is an optimisation, never a reason to fail, and
@@ -37,20 +26,9 @@ const say = (line: string) => {
   if (debugging) process.stderr.write(`code cache: ${line}\n`);
 };
 
-const uid = typeof process.getuid === "function" ? process.getuid() : -1;
-
-function cacheDir(): string {
-  const chosen = process.env.AWS_HA_CODE_CACHE_DIR;
-  if (chosen) return chosen;
-  if (uid === 0) return "/var/cache/aws-ha";
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "aws-ha");
-}
-
 // Only a place nobody else can write is trusted: bytecode from there runs as this user (root on a
 // cluster node), so a cache another user could swap would be a way in.
-function trusted(stats: { uid: number; mode: number }): boolean {
-  return stats.uid === uid && (stats.mode & 0o022) === 0;
-}
+const trusted = (stats: { uid: number; mode: number }) => ownedAlone(stats, 0o022);
 
 function openDir(dir: string): boolean {
   try {
@@ -63,41 +41,14 @@ function openDir(dir: string): boolean {
   }
 }
 
-function readCache(file: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stats = fstatSync(fd);
-    return stats.isFile() && trusted(stats) ? readFileSync(fd) : undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 // Written beside the final name and renamed over it, so a concurrent run reads the old cache or the
 // new one, never half of one. Caches of older builds or Node versions of the same CLI go with it.
 function writeCache(dir: string, file: string, data: Buffer) {
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      writeSync(fd, data);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, file);
+    writeOwnedFile(file, data);
     say(`written ${file}`);
   } catch (error) {
     say(`not written: ${(error as Error).message}`);
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // nothing was left behind
-    }
     return;
   }
   const prefix = `${basename(__filename)}-${profile()}-`;
@@ -131,10 +82,10 @@ function compile(): Script {
   let dir = "";
   let file = "";
   try {
-    dir = cacheDir();
+    dir = cacheRoot();
     if (openDir(dir)) {
       file = join(dir, `${basename(__filename)}-${profile()}-${__AWS_HA_BUNDLE_HASH__}-${process.version}-${process.arch}.cache`);
-      const cachedData = readCache(file);
+      const cachedData = readOwnedFile(file, 0o022);
       script = new Script(source, { ...options, cachedData });
       outcome = cachedData === undefined ? "miss" : script.cachedDataRejected ? "rejected" : "hit";
     }

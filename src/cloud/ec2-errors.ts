@@ -1,31 +1,11 @@
 import { AwsHaError, type ErrorKind } from "../errors";
 import { oneLine } from "../log";
+import { factsOf, NETWORK_CODES, transportFailure } from "./aws-failure";
 
 // EC2 answers every failure with a code string (the SDK puts it in `error.name`), not a typed class.
 // This file turns those codes, and the SDK's own timeout, abort and network failures, into
 // AwsHaErrors that say what the operator must do.
 
-/** What the SDK gives us about a failed call, whatever threw it. */
-interface FailureFacts {
-  code: string;
-  message: string;
-  status?: number;
-  /** EC2's id for the request (from its answer), which AWS support asks for. */
-  requestId?: string;
-  /** Set when the answer was not EC2's: why the SDK could not read it as EC2's XML. */
-  foreign?: string;
-}
-
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
 const THROTTLING_CODES = new Set([
   "RequestLimitExceeded",
   "Throttling",
@@ -156,24 +136,8 @@ export function ec2Failure(action: string, error: unknown, resource?: string): A
       "another node or an unfinished change holds it; see `aws-ha-notify show`, and let the peer release it (or enable fencing)",
     );
 
-  if (code === "AbortError")
-    return failure(
-      "cloud",
-      `EC2 ${action} was cut short: the transition deadline passed`,
-      "raise timeouts.transition in the cluster description, or see the log for the slow step",
-    );
-  if (code === "TimeoutError")
-    return failure(
-      "cloud",
-      `EC2 did not answer ${action} in time, even after retries (${code})`,
-      "check the node's route to the EC2 endpoint (NAT gateway, VPC endpoint, proxy), or raise timeouts.request",
-    );
-  if (NETWORK_CODES.has(code))
-    return failure(
-      "cloud",
-      `cannot reach EC2 for ${action} (${code})`,
-      "check the node's route and DNS to the EC2 endpoint (NAT gateway, VPC endpoint, proxy)",
-    );
+  const transport = transportFailure("EC2", action, code, failure, "the EC2 endpoint (NAT gateway, VPC endpoint, proxy)");
+  if (transport) return transport;
   if (THROTTLING_CODES.has(code) || facts.status === 429)
     return failure(
       "cloud",
@@ -238,35 +202,4 @@ function isCredentialFailure(code: string): boolean {
 function notFoundText(code: string, message: string, resource?: string): string {
   const id = AWS_ID.exec(message)?.[0] ?? resource ?? "the id";
   return `${NOT_FOUND_KINDS[code] ?? "resource"} ${id} does not exist`;
-}
-
-function factsOf(error: unknown): FailureFacts | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const e = error as Error & {
-    code?: unknown;
-    $metadata?: { httpStatusCode?: number; requestId?: string };
-    $fault?: unknown;
-    cause?: unknown;
-  };
-  // The SDK may attach $metadata to transport failures too, so those are recognised first. Its
-  // request timeout carries code ETIMEDOUT as well: the name says which it is.
-  if (e.name === "AbortError" || e.name === "TimeoutError") return { code: e.name, message: e.message };
-  if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return { code: e.code, message: e.message };
-  // Node's HTTP parser refused the answer (HPE_INVALID_CONSTANT…): whatever answered does not speak HTTP.
-  if (typeof e.code === "string" && e.code.startsWith("HPE_"))
-    return { code: e.code, message: e.message, foreign: oneLine(e.message.split("\n")[0] ?? "", 200) };
-  const status = e.$metadata?.httpStatusCode;
-  // Words from the answer, like the code: bounded, and escaped where they are printed.
-  const requestId = typeof e.$metadata?.requestId === "string" ? oneLine(e.$metadata.requestId, 128) : undefined;
-  // The SDK's deserializer could not read the answer (a proxy's page, JSON, XML that is not EC2's):
-  // it keeps the answer as $response and sets no $fault, which every service error has.
-  if (e.$fault === undefined && "$response" in e)
-    return { code: e.name, message: e.message, status, requestId, foreign: oneLine(e.message.split("\n")[0] ?? "", 200) };
-  // An error envelope without a code: the SDK names it "Unknown", and EC2 always gives one.
-  if (e.$fault !== undefined && e.name === "Unknown" && status !== undefined && status >= 400 && status < 500 && status !== 429)
-    return { code: e.name, message: e.message, status, requestId, foreign: "it names no error code" };
-  // Service errors: the SDK sets name to EC2's code and keeps the HTTP status.
-  if (e.$metadata !== undefined || e.$fault !== undefined) return { code: e.name, message: e.message, status, requestId };
-  const cause = e.cause instanceof Error ? factsOf(e.cause) : undefined;
-  return cause ?? undefined;
 }

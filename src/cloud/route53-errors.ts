@@ -1,5 +1,6 @@
 import { AwsHaError, type ErrorKind } from "../errors";
 import { oneLine } from "../log";
+import { factsOf, NETWORK_CODES, transportFailure } from "./aws-failure";
 
 // Route53 answers a failure with a code string as EC2 does (the SDK puts it in `error.name`), from a
 // service of its own: its own throttling (5 requests a second per account, and PriorRequestNotComplete
@@ -7,16 +8,6 @@ import { oneLine } from "../log";
 // InvalidChangeBatch for a change that does not fit the zone as it is. This file says which failures
 // a later attempt may not meet, and turns the rest into AwsHaErrors that say what to do.
 
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
 const THROTTLING_CODES = new Set(["Throttling", "ThrottlingException", "PriorRequestNotComplete", "RequestLimitExceeded"]);
 const DENIAL_CODES = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"]);
 const CREDENTIAL_CODES = new Set([
@@ -27,36 +18,11 @@ const CREDENTIAL_CODES = new Set([
   "UnrecognizedClientException",
 ]);
 
-interface FailureFacts {
-  code: string;
-  message: string;
-  status?: number;
-  requestId?: string;
-}
-
-function factsOf(error: unknown): FailureFacts | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const e = error as Error & {
-    code?: unknown;
-    $metadata?: { httpStatusCode?: number; requestId?: string };
-    $fault?: unknown;
-    cause?: unknown;
-  };
-  if (e.name === "AbortError" || e.name === "TimeoutError") return { code: e.name, message: e.message };
-  if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return { code: e.code, message: e.message };
-  if (e.$metadata !== undefined || e.$fault !== undefined)
-    return {
-      code: e.name,
-      message: e.message,
-      status: e.$metadata?.httpStatusCode,
-      requestId: typeof e.$metadata?.requestId === "string" ? oneLine(e.$metadata.requestId, 128) : undefined,
-    };
-  return e.cause instanceof Error ? factsOf(e.cause) : undefined;
-}
-
 /** Route53's error code of a failure, if it answered with one. */
 export function route53CodeOf(error: unknown): string | undefined {
-  return factsOf(error)?.code;
+  const facts = factsOf(error);
+  // An answer that is not Route53's has no Route53 code.
+  return facts?.foreign === undefined ? facts?.code : undefined;
 }
 
 /**
@@ -65,7 +31,7 @@ export function route53CodeOf(error: unknown): string | undefined {
  */
 export function isRetryable(error: unknown): boolean {
   const facts = factsOf(error);
-  if (!facts) return false;
+  if (!facts || facts.foreign !== undefined) return false;
   return THROTTLING_CODES.has(facts.code) || NETWORK_CODES.has(facts.code) || facts.status === 429 || (facts.status ?? 0) >= 500;
 }
 
@@ -78,6 +44,18 @@ export function route53Failure(action: string, error: unknown, zone?: string): A
       "cloud",
       `Route53 ${action} failed: ${oneLine(error instanceof Error ? error.message : String(error), 300)}`,
       { resource: zone, fix: "see the log; retry the transition" },
+      { cause: error },
+    );
+  if (facts.foreign !== undefined)
+    return new AwsHaError(
+      "cloud",
+      `Route53 answered ${action} with something that is not Route53's XML (${facts.status === undefined ? "not even HTTP" : `HTTP status ${facts.status}`}; ${facts.foreign})`,
+      {
+        resource: zone,
+        requestId: facts.requestId,
+        httpStatus: facts.status,
+        fix: "something other than Route53 answered: check AWS_ENDPOINT_URL_ROUTE_53 and any proxy or firewall in between, then retry the transition",
+      },
       { cause: error },
     );
   const code = oneLine(facts.code, 80);
@@ -122,24 +100,8 @@ export function route53Failure(action: string, error: unknown, zone?: string): A
       `Route53 refused ${action}: ${message} (${code})`,
       "check the record's name, type and TTL in the cluster description",
     );
-  if (code === "AbortError")
-    return failure(
-      "cloud",
-      `Route53 ${action} was cut short: the transition deadline passed`,
-      "raise timeouts.transition in the cluster description, or see the log for the slow step",
-    );
-  if (code === "TimeoutError")
-    return failure(
-      "cloud",
-      `Route53 did not answer ${action} in time (${code})`,
-      "check the node's route to route53.amazonaws.com (NAT gateway, proxy), or raise timeouts.request",
-    );
-  if (NETWORK_CODES.has(code))
-    return failure(
-      "cloud",
-      `cannot reach Route53 for ${action} (${code})`,
-      "check the node's route and DNS to route53.amazonaws.com (NAT gateway, proxy)",
-    );
+  const transport = transportFailure("Route53", action, code, failure, "route53.amazonaws.com (NAT gateway, proxy)");
+  if (transport) return transport;
   if (THROTTLING_CODES.has(code) || facts.status === 429)
     return failure(
       "cloud",

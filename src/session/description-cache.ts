@@ -1,22 +1,11 @@
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { homedir } from "node:os";
+import { lstatSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { ParsedDescriptions } from "../cluster/load";
 import type { ClusterDescription } from "../cluster/schema";
 import { makeDirectory } from "../host/make-directory";
+import { cacheRoot, ownedAlone, readOwnedFile, writeOwnedFile } from "../host/owner-only-files";
 
 // Parsing the YAML and validating it against the schema is a good part of every cold failover's own
 // work, and the description rarely changes. A built CLI keeps the validated result of each version
@@ -30,24 +19,15 @@ import { makeDirectory } from "../host/make-directory";
 /** Entries of other paths kept besides the one just written. */
 const keptOthers = 15;
 
-const uid = typeof process.getuid === "function" ? process.getuid() : -1;
-
-function trusted(stats: { uid: number; mode: number }): boolean {
-  return stats.uid === uid && (stats.mode & 0o077) === 0;
-}
-
-function cacheDir(env: NodeJS.ProcessEnv): string {
-  const base =
-    env.AWS_HA_CODE_CACHE_DIR || (uid === 0 ? "/var/cache/aws-ha" : join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "aws-ha"));
-  return join(base, "descriptions");
-}
+// The description may hold the VRRP password: nobody else may even read the entries.
+const trusted = (stats: { uid: number; mode: number }) => ownedAlone(stats, 0o077);
 
 /** The cache of validated descriptions for this build; undefined when not running from a built CLI, or turned off. */
 export function descriptionCache(env: NodeJS.ProcessEnv): ParsedDescriptions | undefined {
   // Set by the built CLI's start (src/build/code-cache-bootstrap.ts): the hash of its bundle.
   const build = (globalThis as { __AWS_HA_BUILD__?: string }).__AWS_HA_BUILD__;
   if (!build || env.AWS_HA_CODE_CACHE === "off") return undefined;
-  const dir = cacheDir(env);
+  const dir = join(cacheRoot(env), "descriptions");
   const prefixOf = (path: string) => createHash("sha256").update(path).digest("hex").slice(0, 16);
   const fileOf = (path: string, text: string) =>
     join(dir, `${prefixOf(path)}-${createHash("sha256").update(`${build}\0${path}\0${text}`).digest("hex").slice(0, 40)}.json`);
@@ -68,7 +48,7 @@ export function descriptionCache(env: NodeJS.ProcessEnv): ParsedDescriptions | u
         const stats = lstatSync(dir);
         if (!stats.isDirectory() || !trusted(stats)) return;
         const file = fileOf(path, text);
-        writeAtomically(file, json);
+        writeOwnedFile(file, json);
         // Older versions of the same file go, and the oldest of other files beyond a few (a node
         // has one description; a test machine may pass many paths).
         const prefix = `${prefixOf(path)}-`;
@@ -90,33 +70,6 @@ export function descriptionCache(env: NodeJS.ProcessEnv): ParsedDescriptions | u
 function readTrusted(file: string): ClusterDescription | undefined {
   const dir = lstatSync(join(file, ".."));
   if (!dir.isDirectory() || !trusted(dir)) return undefined;
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile() || !trusted(stats)) return undefined;
-    return JSON.parse(readFileSync(fd, "utf8")) as ClusterDescription;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temporary, file);
-  } catch (e) {
-    unlinkSync(temporary);
-    throw e;
-  }
+  const text = readOwnedFile(file, 0o077);
+  return text === undefined ? undefined : (JSON.parse(text.toString("utf8")) as ClusterDescription);
 }

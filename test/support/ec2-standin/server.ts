@@ -11,6 +11,7 @@ import { QueryRequest } from "./query";
 import { Ec2World } from "./world";
 import type { WorldSpec } from "./world-spec";
 import { errorBody } from "./xml";
+import { closeServer, pause, readBody } from "../standin-http";
 
 // The EC2 stand-in over HTTP: the Query protocol the real SDK speaks (form-encoded POST, XML back,
 // EC2's error envelope and status codes), plus the control API under /_standin/. Signatures are
@@ -39,8 +40,6 @@ export interface Ec2Server {
   connections(): number;
   close(): Promise<void>;
 }
-
-const maxBodyBytes = 1 << 20;
 
 export async function startEc2Server(options: Ec2ServerOptions): Promise<Ec2Server> {
   const world = new Ec2World(options.spec);
@@ -143,42 +142,6 @@ function closeWhenIdle(req: IncomingMessage, res: ServerResponse, faults: Faults
     const timer = setTimeout(() => socket.destroy(), ms);
     timer.unref();
     idleTimers.set(socket, timer);
-  });
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new Error("request body too large"));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-/** Injected latency; a request still waiting when the server closes is dropped with its connection. */
-function pause(ms: number, waits: Set<NodeJS.Timeout>): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      waits.delete(timer);
-      resolve();
-    }, ms);
-    waits.add(timer);
-  });
-}
-
-/** Stops listening and drops open connections, keep-alive ones included. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
   });
 }
 

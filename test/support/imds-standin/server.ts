@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { WorldSnapshot } from "../ec2-standin/snapshot";
 import { Ec2World } from "../ec2-standin/world";
 import { lookup, metadataOf } from "./metadata";
 import { TokenBook, tokenHeader, ttlHeader } from "./tokens";
+import { listenOn } from "../standin-http";
 
 // The instance metadata service of one instance, IMDSv2 only (HttpTokens=required): a PUT for a
 // token, then GETs that carry it; a GET without a valid token is 401, as on an instance where
@@ -65,14 +65,7 @@ export async function startImdsServer(options: ImdsServerOptions): Promise<ImdsS
     serve(req, res, { options, tokens, stats, faults }).catch((e: unknown) => reply(res, 500, `stand-in failure: ${(e as Error).message}`));
   });
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, host, options.port);
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     stats,

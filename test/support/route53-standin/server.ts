@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Route53CallLog } from "./call-log";
 import { Route53Error } from "./errors";
 import { Route53Faults } from "./faults";
 import { dnsName, Route53World, type Change, type Route53WorldSpec } from "./zones";
 import { elements, errorBody, leaf, node, successBody, text } from "./xml";
+import { closeServer, listenOn, pause, readBody } from "../standin-http";
 
 // The Route53 stand-in over HTTP: the REST-XML protocol the real @aws-sdk/client-route-53 speaks
 // (the action in the method and path, the change batch as an XML body, XML back, Route53's error
@@ -21,7 +21,6 @@ export interface Route53Server {
   close(): Promise<void>;
 }
 
-const maxBodyBytes = 1 << 20;
 const prefix = "/2013-04-01";
 
 export async function startRoute53Server(spec: Route53WorldSpec, options: { host?: string; port?: number } = {}): Promise<Route53Server> {
@@ -36,14 +35,7 @@ export async function startRoute53Server(spec: Route53WorldSpec, options: { host
     });
   });
   const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOn(server, host, options.port);
   return {
     url: `http://${host}:${port}`,
     world,
@@ -158,39 +150,5 @@ function changesIn(body: string): Change[] {
     if (!name || !type || !Number.isInteger(ttl) || values.length === 0)
       throw new Route53Error("InvalidInput", "Invalid request: a resource record set needs Name, Type, TTL and ResourceRecords");
     return { action, set: { name, type, ttl, values } };
-  });
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new Error("request body too large"));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-function pause(ms: number, waits: Set<NodeJS.Timeout>): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      waits.delete(timer);
-      resolve();
-    }, ms);
-    waits.add(timer);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
   });
 }

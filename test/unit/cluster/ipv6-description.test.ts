@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { canonicalAddress, cidrContains, familyOf, networkAddress, sameNetwork } from "../../../src/cluster/ip-addresses";
-import { parseClusterDescription } from "../../../src/cluster/load";
-import { ConfigError, type ConfigProblem } from "../../../src/errors";
 import { vipPrefix } from "../../../src/kinds/vip/schema";
+import type { ConfigProblem } from "../../../src/errors";
+import { changed, parseDescription, refusalOf, type Description } from "../support/description-problems";
 
 // IPv6 in the description: addresses judged by node:net, an IPv6 VIP only between nodes that have an
 // IPv6 address in its /prefix, an IPv6 overlay route outside the VPC's IPv6 blocks. Each mistake is
 // one line naming its place.
-
-type Description = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function dualStack(): Description {
   return {
@@ -27,21 +24,8 @@ function dualStack(): Description {
   };
 }
 
-function parse(change: (d: Description) => void = () => undefined) {
-  const d = dualStack();
-  change(d);
-  return parseClusterDescription(stringify(d), "cluster.yaml");
-}
-
-function problemsOf(change: (d: Description) => void): readonly ConfigProblem[] {
-  try {
-    parse(change);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("the description was accepted");
-}
+const parse = (change?: (d: Description) => void) => parseDescription(changed(dualStack, change));
+const problemsOf = (change: (d: Description) => void) => refusalOf(changed(dualStack, change));
 
 describe("IPv6 in the cluster description", () => {
   it("accepts a dual-stack description; each family gets its default prefix; IPv6 is kept in its canonical spelling", () => {

@@ -1,16 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import { parseClusterDescription } from "../../../src/cluster/load";
-import { ConfigError, type ConfigProblem } from "../../../src/errors";
 import { renderKeepalivedConf } from "../../../src/gen/keepalived";
 import { buildIamPolicy } from "../../../src/gen/iam-policy";
 import { exampleDescription } from "../../../src/cli/gen/init";
+import { parseClusterDescription } from "../../../src/cluster/load";
+import type { ConfigProblem } from "../../../src/errors";
+import { changed, parseDescription, refusalOf, type Description } from "../support/description-problems";
 
 // Several ENIs per node: a node lists its interfaces, the first one first; a vip, eip or route
 // names the one it uses. A description written before (one `interface`) keeps its meaning, and
 // every mistake is one line naming its place.
-
-type Description = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Two nodes with eth0 in 10.0.1.0/24 and eth1 in 10.0.2.0/24, a VIP and its EIP on eth1, a route on eth1. */
 function twoInterfaces(): Description {
@@ -63,21 +61,8 @@ function oneInterface(): Description {
   };
 }
 
-function parse(base: () => Description, change: (d: Description) => void = () => undefined) {
-  const d = base();
-  change(d);
-  return parseClusterDescription(stringify(d), "cluster.yaml");
-}
-
-function problemsOf(base: () => Description, change: (d: Description) => void): readonly ConfigProblem[] {
-  try {
-    parse(base, change);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("the description was accepted");
-}
+const parse = (base: () => Description, change?: (d: Description) => void) => parseDescription(changed(base, change));
+const problemsOf = (base: () => Description, change: (d: Description) => void) => refusalOf(changed(base, change));
 
 describe("a node's interfaces in the cluster description", () => {
   it("reads a description written before as before: one interface, the node's own, eth0 when not named", () => {
@@ -240,8 +225,7 @@ describe("what the generator makes of a second interface", () => {
   });
 
   it("the IAM policy names every interface's ENI when each is known, and any ENI while one is not", () => {
-    const enisOf = (d: Description) =>
-      buildIamPolicy(parseClusterDescription(stringify(d), "cluster.yaml")).Statement.find((s) => s.Sid === "MoveVirtualIps")!.Resource;
+    const enisOf = (d: Description) => buildIamPolicy(parseDescription(d)).Statement.find((s) => s.Sid === "MoveVirtualIps")!.Resource;
     const known = twoInterfaces();
     known.nodes[0].networkInterfaceId = "eni-0a1b2c3d4e5f6a001";
     known.nodes[0].interfaces[1].networkInterfaceId = "eni-0a1b2c3d4e5f6b001";

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import { parseClusterDescription } from "../../../src/cluster/load";
-import { ConfigError, type ConfigProblem } from "../../../src/errors";
+import type { ConfigProblem } from "../../../src/errors";
+import { problemsIn, type Description } from "../support/description-problems";
 
 // keepalived drops a VRRPv3 instance whose virtual_ipaddress is empty ("No VIP specified; at least
 // one is required"): it would run without the instance, and no node would ever become master. Only
 // IPv4 vips and routes go in virtual_ipaddress (IPv6 ones go in virtual_ipaddress_excluded), so a
 // VRRPv3 description needs one of those. VRRPv2 keeps such an instance (it only warns).
-
-type Description = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function description(vrrpVersion: 2 | 3, resources: Description[]): Description {
   return {
@@ -27,15 +24,7 @@ const vip4 = { kind: "vip", name: "web-vip", address: "10.0.1.100" };
 const vip6 = { kind: "vip", name: "web-vip6", address: "2001:db8:0:1::100" };
 const eni = { kind: "eni", name: "licence", networkInterfaceId: "eni-0a1b2c3d4e5f60009", deviceIndex: 1 };
 
-function problemsOf(d: Description): readonly ConfigProblem[] {
-  try {
-    parseClusterDescription(stringify(d), "cluster.yaml");
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problemsOf = problemsIn;
 
 const refusal: ConfigProblem = {
   path: "keepalived.vrrpVersion",

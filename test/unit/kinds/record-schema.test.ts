@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import { parseClusterDescription } from "../../../src/cluster/load";
-import { ConfigError, type ConfigProblem } from "../../../src/errors";
 import type { RecordSpec } from "../../../src/kinds/record/schema";
 import { dnsName, isInZone } from "../../../src/kinds/record/schema";
+import type { ConfigProblem } from "../../../src/errors";
+import { changed, parseDescription, refusalOf, type Description } from "../support/description-problems";
 
 // A Route53 record in the description: inside its zone, of the family of what it points at, pointing
 // at a vip or an eip the description has. Each mistake is one line naming its place.
-
-type Description = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function cluster(): Description {
   return {
@@ -28,21 +25,8 @@ function cluster(): Description {
   };
 }
 
-function parse(change: (d: Description) => void = () => undefined) {
-  const d = cluster();
-  change(d);
-  return parseClusterDescription(stringify(d), "cluster.yaml");
-}
-
-function problemsOf(change: (d: Description) => void): readonly ConfigProblem[] {
-  try {
-    parse(change);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("the description was accepted");
-}
+const parse = (change?: (d: Description) => void) => parseDescription(changed(cluster, change));
+const problemsOf = (change: (d: Description) => void) => refusalOf(changed(cluster, change));
 
 const record = (d: Description) => d.resources[3];
 
