@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseClusterDescription } from "../../src/cluster/load";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import { worldSpecFromDescription } from "../support/ec2-standin/world-from-description";
-import { repoRoot } from "./support/run-cli";
+import { repoRoot, runCli, type CliRun } from "./support/run-cli";
 
 // The built fence agent (bin/aws-ha-fence, installed as /usr/sbin/fence_aws_ha) over HTTP against
 // the EC2 stand-in, the way Pacemaker's fencer runs it: options as key=value lines on stdin, the
@@ -18,47 +18,21 @@ const [a, b, c] = description.nodes as [(typeof description.nodes)[0], (typeof d
 const hostMap = description.nodes.map((n) => `${n.name}:${n.instanceId}`).join(";");
 const agent = join(repoRoot, "bin", "aws-ha-fence");
 
-interface AgentRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 let ec2: Ec2Server;
 
 /** Runs the agent with `stdin` (or argv) and the environment of a node: the stand-in's endpoint, fake keys. */
-function runAgent(input: { stdin?: string; argv?: string[]; env?: NodeJS.ProcessEnv }, timeoutMs = 30_000): Promise<AgentRun> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [agent, ...(input.argv ?? [])], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ENDPOINT_URL_EC2: ec2.url,
-        AWS_ACCESS_KEY_ID: "AKIAFENCESTANDIN0001",
-        AWS_SECRET_ACCESS_KEY: "fence-standin-secret",
-        // Nothing of the host's IMDS: a region must come from the options or the description.
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9",
-        AWS_HA_SYSLOG: "off",
-        ...input.env,
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
-    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
-    });
-    child.stdin.end(input.stdin ?? "");
-  });
+function runAgent(input: { stdin?: string; argv?: string[]; env?: NodeJS.ProcessEnv }, timeoutMs = 30_000): Promise<CliRun> {
+  const env = {
+    PATH: process.env.PATH,
+    AWS_ENDPOINT_URL_EC2: ec2.url,
+    AWS_ACCESS_KEY_ID: "AKIAFENCESTANDIN0001",
+    AWS_SECRET_ACCESS_KEY: "fence-standin-secret",
+    // Nothing of the host's IMDS: a region must come from the options or the description.
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9",
+    AWS_HA_SYSLOG: "off",
+    ...input.env,
+  };
+  return runCli([process.execPath, agent, ...(input.argv ?? [])], env, timeoutMs, input.stdin ?? "");
 }
 
 const lines = (...l: string[]) => `${l.join("\n")}\n`;

@@ -22,15 +22,16 @@ export interface CliRun {
   ms: number;
 }
 
-/** Runs `argv` with exactly `env` (nothing inherited), killing it after `timeoutMs`. */
-export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CliRun> {
+/** Runs `argv` with exactly `env` (nothing inherited), `stdin` as its input if given, killing it after `timeoutMs`. */
+export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, stdin?: string): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (t: string) => (stdout += t));
-    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+    child.stdout!.setEncoding("utf8").on("data", (t: string) => (stdout += t));
+    child.stderr!.setEncoding("utf8").on("data", (t: string) => (stderr += t));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", (e) => {
       clearTimeout(timer);
