@@ -47,7 +47,7 @@ function expectCoveredByItsPermissions(w: ContractWorld, c: KindCase): void {
 
 const cloud = kindCases.filter((c) => c.holds === "cloud");
 
-describe.each(cloud)("a $kind ($spec.address), which EC2 gives to one node at a time", (c) => {
+describe.each(cloud)("a $kind ($spec.name), which AWS gives to one node at a time", (c) => {
   it("acquired from the peer that holds it, it is held here, and inspect says so on both nodes", async () => {
     const w = await start(c);
     expect((await transition(w, w.b, "acquire")).outcome).toBe("changed");

@@ -244,9 +244,16 @@ describe.skipIf(blocker !== undefined)("Pacemaker trio with stonith: the group m
     expect(holder.node.machine.poweredOn).toBe(false);
     expect(world.instances.find((i) => i.instanceId === holder.node.instanceId)?.state).toBe("stopped");
     expect(await readProof(next, volume.mountPoint)).toBe(proof);
-    const status = await lab.status(observer);
+    // Pacemaker records the group started on the new holder once the last start has returned, a
+    // moment after EC2 and the mount show it there.
+    const status = await waitFor(
+      async () => {
+        const s = await lab.status(observer);
+        return s.quorate && nodeRunningAll(s, ids) === next.name && s;
+      },
+      { what: `Pacemaker reporting the group started on ${next.name}`, timeoutMs: 60_000, intervalMs: 250 },
+    );
     expect(status.quorate).toBe(true);
-    expect(nodeRunningAll(status, ids)).toBe(next.name);
     const fencer = lab.nodes.find((n) => n.node.syslog.lines.some((l) => l.at >= partitionedAt && l.message.includes("off done:")));
     const acquired = next.notify(partitionedAt).filter((r) => r.fields.ms !== undefined);
     console.log(
