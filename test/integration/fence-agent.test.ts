@@ -167,7 +167,7 @@ describe.skipIf(!canOverlay)("Pacemaker's tools read fence_aws_ha's metadata", (
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("stonith_admin --metadata shows the agent's parameters and actions", () => {
+  it("stonith_admin --metadata and pcs stonith describe show the agent's parameters and actions", () => {
     const overlay = `mount -t overlay -o lowerdir=/usr/sbin,upperdir=${dir}/upper,workdir=${dir}/work aws-ha-fence /usr/sbin`;
     const describeWith = (tool: string) =>
       spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-ec", `${overlay}; ${tool}`], {
@@ -179,10 +179,16 @@ describe.skipIf(!canOverlay)("Pacemaker's tools read fence_aws_ha's metadata", (
     expect(admin.stdout).toContain(`<resource-agent name="fence_aws_ha"`);
     expect(admin.stdout).toContain(`<parameter name="plug"`);
     expect(admin.stdout).toContain(`<action name="off"`);
-    if (spawnSync("sh", ["-c", "command -v pcs"]).status === 0) {
-      const pcs = describeWith("pcs stonith describe fence_aws_ha");
-      expect(pcs.status).toBe(0);
-      expect(pcs.stdout).toContain("plug");
+    if (spawnSync("sh", ["-c", "command -v pcs"]).status !== 0) {
+      // CI installs pcs (.ci/run); elsewhere its part is left out, and says so.
+      if (process.env.CI) throw new Error("pcs is not installed: .ci/run installs it");
+      console.warn("SKIPPED: pcs is not installed, so `pcs stonith describe fence_aws_ha` was not tried (apt-get install pcs)");
+      return;
     }
+    const pcs = describeWith("pcs stonith describe fence_aws_ha");
+    expect(pcs.status, pcs.stderr).toBe(0);
+    expect(pcs.stdout).toMatch(/^fence_aws_ha - /);
+    expect(pcs.stdout).toContain("plug: The instance to fence");
+    expect(pcs.stdout).toContain("host_map:");
   });
 });
