@@ -1,5 +1,5 @@
 import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { awsHttpHandler } from "./aws-http-handler";
 import type { ClusterDescription } from "../cluster/schema";
 
 // Every failover builds one of these, so it stays cheap: no credential look-up, no request, until
@@ -12,9 +12,6 @@ import type { ClusterDescription } from "../cluster/schema";
  * UnauthorizedOperation. The transition deadline's abort signal bounds the whole call on top.
  */
 export const MAX_ATTEMPTS = 4;
-
-/** How long an unused connection to EC2 is kept open; the resident FIFO reader calls more often than this while idle. */
-export const idleConnectionMs = 50_000;
 
 export function createEc2Client(options: {
   region: string;
@@ -29,19 +26,7 @@ export function createEc2Client(options: {
     region,
     maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
     retryMode: "standard",
-    // Without throwOnRequestTimeout the SDK only logs a warning and the call can hang for ever.
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: timeouts.connect * 1000,
-      requestTimeout: timeouts.request * 1000,
-      throwOnRequestTimeout: true,
-      // Kept-alive connections let a resident reader's later calls skip the TCP and TLS set-up. An
-      // idle one is dropped by us first: after idleConnectionMs, or a second before the server's
-      // own Keep-Alive timeout when it announces one (Node's agent reads the hint only when a
-      // timeout is set). The next call then opens a fresh connection instead of writing into one the
-      // server is closing.
-      httpAgent: { keepAlive: true, timeout: idleConnectionMs },
-      httpsAgent: { keepAlive: true, timeout: idleConnectionMs },
-    }),
+    requestHandler: awsHttpHandler(timeouts),
     ...(credentials ? { credentials } : {}),
   });
 }

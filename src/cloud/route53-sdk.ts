@@ -6,7 +6,7 @@ import {
   type ChangeInfo,
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { awsHttpHandler } from "./aws-http-handler";
 import type { ClusterDescription } from "../cluster/schema";
 import { dnsName } from "../kinds/record/schema";
 import { AwsHaError } from "../errors";
@@ -39,13 +39,7 @@ export function createRoute53Client(options: Route53Options): Route53Client {
     // Route53 is global: its one endpoint answers for every region, signed for us-east-1.
     region: "us-east-1",
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: timeouts.connect * 1000,
-      requestTimeout: timeouts.request * 1000,
-      throwOnRequestTimeout: true,
-      httpAgent: { keepAlive: true },
-      httpsAgent: { keepAlive: true },
-    }),
+    requestHandler: awsHttpHandler(timeouts),
     ...(credentials ? { credentials } : {}),
   });
 }

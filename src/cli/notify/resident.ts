@@ -3,7 +3,7 @@ import { errorText } from "../../log";
 import { Deadline } from "../../time/deadline";
 import { inspectCluster, type ArrivedTransition, type Ports } from "../../transition/runner";
 import { repairableResources, repairDrift } from "../../session/drift-repair";
-import { idleConnectionMs } from "../../cloud/ec2-client";
+import { idleConnectionMs } from "../../cloud/aws-http-handler";
 
 // What the FIFO reader does between events, so that an event finds everything ready: at start it
 // reads the identity, builds the EC2 client and opens its connection with the read-only calls the
