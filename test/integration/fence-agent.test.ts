@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseClusterDescription } from "../../src/cluster/load";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import { worldSpecFromDescription } from "../support/ec2-standin/world-from-description";
+import { startImdsServer, type ImdsServer } from "../support/imds-standin/server";
 import { repoRoot, runCli, type CliRun } from "./support/run-cli";
 
 // The built fence agent (bin/aws-ha-fence, installed as /usr/sbin/fence_aws_ha) over HTTP against
@@ -19,6 +20,8 @@ const hostMap = description.nodes.map((n) => `${n.name}:${n.instanceId}`).join("
 const agent = join(repoRoot, "bin", "aws-ha-fence");
 
 let ec2: Ec2Server;
+/** The metadata service of node a, where the agent runs unless a test says otherwise. */
+let imds: ImdsServer;
 
 /** Runs the agent with `stdin` (or argv) and the environment of a node: the stand-in's endpoint, fake keys. */
 function runAgent(input: { stdin?: string; argv?: string[]; env?: NodeJS.ProcessEnv }, timeoutMs = 30_000): Promise<CliRun> {
@@ -27,8 +30,8 @@ function runAgent(input: { stdin?: string; argv?: string[]; env?: NodeJS.Process
     AWS_ENDPOINT_URL_EC2: ec2.url,
     AWS_ACCESS_KEY_ID: "AKIAFENCESTANDIN0001",
     AWS_SECRET_ACCESS_KEY: "fence-standin-secret",
-    // Nothing of the host's IMDS: a region must come from the options or the description.
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9",
+    // Node a's metadata: the agent looks at its own instance before it fences another.
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
     AWS_HA_SYSLOG: "off",
     ...input.env,
   };
@@ -42,8 +45,12 @@ beforeAll(async () => {
   if (!existsSync(agent)) throw new Error(`${agent} is not built: run npm run build`);
   const spec = worldSpecFromDescription(description, { subnetPrefix: 24, timing: { stopMs: 400, startMs: 400 } });
   ec2 = await startEc2Server({ spec });
+  imds = await startImdsServer({ instanceId: a.instanceId, world: () => ec2.world });
 });
-afterAll(() => ec2?.close());
+afterAll(async () => {
+  await imds?.close();
+  await ec2?.close();
+});
 afterEach(() => ec2.faults.clear());
 
 describe("fence_aws_ha over HTTP against the EC2 stand-in", () => {
@@ -90,6 +97,38 @@ describe("fence_aws_ha over HTTP against the EC2 stand-in", () => {
       `StartInstances ${c.instanceId}`,
     ]);
     expect(stateOf(c.instanceId)).toBe("running");
+  });
+
+  it("refuses to fence while its own instance is being stopped: no StopInstances, the peer keeps running", async () => {
+    const since = Date.now();
+    ec2.world.setInstanceState(ec2.world.instance(a.instanceId), "stopping");
+    try {
+      const run = await runAgent({ stdin: lines("action=off", `plug=${b.name}`, `host_map=${hostMap}`, "region=eu-west-1") });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`refusing to fence ${b.name} (${b.instanceId}): this node's own instance ${a.instanceId} is stopping`);
+      expect(ec2.calls.of("StopInstances", since)).toEqual([]);
+      expect(stateOf(b.instanceId)).toBe("running");
+    } finally {
+      ec2.world.setInstanceState(ec2.world.instance(a.instanceId), "running");
+    }
+  });
+
+  it("without a metadata service it refuses to fence unless skip_race_check is given", async () => {
+    const outside = { AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://127.0.0.1:9" };
+    const refused = await runAgent({ stdin: lines("action=off", `plug=${b.instanceId}`, "region=eu-west-1"), env: outside });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("cannot tell whether this node's own instance runs");
+    expect(refused.stderr).toContain("skip_race_check=1");
+    expect(stateOf(b.instanceId)).toBe("running");
+
+    const fenced = await runAgent({
+      stdin: lines("action=off", `plug=${b.instanceId}`, "region=eu-west-1", "skip_race_check=1"),
+      env: outside,
+    });
+    expect(fenced).toMatchObject({ code: 0, stdout: "Success: Powered OFF\n" });
+    expect(stateOf(b.instanceId)).toBe("stopped");
+    const on = await runAgent({ stdin: lines("action=on", `plug=${b.instanceId}`, "region=eu-west-1"), env: outside });
+    expect(on.code).toBe(0);
   });
 
   it("list prints node,instance for each node; list-status adds ON or OFF", async () => {

@@ -28,6 +28,8 @@ export interface FenceRequest {
   description?: string;
   powerTimeoutSeconds: number;
   delaySeconds: number;
+  /** Fence without first checking that this agent's own instance is running. */
+  skipRaceCheck: boolean;
   verbose: boolean;
 }
 
@@ -114,6 +116,7 @@ function requestFrom(values: ReadonlyMap<Parameter, string>): FenceRequest {
     ...(description !== undefined ? { description } : {}),
     powerTimeoutSeconds: seconds("power_timeout", get("power_timeout"), defaultPowerTimeoutSeconds, 1),
     delaySeconds: seconds("delay", get("delay"), 0, 0),
+    skipRaceCheck: flag(values.get(parameterNamed("skip_race_check")!)),
     verbose: flag(values.get(parameterNamed("verbose")!)),
   };
 }

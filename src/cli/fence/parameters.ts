@@ -5,7 +5,17 @@
 export const agentName = "fence_aws_ha";
 
 export type ParameterName =
-  "action" | "plug" | "port" | "nodename" | "region" | "host_map" | "description" | "power_timeout" | "delay" | "verbose";
+  | "action"
+  | "plug"
+  | "port"
+  | "nodename"
+  | "region"
+  | "host_map"
+  | "description"
+  | "power_timeout"
+  | "delay"
+  | "skip_race_check"
+  | "verbose";
 
 export interface Parameter {
   name: ParameterName;
@@ -72,6 +82,12 @@ export const parameters: readonly Parameter[] = [
     shortdesc: "How long off (or on) waits for EC2 to report the instance stopped (or running)",
   },
   { name: "delay", getopt: "--delay=[seconds]", type: "second", default: "0", shortdesc: "Wait this long before off, on or reboot" },
+  {
+    name: "skip_race_check",
+    getopt: "--skip-race-check",
+    type: "boolean",
+    shortdesc: "Fence even when this agent does not run on a running EC2 instance of its own (e.g. from an operator's machine)",
+  },
   { name: "verbose", getopt: "--verbose", short: "v", type: "boolean", shortdesc: "Log every step, also at debug level" },
 ];
 

@@ -8,6 +8,7 @@ import { fenceExitCodes } from "../../exit-codes";
 import { parseHostMap, type HostMapEntry } from "../../fence/host-map";
 import { PowerSwitch, powerStatusOf } from "../../fence/power";
 import { FenceTargets } from "../../fence/targets";
+import { ensureFencerRuns } from "../../fence/race-check";
 import type { Logger } from "../../log";
 import { openLogger } from "../../session/ports";
 import { Deadline } from "../../time/deadline";
@@ -104,6 +105,8 @@ async function act(request: FenceRequest, log: Logger, env: NodeJS.ProcessEnv): 
         process.stdout.write("Success: Powered ON\n");
         return fenceExitCodes.success;
       }
+      if (request.skipRaceCheck) log.debug(`${request.action} ${who}: skip_race_check, not looking at this node's own instance`);
+      else await ensureFencerRuns({ ownInstanceId: async () => (await imdsOf(env, timeouts.metadata).identity()).instanceId, ec2 }, target);
       await power.off(target);
       log.info(`off done: ${who} stopped (${took()})`, { instance: target.instanceId });
       if (action === "reboot") {
@@ -151,9 +154,8 @@ async function regionFor(
 ): Promise<string> {
   const named = request.region ?? description?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (named) return named;
-  const imds = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: metadataSeconds * 1000 });
   try {
-    return (await imds.identity()).region;
+    return (await imdsOf(env, metadataSeconds).identity()).region;
   } catch (e) {
     throw new AwsHaError(
       "usage",
@@ -164,4 +166,8 @@ async function regionFor(
       { cause: e },
     );
   }
+}
+
+function imdsOf(env: NodeJS.ProcessEnv, metadataSeconds: number): FetchImds {
+  return new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: metadataSeconds * 1000 });
 }
