@@ -2,6 +2,8 @@ import { readFileSync, renameSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";
 import { embedWithCodeCache } from "./src/build/embed";
+import { sdkSchemaShake } from "./src/build/sdk-schema-shake";
+import { zodEnglishOnly } from "./src/build/zod-english-only";
 
 const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
@@ -60,6 +62,26 @@ const route53ClientByModule: EsbuildPlugin = {
   },
 };
 
+// The same for @aws-sdk/client-sts, which only a description that names a role loads, on its first
+// AssumeRole: its index would run every STS command's module and the aggregated client.
+const stsClientByModule: EsbuildPlugin = {
+  name: "sts-client-by-module",
+  setup(build) {
+    const distEs = resolve("node_modules/@aws-sdk/client-sts/dist-es");
+    build.onResolve({ filter: /^@aws-sdk\/client-sts$/ }, (args) =>
+      args.importer.includes("/node_modules/") ? undefined : { path: args.importer, namespace: "sts-client-by-module" },
+    );
+    build.onLoad({ filter: /.*/, namespace: "sts-client-by-module" }, (args) => {
+      const clauses = readFileSync(args.path, "utf8").matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-sts"/g);
+      const names = [...clauses]
+        .flatMap((m) => m[1]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]!))
+        .filter((n) => n && !n.startsWith("type "));
+      const moduleOf = (name: string) => (name === "STSClient" ? "STSClient" : name.endsWith("Command") ? `commands/${name}` : "index");
+      return { contents: names.map((n) => `export { ${n} } from "./${moduleOf(n)}.js";`).join("\n"), resolveDir: distEs };
+    });
+  },
+};
+
 // yargs lays out --help with the string-width package, and checks its invariants with node:assert;
 // aws-ha-gen's help needs neither Unicode segmentation nor assert's machinery.
 const lightHelp: EsbuildPlugin = {
@@ -88,7 +110,7 @@ export default defineConfig({
   // yargs is ESM and reads import.meta.url when it loads; the shim gives it the bundle's own URL.
   shims: true,
   loader: { ".eta": "text", ".xml": "text", ".yaml": "text" },
-  esbuildPlugins: [ec2ClientByModule, lightHelp, route53ClientByModule],
+  esbuildPlugins: [ec2ClientByModule, lightHelp, route53ClientByModule, stsClientByModule, sdkSchemaShake, zodEnglishOnly],
   define: { __AWS_HA_VERSION__: JSON.stringify(version) },
   // tsup reads an empty output extension as "the default" (.js), so the bundles get the names that
   // package.json's "bin" points at here. Each then gets a start that reuses V8's compiled code from

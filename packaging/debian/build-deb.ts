@@ -19,7 +19,7 @@ import { gzipSync } from "node:zlib";
 import { commandHelp } from "../../src/cli/gen/help";
 import { renderChangelog } from "./changelog";
 import { bundledPackages, renderCopyright } from "./copyright";
-import { commands, docDir, links, manDir, packageName, type CommandName } from "./layout";
+import { commands, docDir, helperUnit, links, manDir, packageName, type CommandName } from "./layout";
 import { renderManPage } from "./man-page";
 
 // Lays out the package's tree in a scratch directory and hands it to dpkg-deb. Ownership is root's
@@ -89,6 +89,7 @@ export function buildDeb(o: BuildOptions): BuiltPackage {
       0o644,
     );
     put(`${docDir}/changelog.gz`, gzip(renderChangelog({ packageName, version, maintainer: o.maintainer, date: o.sourceDate })), 0o644);
+    put(helperUnit.path, readFileSync(join(o.repoRoot, here, helperUnit.source)), 0o644);
     const overrides = join(o.repoRoot, here, "lintian-overrides");
     if (existsSync(overrides)) put(`usr/share/lintian/overrides/${packageName}`, readFileSync(overrides), 0o644);
 

@@ -65,9 +65,21 @@ function writeCache(dir: string, file: string, data: Buffer) {
 
 // A run compiles only the functions it calls, and a cache that V8 accepts is never rewritten, so a
 // --help run must not leave the cache a failover then uses: each kind of run keeps its own file.
+// V8 rejects a cache made under other V8 flags, so a process started with flags of its own (the
+// resident helper's unit: node --lite-mode …) keeps its own file too, instead of each rewriting
+// the other's on every start.
 function profile(): string {
   const args = process.argv.slice(2);
-  return args.length === 0 || args.some((a) => a === "--help" || a === "-h" || a === "--version") ? "help" : "run";
+  const kind = args.length === 0 || args.some((a) => a === "--help" || a === "-h" || a === "--version") ? "help" : "run";
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" ").trim();
+  return flags === "" ? kind : `${kind}flags${fnv1a(flags)}`;
+}
+
+/** A short name for a set of flags (FNV-1a, 32 bits): no crypto module on the way to the bundle. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, "0");
 }
 
 function compile(): Script {
@@ -111,6 +123,9 @@ function compile(): Script {
   return script;
 }
 
-// Names this build to caches of the bundle's own (src/session/description-cache.ts).
-(globalThis as { __AWS_HA_BUILD__?: string }).__AWS_HA_BUILD__ = __AWS_HA_BUNDLE_HASH__;
-(compile().runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, __filename, __dirname);
+/** Compiles the bundle (with the cache when it can) and runs it as this file's module. */
+export function startBundle(): void {
+  // Names this build to caches of the bundle's own (src/session/description-cache.ts).
+  (globalThis as { __AWS_HA_BUILD__?: string }).__AWS_HA_BUILD__ = __AWS_HA_BUNDLE_HASH__;
+  (compile().runInThisContext() as (...args: unknown[]) => void)(module.exports, require, module, __filename, __dirname);
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { builtinModules } from "node:module";
 import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { buildSync } from "esbuild";
 import { bundleMarker, commentEnd, commentEndSentinel } from "./bundle-comment";
 
@@ -10,11 +10,12 @@ import { bundleMarker, commentEnd, commentEndSentinel } from "./bundle-comment";
 
 const shebang = "#!/usr/bin/env node";
 // Resolved from the repository root, where the build runs (the config is bundled, so no import.meta).
-const bootstrapPath = resolve("src/build/code-cache-bootstrap.ts");
+// aws-ha-notify's start first offers the event to the resident helper (notify-start.ts).
+const startOf = (name: string) => resolve(name === "aws-ha-notify" ? "src/build/notify-start.ts" : "src/build/start.ts");
 
-function bootstrapCode(): string {
+function bootstrapCode(startPath: string): string {
   const built = buildSync({
-    entryPoints: [bootstrapPath],
+    entryPoints: [startPath],
     bundle: true,
     write: false,
     platform: "node",
@@ -57,8 +58,11 @@ function asComment(bundle: string, path: string): string {
 }
 
 export function embedWithCodeCache(binPaths: string[]) {
-  const bootstrap = bootstrapCode();
+  const bootstraps = new Map<string, string>();
   for (const path of binPaths) {
+    const startPath = startOf(basename(path));
+    const bootstrap = bootstraps.get(startPath) ?? bootstrapCode(startPath);
+    bootstraps.set(startPath, bootstrap);
     const text = readFileSync(path, "utf8");
     const bundle = requireBuiltinImports(text.startsWith(shebang) ? text.slice(text.indexOf("\n") + 1) : text, path);
     // The hash names the cache file, so a new build never meets bytecode of an old one.

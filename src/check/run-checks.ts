@@ -13,6 +13,8 @@ import type { PreflightContext } from "../kinds/preflight";
 import { registeredKinds } from "../kinds/registry";
 import { Deadline } from "../time/deadline";
 import { probePermissions } from "./permission-probes";
+import { partsByRole, type AssumedRole } from "../cloud/roles/acting-role";
+import { awsEndpoints, proxyFindings } from "./proxy-findings";
 
 export type { Finding } from "../kinds/finding";
 
@@ -21,14 +23,18 @@ export type { Finding } from "../kinds/finding";
 export interface CheckPorts {
   description: ClusterDescription;
   imds: Imds;
-  ec2: (identity: Identity, deadline: Deadline) => Ec2;
+  ec2: (identity: Identity, deadline: Deadline, role?: AssumedRole) => Ec2;
   /** Present for a description with records. */
-  route53?: (deadline: Deadline) => Route53;
+  route53?: (deadline: Deadline, role?: AssumedRole) => Route53;
+  /** A role's keys, assumed now if not held: present for a description that names roles. */
+  roleKeys?: (role: AssumedRole) => Promise<{ expiration: Date }>;
   host: Host;
   /** Script checks (ownership and modes keepalived's script security insists on). */
   scriptProblems: (path: string) => Promise<string[]>;
   /** Where the description was read from, and who besides root may own what it names. */
   trust: { descriptionPath: string; trustedUid: number };
+  /** The environment the AWS clients read their proxy from (process.env by default, as theirs). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function runPreflightChecks(ports: CheckPorts): Promise<Finding[]> {
@@ -60,6 +66,10 @@ export async function runPreflightChecks(ports: CheckPorts): Promise<Finding[]> 
     note("fail", "node", errorText(e), "config");
     return findings;
   }
+  // Before the first call to AWS: how each endpoint is reached, and a malformed proxy stops here.
+  const proxies = proxyFindings(awsEndpoints(d, d.region ?? identity.region, ports.env ?? process.env), ports.env ?? process.env);
+  findings.push(...proxies);
+  if (proxies.some((f) => f.verdict === "fail")) return findings;
   const ec2 = ports.ec2(identity, deadline);
   const eni = self.networkInterfaceId ?? identity.networkInterfaceId;
 
@@ -80,14 +90,35 @@ export async function runPreflightChecks(ports: CheckPorts): Promise<Finding[]> 
     note("fail", "interface", errorText(e), (e as { kind?: string }).kind);
   }
 
-  // What each kind needs of this node, then whether the role allows what each kind does.
-  const ctx: PreflightContext = { description: d, self, identity, eni, nic, imds: ports.imds, ec2, host: ports.host };
-  if (ports.route53) ctx.route53 = ports.route53(deadline);
-  for (const { name, kind } of registeredKinds) {
-    const specs = resourcesOf(d, name);
-    if (kind.preflight && specs.length > 0) findings.push(...(await kind.preflight(ctx, specs)));
+  // What each kind needs of this node, then whether the role allows what each kind does: for the
+  // resources of an assumed role, once the role is assumed, through that role's clients.
+  const assumed = new Map<string, boolean>();
+  for (const part of partsByRole(d)) {
+    const { role, service, description } = part;
+    if (role && assumed.get(role.roleArn) === false) continue;
+    if (role && ports.roleKeys && !assumed.has(role.roleArn)) {
+      try {
+        const keys = await ports.roleKeys(role);
+        note("ok", "role", `${role.roleArn} assumed; its keys are good until ${keys.expiration.toISOString()}`);
+        assumed.set(role.roleArn, true);
+      } catch (e) {
+        note("fail", "role", errorText(e), (e as { kind?: string }).kind);
+        assumed.set(role.roleArn, false);
+        continue;
+      }
+    }
+    // A role's records act as it in Route53 only; its other resources in EC2.
+    const partEc2 = role && service === "ec2" ? ports.ec2(identity, deadline, role) : ec2;
+    const ctx: PreflightContext = { description, self, identity, eni, nic, imds: ports.imds, ec2: partEc2, host: ports.host };
+    if (ports.route53) ctx.route53 = ports.route53(deadline, service === "route53" ? role : undefined);
+    for (const { name, kind } of registeredKinds) {
+      const specs = resourcesOf(description, name);
+      if (kind.preflight && specs.length > 0) findings.push(...(await kind.preflight(ctx, specs)));
+    }
+    // The EC2 reads of a role's records are the nodes' own, proven with the nodes' part.
+    if (service !== "route53")
+      findings.push(...(await probePermissions(partEc2, { description, self, instanceId: identity.instanceId, eni })));
   }
-  findings.push(...(await probePermissions(ec2, { description: d, self, instanceId: identity.instanceId, eni })));
 
   // What keepalived runs is held to its script security; what aws-ha runs (hooks, init scripts) to
   // the trust findings above, which follow the path as aws-ha opens it.

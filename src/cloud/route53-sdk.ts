@@ -31,10 +31,13 @@ export interface Route53Options {
   timeouts: ClusterDescription["timeouts"];
   /** Only for tests and tools; nodes use the SDK's chain (instance profile, AWS_* env). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** An assumed role's keys, asked for before each request (src/session/role-ports.ts). */
+  roleCredentials?: () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }>;
 }
 
 export function createRoute53Client(options: Route53Options): Route53Client {
-  const { timeouts, credentials } = options;
+  const { timeouts, roleCredentials } = options;
+  const credentials = roleCredentials ?? options.credentials;
   return new Route53Client({
     // Route53 is global: its one endpoint answers for every region, signed for us-east-1.
     region: "us-east-1",

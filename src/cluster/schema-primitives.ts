@@ -99,3 +99,24 @@ export const interfaceName = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, { error
 export const seconds = (max: number) => z.number().positive().max(max);
 
 export const releaseFlag = z.boolean().default(false).describe("give the resource up on release, but only while this node still holds it");
+
+/** An IAM role's ARN, in any of the partitions EC2 runs in: arn:aws:iam::123456789012:role/path/name. */
+export const roleArn = z.string().regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/([\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/, {
+  error: (i) =>
+    `${JSON.stringify(i.input)} is not an IAM role ARN (arn:aws:iam::123456789012:role/name; arn:aws-cn or arn:aws-us-gov in those partitions)`,
+});
+
+/** What STS accepts as an external id: 2-1224 characters of letters, digits and +=,.@:/- . */
+export const externalId = z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, {
+  error: "must be 2-1224 characters: letters, digits, '_' and any of + = , . @ : / -",
+});
+
+/**
+ * A role to assume for resources in another account (a shared VPC's route tables, a DNS account's
+ * hosted zone): the credentials come from STS AssumeRole, the node's own credentials the source.
+ */
+export const assumeRole = z.strictObject({
+  roleArn,
+  /** The external id the role's trust policy asks for (its sts:ExternalId condition), if any. */
+  externalId: externalId.optional(),
+});

@@ -10,6 +10,7 @@ import { recordFragment } from "../kinds/record/schema";
 import { absolutePath, atMost, descriptionLimits, eniId, instanceId, ipv4, ipv4Cidr, resourceName, seconds } from "./schema-primitives";
 import { ipv6, ipv6Cidr } from "./schema-primitives";
 import { interfaceName } from "./schema-primitives";
+import { assumeRole } from "./schema-primitives";
 
 // The cluster description: one file read by every command. Strict objects everywhere, so a typo in a
 // key is an error naming the key instead of a setting silently ignored on a production node.
@@ -266,6 +267,12 @@ export const clusterDescriptionSchema = z.strictObject({
   paths: pathsSchema.default(pathsSchema.parse({})),
   /** Prometheus metrics after each transition; off unless textfileDir is set. */
   metrics: metricsSchema.optional(),
+  /**
+   * A role every AWS resource of the cluster (vip, eip, route, volume, eni, record) acts as, unless
+   * it names its own: the resources of a shared VPC or another account. Without it, the node's own
+   * credentials act.
+   */
+  assumeRole: assumeRole.optional(),
 });
 
 export type ClusterDescription = z.infer<typeof clusterDescriptionSchema>;

@@ -1,6 +1,6 @@
 import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import { renderHeartbeat } from "./heartbeat";
-import { renderIamPolicy, type IamPolicyOptions } from "./iam-policy";
+import { buildRolePolicies, renderIamPolicy, rolePolicyFileStem, type IamPolicyOptions } from "./iam-policy";
 import { renderInstallNote } from "./install-note";
 import { renderKeepalivedConf } from "./keepalived";
 import { wantsHeartbeat, wantsKeepalived } from "./node-roles";
@@ -58,6 +58,12 @@ export function clusterFiles(d: ClusterDescription, ctx: RenderContext): OutputF
       content: renderPacemaker(d, { clusterPath: ctx.clusterPath, region: ctx.iam.region }),
       mode: scriptMode,
     });
+  // The roles the description assumes live in other accounts: their policies are the cluster's, once.
+  for (const role of buildRolePolicies(d, ctx.iam)) {
+    const stem = join("roles", rolePolicyFileStem(role.roleArn));
+    files.push({ path: `${stem}.policy.json`, content: `${JSON.stringify(role.permissions, null, 2)}\n`, mode: configMode });
+    files.push({ path: `${stem}.trust.json`, content: `${JSON.stringify(role.trust, null, 2)}\n`, mode: configMode });
+  }
   return files;
 }
 

@@ -6,6 +6,7 @@ import type { Identity, Imds } from "../cloud/identity";
 import type { Logger } from "../log";
 import type { Deadline } from "../time/deadline";
 import type { Observations } from "./observations";
+import type { AssumedRole } from "../cloud/roles/acting-role";
 
 /** Who holds a resource now, as EC2 and this machine see it. */
 export interface Holding {
@@ -41,6 +42,8 @@ export interface TransitionContext {
   deadline: Deadline;
   /** What this transition's confirmations read after its changes (absent where nothing changes, e.g. inspect-only). */
   seen?: Observations;
+  /** The ports that act as a role (src/kinds/acting-role.ts); present when the description names roles. */
+  asRole?: (role: AssumedRole) => Pick<TransitionContext, "ec2" | "route53">;
 }
 
 /**
@@ -67,4 +70,6 @@ export interface Resource {
    * saw; the caller adds where it came from.
    */
   summary(action: "acquire" | "release", before: Holding): string;
+  /** The ARN of the role it acts as, when not the node's own credentials: each step's log line names it. */
+  readonly role?: string;
 }

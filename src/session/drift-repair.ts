@@ -1,26 +1,27 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { errorText } from "../log";
 import type { Holding, Resource } from "../kinds/resource";
 import type { ResourceKind } from "../cluster/schema";
 import { resourcesFor } from "../kinds/registry";
+import { lockIsHeld } from "../transition/lock";
 import { inspectCluster, runTransition, select, type ArrivedTransition, type Ports } from "../transition/runner";
 import { concludeSuperseded, concludeTransition } from "./session";
 
-// keepalived tells a node once that it is master; if someone then moves an Elastic IP by hand, or
-// replaces a route, nothing tells it again. A resident reader that is master looks every so often
-// and takes back what drifted, as the event that made it master would have.
+// keepalived tells a node once that it is master; if someone then moves an Elastic IP by hand,
+// replaces a route or rewrites a DNS record, nothing tells it again. A resident reader that is
+// master looks every so often and takes back what drifted, as the event that made it master would
+// have.
 //
 // The reader runs one thing at a time, so a FIFO event that arrives during a repair runs after it and
 // has the last word; an event of another process has a newer ticket and supersedes the repair.
 //
-// Only what lives in EC2's network is repaired: a volume detached by hand, or a service stopped,
-// was most likely stopped on purpose, and keepalived's own checks watch services. A repair runs as
-// a transition of its own (same lock, same record), and it carries the arrival stamp of the event
-// that made this node master: any event that arrived later, from any process, supersedes it, and it
-// can never supersede one.
+// Only what lives in EC2's network or in Route53 is repaired (a record is UPSERTed again, as the
+// master event did): a volume detached by hand, or a service stopped, was most likely stopped on
+// purpose, and keepalived's own checks watch services. A repair runs as a transition of its own
+// (same lock, same record), and it carries the arrival stamp of the event that made this node
+// master: any event that arrived later, from any process, supersedes it, and it can never supersede
+// one.
 
-const repairedKinds: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["vip", "eip", "route", "eni"]);
+const repairedKinds: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["vip", "eip", "route", "eni", "record"]);
 
 export type RepairOutcome = "held" | "repaired" | "failed" | "skipped";
 
@@ -31,7 +32,7 @@ export interface RepairOptions {
   overtaken: () => boolean;
 }
 
-/** The resources a repair looks at: the network ones of the reader's selection. */
+/** The resources a repair looks at: the network ones and the records of the reader's selection. */
 export function repairableResources(ports: Ports, only: readonly string[]): Resource[] {
   return select(ports.resources ?? resourcesFor(ports.description), only).filter((r) => repairedKinds.has(r.kind));
 }
@@ -46,8 +47,10 @@ export async function repairDrift(ports: Ports, master: ArrivedTransition, optio
   if (resources.length === 0) return "held";
   const log = ports.log.child({ event: "repair" });
   // A transition in progress (a one-shot event, a detached release) decides the node's state: this
-  // look is skipped rather than queued behind it, and the next look sees what it left.
-  if (existsSync(join(ports.description.paths.runDir, `${ports.description.cluster}.lock`))) return "skipped";
+  // look is skipped rather than queued behind it, and the next look sees what it left. A lock its
+  // owner left behind (killed, or of an earlier boot) holds nothing: the repair takes it over, as
+  // any transition would, instead of skipping every look for ever.
+  if (await lockIsHeld(ports.description.paths.runDir, ports.description.cluster)) return "skipped";
   const rows = await inspectCluster({ ...ports, resources, log });
   const drifted = rows.filter((r) => !r.holding.held);
   if (drifted.length === 0) return "held";

@@ -7,6 +7,8 @@ import { SdkEc2 } from "../cloud/ec2-sdk";
 import { LinuxHost } from "../host/linux-host";
 import { lazyRoute53, type Route53 } from "../cloud/route53-port";
 import type { Deadline } from "../time/deadline";
+import { rolesNamed, type AssumedRole } from "../cloud/roles/acting-role";
+import { RolePorts } from "./role-ports";
 
 /** stderr always; syslog too when the machine has one (keepalived gives scripts /dev/null). */
 export function openLogger(tag: string, options: { logFormat: "text" | "json"; verbose: boolean }, env: NodeJS.ProcessEnv): Logger {
@@ -21,15 +23,26 @@ export function buildPorts(description: ClusterDescription, log: Logger, env: No
   const imds = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: t.metadata * 1000 });
   let client: ReturnType<typeof createEc2Client> | undefined;
   let singleAttempt: ReturnType<typeof createEc2Client> | undefined;
+  // Only a description that names roles builds these (and only an AssumeRole loads STS's client).
+  const roles = rolesNamed(description).length > 0 ? new RolePorts(description) : undefined;
   return {
     description,
     imds,
-    ec2: (identity, deadline) => {
+    ec2: (identity, deadline, role) => {
       // The SDK warns once per process that its 2027 releases will need Node 22. aws-ha supports
       // Node 20, and those seven lines would bury the one line that says what failed in every
       // Heartbeat debug log and Pacemaker stderr capture. The SDK reads its switch from process.env.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
       const region = description.region ?? identity.region;
+      // Every transition asks for the node's own EC2 first: the roles learn the region and node name then.
+      roles?.identify(identity);
+      if (roles && role) {
+        return new SdkEc2(
+          roles.ec2Client(role, region),
+          () => deadline.signal(),
+          () => roles.ec2Client(role, region, 1),
+        );
+      }
       client ??= createEc2Client({ region, timeouts: t });
       return new SdkEc2(
         client,
@@ -37,7 +50,8 @@ export function buildPorts(description: ClusterDescription, log: Logger, env: No
         () => (singleAttempt ??= createEc2Client({ region, timeouts: t, maxAttempts: 1 })),
       );
     },
-    ...(description.resources.some((r) => r.kind === "record") ? { route53: route53For(description, log) } : {}),
+    ...(description.resources.some((r) => r.kind === "record") ? { route53: route53For(description, log, roles) } : {}),
+    ...(roles ? { roleKeys: (role: AssumedRole) => roles.credentialsOf(role)() } : {}),
     host: new LinuxHost(),
     log,
   };
@@ -48,7 +62,7 @@ export function buildPorts(description: ClusterDescription, log: Logger, env: No
  * call, so a cluster without records never loads it; one client for the process (a resident FIFO
  * reader keeps its connection), each transition's deadline on its calls.
  */
-function route53For(description: ClusterDescription, log: Logger): (deadline: Deadline) => Route53 {
+function route53For(description: ClusterDescription, log: Logger, roles?: RolePorts): (deadline: Deadline, role?: AssumedRole) => Route53 {
   let client: Promise<{ sdk: typeof import("../cloud/route53-sdk"); client: import("@aws-sdk/client-route-53").Route53Client }> | undefined;
   const loaded = () =>
     (client ??= Promise.resolve().then(async () => {
@@ -57,9 +71,14 @@ function route53For(description: ClusterDescription, log: Logger): (deadline: De
       const sdk = await import("../cloud/route53-sdk");
       return { sdk, client: sdk.createRoute53Client({ timeouts: description.timeouts }) };
     }));
-  return (deadline) =>
+  return (deadline, role) =>
     lazyRoute53(async () => {
-      const { sdk, client: made } = await loaded();
+      const { sdk, client: shared } = await loaded();
+      // A role's records go through that role's own client, signed with its keys.
+      const made =
+        roles && role
+          ? roles.route53Client(role, (roleCredentials) => sdk.createRoute53Client({ timeouts: description.timeouts, roleCredentials }))
+          : shared;
       return new sdk.SdkRoute53(made, deadline, (action, code, delayMs) =>
         log.info(`Route53 ${action}: ${code}, trying again in ${delayMs} ms`),
       );

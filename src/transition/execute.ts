@@ -36,7 +36,11 @@ export async function executePlan(plan: Plan, ctx: TransitionContext): Promise<S
           resource: step.resource.name,
         }),
       };
-    const log = ctx.log.child({ resource: step.resource.name, kind: step.resource.kind });
+    const log = ctx.log.child({
+      resource: step.resource.name,
+      kind: step.resource.kind,
+      ...(step.resource.role ? { role: step.resource.role } : {}),
+    });
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     try {

@@ -94,6 +94,22 @@ export class TransitionLock {
   }
 }
 
+/**
+ * Whether a live transition holds the node's lock now, for a look that must not run beside one.
+ * A lock whose owner is gone, one that names no owner, or a file at its path holds nothing: the next
+ * transition takes it over.
+ */
+export async function lockIsHeld(runDir: string, cluster: string, options: Pick<LockOptions, "isRunning"> = {}): Promise<boolean> {
+  const alive = options.isRunning ?? isRunning;
+  const path = join(runDir, `${cluster}.lock`);
+  const self = thisProcess();
+  const found = await inspect(path);
+  if (found.kind !== "owned") return false;
+  return found.owners.some(
+    (owner) => owner.boot === thisBoot() && (owner.pid === self.pid && owner.start === self.start ? claimsHere.has(path) : alive(owner)),
+  );
+}
+
 type Found =
   | { kind: "absent" }
   /** Something other than a directory: a file (empty, garbage, a PID), a symlink, … */

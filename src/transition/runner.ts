@@ -20,15 +20,19 @@ import { openRunDir } from "./run-dir";
 import { findPeersToStop, stopPeersOnTakeover } from "./stop-on-takeover";
 import type { Transition } from "./transition";
 import { Observations } from "../kinds/observations";
+import { withActingRoles } from "../kinds/acting-role";
+import { rolesNamed, type AssumedRole } from "../cloud/roles/acting-role";
 
 /** The ports a transition reaches the outside through (IMDS, EC2, this host, the log), with the description; tests hand in stand-ins. */
 export interface Ports {
   description: ClusterDescription;
   imds: Imds;
-  /** Built once the region is known (from the description or IMDS). */
-  ec2: (identity: Identity, deadline: Deadline) => Ec2;
+  /** Built once the region is known (from the description or IMDS); as `role` when given (src/kinds/acting-role.ts). */
+  ec2: (identity: Identity, deadline: Deadline, role?: AssumedRole) => Ec2;
   /** Built like ec2, only for a description with records. */
-  route53?: (deadline: Deadline) => Route53;
+  route53?: (deadline: Deadline, role?: AssumedRole) => Route53;
+  /** A role's keys, assumed if not held yet (what `check` proves); only for a description that names roles. */
+  roleKeys?: (role: AssumedRole) => Promise<{ expiration: Date }>;
   host: Host;
   log: Logger;
   /** How this node finds itself; by default in the description's nodes by instance id or address. */
@@ -73,7 +77,7 @@ export async function runTransition(
   const { description, log } = ports;
   const deadline = new Deadline(description.timeouts.transition * 1000);
   // A bad --only is an argument error: it must neither stamp an event nor wait for the lock.
-  const resources = select(ports.resources ?? resourcesFor(description), options.only);
+  const resources = withActingRoles(select(ports.resources ?? resourcesFor(description), options.only), description);
   if (options.dryRun) {
     const ctx = contextOf(ports, await ports.imds.identity(), deadline);
     return { status: "planned", plan: await planWithStops(transition, resources, ctx) };
@@ -128,7 +132,7 @@ export async function runTransition(
 export async function inspectCluster(ports: Ports, options: Selection = {}): Promise<{ resource: Resource; holding: Holding }[]> {
   const deadline = new Deadline(ports.description.timeouts.transition * 1000);
   const ctx = contextOf(ports, await ports.imds.identity(), deadline);
-  const resources = select(ports.resources ?? resourcesFor(ports.description), options.only);
+  const resources = withActingRoles(select(ports.resources ?? resourcesFor(ports.description), options.only), ports.description);
   const holdings = await inspectAll(resources, ctx);
   return resources.map((resource) => ({ resource, holding: holdings.get(resource.name)! }));
 }
@@ -152,6 +156,20 @@ function contextOf(ports: Ports, identity: Identity, deadline: Deadline, observe
     log: ports.log.child({ node: self.name }),
     deadline,
     ...(observe ? { seen: new Observations() } : {}),
+    ...(rolesNamed(ports.description).length > 0 ? { asRole: rolePortsOf(ports, identity, deadline) } : {}),
+  };
+}
+
+/** The ports of each role a resource acts as, built once per role for the transition. */
+function rolePortsOf(ports: Ports, identity: Identity, deadline: Deadline): NonNullable<TransitionContext["asRole"]> {
+  const built = new Map<string, Pick<TransitionContext, "ec2" | "route53">>();
+  return (role) => {
+    let mine = built.get(role.roleArn);
+    if (!mine) {
+      mine = { ec2: ports.ec2(identity, deadline, role), ...(ports.route53 ? { route53: ports.route53(deadline, role) } : {}) };
+      built.set(role.roleArn, mine);
+    }
+    return mine;
   };
 }
 

@@ -35,6 +35,17 @@ export function writeVipEipCluster(dir: string, paths: ClusterPaths): BenchClust
   ]);
 }
 
+export const hostedZoneId = "Z0BENCHBENCHRECORD01";
+
+/** The same pair and a Route53 record of the VIP: for what a description with records costs at start. */
+export function writeVipEipRecordCluster(dir: string, paths: ClusterPaths): BenchCluster {
+  return write(dir, "vip-eip-record.yaml", paths, [
+    `  - { kind: vip, name: web-vip, address: ${vip}, prefix: 24 }`,
+    `  - { kind: eip, name: web-eip, allocationId: ${allocationId}, privateAddress: ${vip} }`,
+    `  - { kind: record, name: web-dns, hostedZoneId: ${hostedZoneId}, zone: example.com., recordName: web.example.com., ttl: 30, pointsAt: { vip: web-vip } }`,
+  ]);
+}
+
 /** One EBS volume, mounted without fsck (the figure is the hand-over, not the file system check). */
 export function writeVolumeCluster(dir: string, paths: ClusterPaths & { mountPoint: string }): BenchCluster {
   return write(dir, "volume.yaml", paths, [

@@ -10,12 +10,14 @@ import { median, ms, percentile, ratio, summary } from "./stats";
 import { benchPeakRss, benchTransition, type TransitionFigures } from "./transition-bench";
 import { benchWarm, type WarmFigures } from "./warm-bench";
 import { benchVolume, type VolumeFigures } from "./volume-bench";
+import { benchHelper, type HelperFigures } from "./helper-bench";
+import { benchRecords, type RecordsFigures } from "./records-bench";
 
 // `npm run bench`: figures, never assertions. Everything runs on loopback against the stand-ins
 // in this process; the measured CLIs are the built bundles (bin/, or --bin DIR to compare a build).
 
 const latencyMs = 50;
-const runs = { transition: 15, baseline: 7, volume: 7, coldStart: 15, warmReaders: 7, warmLater: 14, rss: 3 };
+const runs = { transition: 15, baseline: 7, volume: 7, coldStart: 15, warmReaders: 7, warmLater: 14, rss: 3, helper: 15, records: 9 };
 const attachMs = 1000;
 
 interface Args {
@@ -93,6 +95,26 @@ async function main(): Promise<void> {
     console.log(`   later events       ${summary(warm.later)}`);
     console.log(`   reader peak RSS    ${(warm.peakRssKiB / 1024).toFixed(1)} MiB`);
 
+    console.log(`\n8. one-shot aws-ha-notify master with the resident helper (aws-ha-notify serve) running (${runs.helper} runs)`);
+    const unitFile = join(args.root, "packaging/debian/aws-ha-notify.service");
+    const helper = await benchHelper(cloud, section("helper"), notify, { timed: runs.helper, rss: runs.rss }, unitFile);
+    console.log(`   the helper runs as the package's unit starts it: node ${[...helper.nodeFlags, "aws-ha-notify serve"].join(" ")}`);
+    console.log(`   process            ${summary(helper.samples)}`);
+    console.log(
+      `   done by the helper ${helper.samples.length - helper.doneAlone} of ${helper.samples.length} (the others did it themselves)`,
+    );
+    for (const [why, n] of helper.whyAlone) console.log(`     ${n} × ${why}`);
+    console.log(`   accepted within    ${summary(helper.acceptMs)} (the process waits at most 50 ms)`);
+    console.log(`   call chain         ${helper.chainLength} × ${latencyMs} ms`);
+    console.log(
+      `   peak RSS           process ${helper.clientRssKiB.map((k) => `${(k / 1024).toFixed(1)} MiB`).join(", ")}; helper ${(helper.helperRssKiB / 1024).toFixed(1)} MiB`,
+    );
+
+    console.log(`\n9. start-up cost of a description with a Route53 record: master --dry-run, in turns (${runs.records} runs each)`);
+    const records = await benchRecords(cloud, section("records"), notify, runs.records);
+    console.log(`   without records    ${summary(records.without)}`);
+    console.log(`   with a record      ${summary(records.withRecord)}`);
+
     console.log(`\n7. peak RSS of a cold aws-ha-notify master (/usr/bin/time %M, ${runs.rss} runs)`);
     const rss = await benchPeakRss(cloud, section("rss"), notify, runs.rss);
     if ("skipped" in rss) console.log(`   skipped: ${rss.skipped}`);
@@ -110,7 +132,7 @@ async function main(): Promise<void> {
     }
 
     console.log("");
-    printTable(tableRows(transition, floor, baseline, volume, cold, warm, rss));
+    printTable([...tableRows(transition, floor, baseline, volume, cold, warm, rss), ...helperRows(helper, floor, baseline, records)]);
   } finally {
     await cleanUp();
   }
@@ -194,6 +216,39 @@ function tableRows(
       target: `${ratio(median(c.samples) / nodeMs)} node`,
       verdict: `${(c.bytes / 1024).toFixed(0)} KiB`,
     });
+  return rows;
+}
+
+function helperRows(h: HelperFigures, floor: number, baseline: BaselineFigures, records: RecordsFigures): Row[] {
+  const ours = median(h.samples);
+  const rows: Row[] = [{ figure: "8 master VIP+EIP, one-shot call, helper running", median: ms(ours), p90: ms(percentile(h.samples, 90)) }];
+  if (!("skipped" in baseline)) rows.push(judged("  baseline / with helper", median(baseline.samples) / ours, "≥ 10×", (r) => r >= 10));
+  rows.push(judged("  with helper / floor", ours / floor, "≤ 1.5×", (r) => r <= 1.5));
+  if (h.clientRssKiB.length > 0) {
+    const peak = Math.max(...h.clientRssKiB) / 1024;
+    rows.push({
+      figure: "  peak RSS, the calling process (max)",
+      median: `${peak.toFixed(1)} MiB`,
+      target: "≤ 64 MiB",
+      verdict: peak <= 64 ? "met" : "missed",
+    });
+  }
+  const helperPeak = h.helperRssKiB / 1024;
+  rows.push({
+    figure: "  peak RSS, the helper",
+    median: `${helperPeak.toFixed(1)} MiB`,
+    target: "≤ 64 MiB",
+    verdict: helperPeak <= 64 ? "met" : "missed",
+  });
+  const without = median(records.without);
+  const withRecord = median(records.withRecord);
+  rows.push({ figure: "9 master --dry-run, no records", median: ms(without), p90: ms(percentile(records.without, 90)) });
+  rows.push({
+    figure: "  with a Route53 record",
+    median: ms(withRecord),
+    p90: ms(percentile(records.withRecord, 90)),
+    target: `${withRecord >= without ? "+" : ""}${ms(withRecord - without)}`,
+  });
   return rows;
 }
 

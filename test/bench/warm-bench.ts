@@ -86,7 +86,7 @@ export async function benchWarm(
  * directly. BACKUP is then written, so that the reader is no longer master (no drift repair) and
  * the next MASTER is a real takeover.
  */
-function giveBackToB(world: Ec2World): void {
+export function giveBackToB(world: Ec2World): void {
   const eniA = [...world.interfaces.values()].find((e) => e.instanceId === nodeA.instanceId)!;
   const eniB = [...world.interfaces.values()].find((e) => e.instanceId === nodeB.instanceId)!;
   eniA.privateIps = eniA.privateIps.filter((ip) => ip !== vip);
@@ -95,7 +95,7 @@ function giveBackToB(world: Ec2World): void {
   address.association = { associationId: world.newId("eipassoc"), networkInterfaceId: eniB.networkInterfaceId, privateIp: vip };
 }
 
-function checkTakenOver(world: Ec2World): void {
+export function checkTakenOver(world: Ec2World): void {
   const eniA = [...world.interfaces.values()].find((e) => e.instanceId === nodeA.instanceId)!;
   const address = world.address(allocationId);
   if (!eniA.privateIps.includes(vip) || address.association?.networkInterfaceId !== eniA.networkInterfaceId)

@@ -31,6 +31,10 @@ const expectedContents = [
   "d ./etc/ha.d/resource.d/ 0755",
   "l ./etc/ha.d/resource.d/aws-ha-notify 0777 -> /usr/bin/aws-ha-notify",
   "l ./etc/ha.d/resource.d/aws-ha-updateeip 0777 -> /usr/bin/aws-ha-updateeip",
+  "d ./lib/ 0755",
+  "d ./lib/systemd/ 0755",
+  "d ./lib/systemd/system/ 0755",
+  "- ./lib/systemd/system/aws-ha-notify.service 0644",
   "d ./usr/ 0755",
   "d ./usr/bin/ 0755",
   "- ./usr/bin/aws-ha-fence 0755",
@@ -169,8 +173,16 @@ describe.skipIf(skip !== undefined)("the package as built", () => {
     ).toEqual([]);
     // The one override (packaging/debian/lintian-overrides) is still needed: it matches each command.
     // The line it names is wherever the bundle's text holds that fix, which moves with every build.
-    const overridden = tags.map((t) => /^O: aws-ha: (\S+) .*\[(.+):\d+\]$/.exec(t)).map((m) => (m ? `${m[1]} [${m[2]}]` : "?"));
-    expect(overridden.sort()).toEqual(commands.map((c) => `chown-with-dot [usr/bin/${c}]`).sort());
+    const overridden = tags.map((t) => /^O: aws-ha: (\S+) .*\[(.+?)(?::\d+)?\]$/.exec(t)).map((m) => (m ? `${m[1]} [${m[2]}]` : "?"));
+    // And the two about the resident helper's unit (no init.d script, no sandboxing), with their reasons.
+    const helperUnit = "lib/systemd/system/aws-ha-notify.service";
+    expect(overridden.sort()).toEqual(
+      [
+        ...commands.map((c) => `chown-with-dot [usr/bin/${c}]`),
+        `package-supports-alternative-init-but-no-init.d-script [${helperUnit}]`,
+        `systemd-service-file-missing-hardening-features [${helperUnit}]`,
+      ].sort(),
+    );
   }, 180_000);
 });
 

@@ -137,6 +137,36 @@ describe("a CLI started through the code-cache bootstrap", () => {
   });
 });
 
+describe("a CLI started with V8 flags of its own (the resident helper's unit)", () => {
+  it("keeps a cache of its own, so that it and the plain runs each hit theirs instead of rewriting one file in turns", () => {
+    const dir = freshCacheDir("flags");
+    const withFlags = () => {
+      const r = spawnSync(process.execPath, ["--max-semi-space-size=1", bin, "0"], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 20_000,
+        env: { PATH: process.env.PATH, HOME: root, AWS_HA_CODE_CACHE_DEBUG: "1", AWS_HA_CODE_CACHE_DIR: dir },
+      });
+      return { code: r.status, stderr: r.stderr };
+    };
+    const plain = () => run(bin, ["0"], { AWS_HA_CODE_CACHE_DIR: dir });
+
+    expect(plain().stderr).toContain("code cache: miss");
+    expect(withFlags().stderr).toContain("code cache: miss");
+    const again = [plain(), withFlags(), plain()];
+
+    for (const r of again) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("code cache: hit");
+    }
+    expect(
+      cacheFiles(dir)
+        .map((n) => n.split("-")[3]!.replace(/[0-9a-f]{8}$/, "…"))
+        .sort(),
+    ).toEqual(["run", "runflags…"]);
+  });
+});
+
 describe("the built aws-ha-gen", () => {
   const built = join(process.cwd(), "bin", "aws-ha-gen");
   it.skipIf(!existsSync(built))("creates its cache on the first run and uses it on the second", () => {

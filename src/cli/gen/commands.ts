@@ -16,6 +16,8 @@ const secrets: Options = { type: "string", describe: optionHelp.secrets, require
 const node: Options = { type: "string", describe: optionHelp.node, demandOption: true, requiresArg: true };
 const region: Options = { type: "string", describe: optionHelp.region, requiresArg: true };
 const account: Options = { type: "string", describe: optionHelp.account, requiresArg: true };
+const role: Options = { type: "string", describe: optionHelp.role, requiresArg: true };
+const trust: Options = { type: "boolean", default: false, describe: optionHelp.trust };
 const outDir: Options = { type: "string", describe: "output directory (made when missing)", demandOption: true, requiresArg: true };
 const fenceAgent: Options = { type: "string", describe: optionHelp.fenceAgent, choices: ["fence_aws_ha", "fence_aws"], requiresArg: true };
 const outFile = (what: string): Options => ({ type: "string", describe: `write ${what} to FILE instead of stdout`, requiresArg: true });
@@ -45,7 +47,7 @@ export function genParser(argv: readonly string[], run: GenRunner): Argv {
     .command(...command("validate", { cluster }))
     .command(...command("keepalived", { node, cluster, out: outFile("keepalived.conf"), secrets, "node-cluster": nodeCluster }))
     .command(...command("heartbeat", { node, out: outDir, cluster, secrets, "node-cluster": nodeCluster }))
-    .command(...command("iam-policy", { cluster, region, account }))
+    .command(...command("iam-policy", { cluster, region, account, role, trust }))
     .command(
       ...command("pacemaker", { cluster, region, out: outFile("the script"), "node-cluster": nodeCluster, "fence-agent": fenceAgent }),
     )

@@ -52,9 +52,16 @@ export const commandHelp = {
     examples: [["aws-ha-gen heartbeat --node hb-a --cluster cluster.yaml --out out/hb-a", "the key is kept in out/hb-a/.secrets.json"]],
   },
   "iam-policy": {
-    synopsis: "aws-ha-gen iam-policy [--region R] [--account A] [--cluster FILE]",
-    describe: "print the least-privilege IAM policy for the nodes' instance role",
-    examples: [["aws-ha-gen iam-policy --region eu-west-1 --account 123456789012", "with real ARNs instead of '*'"]],
+    synopsis: "aws-ha-gen iam-policy [--region R] [--account A] [--cluster FILE] [--role ARN [--trust]]",
+    describe:
+      "print the least-privilege IAM policy for the nodes' instance role; with --role, the policy of a role the description assumes (--trust: its trust policy)",
+    examples: [
+      ["aws-ha-gen iam-policy --region eu-west-1 --account 123456789012", "with real ARNs instead of '*'"],
+      [
+        "aws-ha-gen iam-policy --account 111122223333 --role arn:aws:iam::222233334444:role/dns --trust",
+        "what the DNS account's role must trust",
+      ],
+    ],
   },
   pacemaker: {
     synopsis: "aws-ha-gen pacemaker [--cluster FILE] [--region R] [--out FILE] [--fence-agent fence_aws_ha|fence_aws]",
@@ -83,6 +90,8 @@ export const optionHelp = {
   node: "the node, by its name in the description",
   region: "region in the ARNs (default: the description's region, else '*')",
   account: "12-digit account id in the ARNs (default '*')",
+  role: "a role the description assumes (assumeRole.roleArn): print its permissions policy instead of the nodes'",
+  trust: "with --role: print the role's trust policy (the nodes' account, and the external id when set)",
   fenceAgent: "the stonith agent: aws-ha's own fence_aws_ha (default), or Debian's fence_aws",
 };
 

@@ -2,7 +2,7 @@ import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import { clusterPath, defaultClusterPath, loadClusterDescription } from "../../cluster/load";
 import type { ClusterDescription } from "../../cluster/schema";
 import { AwsHaError, usageError } from "../../errors";
-import { renderIamPolicy, type IamPolicyOptions } from "../../gen/iam-policy";
+import { buildRolePolicies, renderIamPolicy, type IamPolicyOptions } from "../../gen/iam-policy";
 import { renderKeepalivedConf } from "../../gen/keepalived";
 import { nodeNamed, wantsHeartbeat } from "../../gen/node-roles";
 import { renderPacemaker, type FenceAgentName } from "../../gen/pacemaker";
@@ -78,9 +78,17 @@ export function runHeartbeat(args: DescriptionArgs & SecretArgs & { node: string
   write(args.out, files, plan, io);
 }
 
-export function runIamPolicy(args: DescriptionArgs & IamArgs, io: GenIo): void {
+export function runIamPolicy(args: DescriptionArgs & IamArgs & { role?: string; trust?: boolean }, io: GenIo): void {
   const { d } = load(args, io);
-  io.print(renderIamPolicy(d, iamOptions(args)));
+  if (args.trust && args.role === undefined) throw usageError("--trust needs --role ARN: the role whose trust policy to print");
+  if (args.role === undefined) return io.print(renderIamPolicy(d, iamOptions(args)));
+  const policies = buildRolePolicies(d, iamOptions(args));
+  const chosen = policies.find((p) => p.roleArn === args.role);
+  if (!chosen)
+    throw usageError(
+      `--role ${quoted(args.role)}: the description assumes no such role (${policies.length > 0 ? `it assumes ${policies.map((p) => p.roleArn).join(", ")}` : "it names no assumeRole"})`,
+    );
+  io.print(`${JSON.stringify(args.trust ? chosen.trust : chosen.permissions, null, 2)}\n`);
 }
 
 export function runPacemaker(args: DescriptionArgs & { region?: string; out?: string; "fence-agent"?: FenceAgentName }, io: GenIo): void {

@@ -1,6 +1,6 @@
 import { AwsHaError, usageError } from "../../errors";
 import { quoted } from "../../log";
-import type { Transition } from "../../transition/transition";
+import type { ArrivedTransition } from "../../transition/runner";
 import { keepalivedEvent, transitionFor } from "./keepalived-words";
 
 // A hand-written parser rather than yargs: this runs on every failover, and the forms are fixed
@@ -23,11 +23,12 @@ export interface NotifyOptions {
 }
 
 export type NotifyCommand =
-  | { kind: "transition"; transition: Transition; lsb: boolean }
+  | { kind: "transition"; transition: ArrivedTransition; lsb: boolean }
   | { kind: "skip"; reason: string }
   | { kind: "status" }
   | { kind: "restart" }
   | { kind: "fifo"; fifoPath: string }
+  | { kind: "serve" }
   | { kind: "show" }
   | { kind: "history" }
   | { kind: "check" }
@@ -138,6 +139,7 @@ function commandFrom(words: string[]): NotifyCommand {
       );
     return { kind: "fifo", fifoPath };
   }
+  if (first === "serve") return expectAlone(words, { kind: "serve" });
   if (first === "show") return expectAlone(words, { kind: "show" });
   if (first === "history") return expectAlone(words, { kind: "history" });
   if (first === "check") return expectAlone(words, { kind: "check" });

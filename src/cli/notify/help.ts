@@ -10,6 +10,8 @@ export const notifyUsage = `Usage:
     aws-ha-notify fifo [--cluster FILE] FIFO
   Heartbeat haresources / Pacemaker lsb: (the action comes last):
     aws-ha-notify [--cluster=FILE] start|stop|status|restart|force-reload
+  Resident helper (optional; a systemd service, see "The resident helper" below):
+    aws-ha-notify serve [--cluster FILE]
   Operators:
     aws-ha-notify show [--json]           who holds each resource now, and the last transition
     aws-ha-notify history [--json] [-n N] what the last N transitions did (default 20), newest last
@@ -55,6 +57,25 @@ Transitions on one node run one at a time; an event that a newer one overtook wh
 skipped. Every step is logged with its duration to syslog (tag aws-ha-notify) and stderr, because
 keepalived gives notify scripts /dev/null. A stop continues in a detached process, so keepalived's
 1-second kill of notify_stop cannot cut a volume release short.
+
+The resident helper: keepalived without its notify FIFO, Heartbeat and Pacemaker start one
+aws-ha-notify per event, which pays Node's start and loading the whole program each time.
+"aws-ha-notify serve" (the package's aws-ha-notify.service) stays up with the program loaded,
+this instance's identity read and the EC2 connection open.
+
+It listens on /run/aws-ha/notify.sock ($AWS_HA_HELPER_SOCKET): a socket only root can use, in a
+directory only root can write (it refuses to serve from one that others can write). Enable it
+with: systemctl enable --now aws-ha-notify.service
+
+A transition (keepalived's words, start, stop), status, or OCF start/stop/monitor first offers its
+event there, before loading anything else. The helper runs it through the same code with the
+caller's description and parameters; the call prints the helper's lines and exits with the code it
+would have given itself. The helper only acts when asked (no drift repair) and logs to stderr.
+
+The call does the event itself whenever the helper is absent, does not accept within 50 ms, is
+busy (4 events at once), declines (other AWS_* or proxy variables than its own) or hangs up before
+its last answer: a failover never depends on it, and the node's lock makes an event begun twice
+harmless.
 
 Each transition (not a --dry-run) appends one JSON line to paths.historyDir/journal.jsonl (default
 /var/lib/aws-ha; kept to 1 MiB plus the one before, journal.jsonl.1): its event, outcome, duration

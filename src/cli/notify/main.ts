@@ -32,6 +32,17 @@ async function main(argv: string[]): Promise<number> {
   // The SDK inside this file is pinned; its notice about future SDK releases needing a newer Node
   // would open the output of every show, check and status with seven lines that are not ours.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  if (command.kind === "serve") {
+    const { serveEvents } = await import("./serve");
+    const { clusterPath } = await import("../../cluster/load");
+    const descriptionPath = clusterPath(options.cluster, process.env);
+    return serveEvents({ descriptionPath, logFormat: options.logFormat, verbose: options.verbose, env: process.env }).catch(
+      (e: unknown) => {
+        process.stderr.write(`aws-ha-notify serve: ${oneLine(errorText(e))}\n`);
+        return exitCodeFor(e);
+      },
+    );
+  }
   const { runNotify } = await import("./run");
   return runNotify(command, options, process.env);
 }

@@ -19,7 +19,8 @@ import { concludeFailure, concludeTransition, runSession, type Session } from ".
 
 const actions = ["start", "stop", "monitor", "status", "validate-all"];
 
-export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+/** `open`: the session the action runs in; the resident helper passes one with its kept connection and the caller's log. */
+export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv, open: typeof runSession = runSession): Promise<number> {
   if (action === "meta-data") {
     process.stdout.write(metaDataXml.replace("__VERSION__", __AWS_HA_VERSION__));
     return ocf.success;
@@ -38,7 +39,7 @@ export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv)
     return probe && (kind === "config" || kind === "install") ? ocf.notRunning : exitCodeFor(e);
   };
   const fields = { ocf: env.OCF_RESOURCE_INSTANCE };
-  return runSession({ tag: "aws-ha-notify", logFormat, verbose: false, fields, env, failed }, async (session) => {
+  return open({ tag: "aws-ha-notify", logFormat, verbose: false, fields, env, failed }, async (session) => {
     const only = parameters(env);
     const configured = loadDescription(session, env);
     const description = withPacemakerTimeout(configured, env);

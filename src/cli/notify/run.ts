@@ -2,8 +2,7 @@ import { clusterPath } from "../../cluster/load";
 import { AwsHaError } from "../../errors";
 import { errorFields, errorText } from "../../log";
 import { describePlan } from "../../transition/plan";
-import { inspectCluster, runTransition, type Ports } from "../../transition/runner";
-import type { Transition } from "../../transition/transition";
+import { inspectCluster, runTransition, type ArrivedTransition, type Ports } from "../../transition/runner";
 import { exitCodeFor, exitCodes } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
 import { concludeFailure, concludeSuperseded, concludeTransition, runSession } from "../../session/session";
@@ -16,17 +15,31 @@ import { runDetached } from "./detach";
 import { runPreflight } from "./check";
 import { Resident } from "./resident";
 
+/** Where a command's session and its answer on stdout go: this process's, or (in the resident helper) a caller's. */
+export interface NotifyIo {
+  open: typeof runSession;
+  out: (text: string) => void;
+}
+
+const thisProcessIo: NotifyIo = { open: runSession, out: (text) => void process.stdout.write(text) };
+
 /** Everything after argument parsing: one session, in which the command runs. */
-export function runNotify(command: NotifyCommand, options: NotifyOptions, env: NodeJS.ProcessEnv): Promise<number> {
+export function runNotify(
+  command: NotifyCommand,
+  options: NotifyOptions,
+  env: NodeJS.ProcessEnv,
+  io: NotifyIo = thisProcessIo,
+): Promise<number> {
+  const { out } = io;
   const descriptionPath = clusterPath(options.cluster, env);
   const failed = (e: unknown): number => {
     if (command.kind !== "status") return exitCodeFor(e);
     // Heartbeat reads the text: without "running" it does not count the resources as held here.
-    process.stdout.write(`aws-ha status unknown: ${errorText(e).split("\n")[0]}\n`);
+    out(`aws-ha status unknown: ${errorText(e).split("\n")[0]}\n`);
     return exitCodes.statusUnknown;
   };
   const spec = { tag: "aws-ha-notify", logFormat: options.logFormat, verbose: options.verbose, env, failed } as const;
-  return runSession(spec, async (session) => {
+  return io.open(spec, async (session) => {
     // `check` reports an untrusted description (FAIL trust) instead of refusing to look at it.
     const ports = session.ports(session.load(descriptionPath, command.kind === "check" ? { trustedUid: false } : {}));
     switch (command.kind) {
@@ -34,13 +47,13 @@ export function runNotify(command: NotifyCommand, options: NotifyOptions, env: N
         ports.log.info(`nothing to do: ${command.reason}`);
         return exitCodes.ok;
       case "transition":
-        return transition(ports, command.transition, options);
+        return transition(ports, command.transition, options, out);
       case "restart": {
-        const released = await transition(ports, { direction: "release", cause: "restart" }, options);
-        return released === exitCodes.ok ? transition(ports, { direction: "acquire", cause: "restart" }, options) : released;
+        const released = await transition(ports, { direction: "release", cause: "restart" }, options, out);
+        return released === exitCodes.ok ? transition(ports, { direction: "acquire", cause: "restart" }, options, out) : released;
       }
       case "status":
-        return status(ports, options);
+        return status(ports, options, out);
       case "show":
         return show(ports, options);
       case "history":
@@ -58,7 +71,7 @@ export function runNotify(command: NotifyCommand, options: NotifyOptions, env: N
           command.fifoPath,
           {
             run: async (t) => {
-              await transition(ports, t, options);
+              await transition(ports, t, options, out);
               resident.ran(t);
             },
             // Not awaited to the end: keepalived kills this reader about a second after SIGTERM.
@@ -79,7 +92,7 @@ export function runNotify(command: NotifyCommand, options: NotifyOptions, env: N
 }
 
 /** One event: acted on (or, with --dry-run, planned), and closed by the line that says what moved where. */
-async function transition(ports: Ports, t: Transition, options: NotifyOptions): Promise<number> {
+async function transition(ports: Ports, t: ArrivedTransition, options: NotifyOptions, out: NotifyIo["out"]): Promise<number> {
   const log = ports.log.child({ event: t.cause, ...(t.instance ? { instance: t.instance } : {}) });
   if (t.oddity) log.warn(`${t.oddity}; acting on ${t.cause} anyway`);
   const started = performance.now();
@@ -90,7 +103,7 @@ async function transition(ports: Ports, t: Transition, options: NotifyOptions): 
       return exitCodes.ok;
     }
     if (report.status === "planned") {
-      process.stdout.write(
+      out(
         `plan for ${t.cause} (${t.direction}), nothing changed:\n${
           describePlan(report.plan)
             .map((l) => `  ${l}\n`)
@@ -110,15 +123,15 @@ async function transition(ports: Ports, t: Transition, options: NotifyOptions): 
 }
 
 /** LSB status: "running" only when every resource is held here, because Heartbeat reads the text. */
-async function status(ports: Ports, options: NotifyOptions): Promise<number> {
+async function status(ports: Ports, options: NotifyOptions, out: NotifyIo["out"]): Promise<number> {
   const name = `aws-ha ${ports.description.cluster}`;
   const answer = holdingAnswer(await inspectCluster(ports, { only: options.only }));
   if (answer.held === "all") {
-    process.stdout.write(`${name} is running\n`);
+    out(`${name} is running\n`);
     return exitCodes.ok;
   }
   const partly = answer.held === "partly" ? ` (holds ${answer.which.map((r) => r.resource.name).join(", ")} of ${answer.of.length})` : "";
-  process.stdout.write(`${name} is stopped${partly}\n`);
+  out(`${name} is stopped${partly}\n`);
   return exitCodes.stopped;
 }
 

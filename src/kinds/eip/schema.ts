@@ -3,6 +3,7 @@ import { firstDuplicates } from "../../cluster/duplicates";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { interfaceFieldPath, interfaceOn, missingInterfaceProblems } from "../../cluster/node-interfaces";
 import { allocationId, interfaceName, ipv4, releaseFlag, resourceName } from "../../cluster/schema-primitives";
+import { assumeRole } from "../../cluster/schema-primitives";
 import type { ConfigProblem } from "../../errors";
 
 const eipSchema = z.strictObject({
@@ -18,6 +19,8 @@ const eipSchema = z.strictObject({
    */
   interface: interfaceName.optional(),
   release: releaseFlag,
+  /** The role to act as for this resource, instead of the cluster's assumeRole (or the node's own credentials). */
+  assumeRole: assumeRole.optional(),
 });
 
 export type EipSpec = z.infer<typeof eipSchema>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { firstDuplicates } from "../../cluster/duplicates";
 import type { Placed, ResourceFragment } from "../../cluster/resource-fragment";
 import { eniId, resourceName } from "../../cluster/schema-primitives";
+import { assumeRole } from "../../cluster/schema-primitives";
 import type { ClusterDescription } from "../../cluster/schema";
 import type { ConfigProblem } from "../../errors";
 
@@ -25,6 +26,8 @@ const eniSchema = z.strictObject({
    * an ENI is attached to one instance at a time, so the next master can only wait for it (and fence).
    */
   release: z.boolean().default(true).describe("detach it on release, but only while it is still attached to this node"),
+  /** The role to act as for this resource, instead of the cluster's assumeRole (or the node's own credentials). */
+  assumeRole: assumeRole.optional(),
 });
 
 export type EniSpec = z.infer<typeof eniSchema>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { familyOf } from "../../cluster/ip-addresses";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { releaseFlag, resourceName, seconds } from "../../cluster/schema-primitives";
+import { assumeRole } from "../../cluster/schema-primitives";
 import type { ConfigProblem } from "../../errors";
 
 /** A DNS name as Route53 compares it: lower case, with exactly one trailing dot. */
@@ -55,6 +56,8 @@ const recordSchema = z.strictObject({
   /** How long that wait may take, at most (and never past the transition deadline). */
   inSyncTimeout: seconds(3600).default(60),
   release: releaseFlag,
+  /** The role to act as for this resource, instead of the cluster's assumeRole (or the node's own credentials). */
+  assumeRole: assumeRole.optional(),
 });
 
 export type RecordSpec = z.infer<typeof recordSchema>;

@@ -11,6 +11,7 @@ import {
   resourceName,
   routeTableId,
 } from "../../cluster/schema-primitives";
+import { assumeRole } from "../../cluster/schema-primitives";
 
 const routeSchema = z.strictObject({
   kind: z.literal("route"),
@@ -21,6 +22,8 @@ const routeSchema = z.strictObject({
   /** The node interface whose ENI the route targets (and that carries the address); the node's first when omitted. */
   interface: interfaceName.optional(),
   release: releaseFlag,
+  /** The role to act as for this resource, instead of the cluster's assumeRole (or the node's own credentials). */
+  assumeRole: assumeRole.optional(),
 });
 
 export type RouteSpec = z.infer<typeof routeSchema>;

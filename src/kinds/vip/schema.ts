@@ -3,6 +3,7 @@ import { bitsOf, familyOf, sameNetwork } from "../../cluster/ip-addresses";
 import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { interfaceFieldPath, interfaceOn, missingInterfaceProblems } from "../../cluster/node-interfaces";
 import { interfaceName, ipAddress, releaseFlag, resourceName } from "../../cluster/schema-primitives";
+import { assumeRole } from "../../cluster/schema-primitives";
 
 const vipSchema = z.strictObject({
   kind: z.literal("vip"),
@@ -14,6 +15,8 @@ const vipSchema = z.strictObject({
   /** The node interface it goes on (one each node lists in nodes[].interfaces); the node's first when omitted. */
   interface: interfaceName.optional(),
   release: releaseFlag,
+  /** The role to act as for this resource, instead of the cluster's assumeRole (or the node's own credentials). */
+  assumeRole: assumeRole.optional(),
 });
 
 export type VipSpec = z.infer<typeof vipSchema>;

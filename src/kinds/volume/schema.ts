@@ -3,6 +3,7 @@ import { firstDuplicates } from "../../cluster/duplicates";
 import { mountPointProblems } from "../../cluster/mount-points";
 import type { Placed, ResourceFragment } from "../../cluster/resource-fragment";
 import { absolutePath, atMost, descriptionLimits, resourceName, volumeId } from "../../cluster/schema-primitives";
+import { assumeRole } from "../../cluster/schema-primitives";
 import type { ConfigProblem } from "../../errors";
 
 const volumeSchema = z.strictObject({
@@ -20,6 +21,8 @@ const volumeSchema = z.strictObject({
   fsck: z.boolean().default(true),
   /** Kill the processes that keep the mount busy on release instead of failing. */
   killHolders: z.boolean().default(false),
+  /** The role to act as for this resource, instead of the cluster's assumeRole (or the node's own credentials). */
+  assumeRole: assumeRole.optional(),
 });
 
 export type VolumeSpec = z.infer<typeof volumeSchema>;

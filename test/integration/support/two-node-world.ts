@@ -24,6 +24,8 @@ import type { Timing, WorldSpec } from "../../support/ec2-standin/world-spec";
 import { startImdsServer, type ImdsServer } from "../../support/imds-standin/server";
 import { startRoute53Server, type Route53Server } from "../../support/route53-standin/server";
 import type { Route53WorldSpec } from "../../support/route53-standin/zones";
+import type { StsWorldSpec } from "../../support/sts-standin/roles";
+import { startStsServer, type StsServer } from "../../support/sts-standin/server";
 import { ByIdLinks } from "./by-id-links";
 import {
   cluster,
@@ -74,6 +76,10 @@ export interface TwoNodeWorldOptions {
   route53?: Route53WorldSpec;
   /** The description's nodes, where the scenario needs more of them than nodeA and nodeB (their interfaces). */
   nodes?: DescriptionInput["nodes"];
+  /** An STS stand-in with these roles: the nodes reach it through AWS_ENDPOINT_URL_STS. */
+  sts?: StsWorldSpec;
+  /** The description's cluster-wide role. */
+  assumeRole?: DescriptionInput["assumeRole"];
 }
 
 export interface RunOptions {
@@ -224,6 +230,8 @@ export interface TwoNodeWorld {
   disk?: LoopDisk;
   /** Present when the options asked for Route53. */
   route53?: Route53Server;
+  /** Present when the options asked for STS. */
+  sts?: StsServer;
   /** The directory everything of the world lives in (mode 0755: Pacemaker runs some actions as nobody). */
   dir: string;
   snapshot(): WorldSnapshot;
@@ -272,6 +280,7 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
       // node's own binary, root-owned wherever Node is installed, stands in for the installed bundle.
       paths: { runDir: node.runDir, byIdDir: node.byIdDir, notify: process.execPath, historyDir: node.historyDir },
       ...(options.metrics ? { metrics: { textfileDir: node.textfileDir } } : {}),
+      ...(options.assumeRole ? { assumeRole: options.assumeRole } : {}),
     });
     if (options.metrics) for (const node of [a, b]) mkdirSync(node.textfileDir, { recursive: true, mode: 0o755 });
     for (const node of [a, b]) writeFileSync(node.clusterFile, JSON.stringify(descriptionOf(node), null, 2));
@@ -321,6 +330,11 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
       cleanups.push(() => route53.close());
       for (const node of [a, b]) node.env.AWS_ENDPOINT_URL_ROUTE_53 = route53.url;
     }
+    const sts = options.sts && (await startStsServer(options.sts));
+    if (sts) {
+      cleanups.push(() => sts.close());
+      for (const node of [a, b]) node.env.AWS_ENDPOINT_URL_STS = sts.url;
+    }
     const strangerInstance = imds.stranger && new SimulatedInstance(stranger.instanceId, stranger.address, env(imds.stranger.url));
 
     let disk: LoopDisk | undefined;
@@ -343,6 +357,7 @@ export async function startTwoNodeWorld(options: TwoNodeWorldOptions): Promise<T
       imds,
       ...(disk ? { disk } : {}),
       ...(route53 ? { route53 } : {}),
+      ...(sts ? { sts } : {}),
       dir: root,
       snapshot: () => ec2.world.snapshot(),
       mutatingCalls: (since = 0) => mutatingCalls(ec2.calls.all(since)),

@@ -12,6 +12,7 @@ import { LoopVolume } from "./loop-volume";
 import { LabNetwork } from "./network";
 import { NodeMachine } from "./node-machine";
 import { NodeSyslog } from "./node-syslog";
+import { startRoute53Standin, type Route53Standin } from "./route53-standin";
 import { Teardown } from "./teardown";
 import { WorldWatch } from "./world-watch";
 
@@ -37,6 +38,8 @@ export abstract class LabBase {
   readonly watch: WorldWatch;
   power = new InstancePower([]);
   ec2!: Ec2Standin;
+  /** The Route53 stand-in, started beside EC2's for a description with records. */
+  route53?: Route53Standin;
   /** Every node booted so far, in the description's order. */
   protected readonly booted: LabNode[] = [];
   private readonly syslogs: NodeSyslog[] = [];
@@ -103,6 +106,14 @@ export abstract class LabBase {
       dir: this.dir,
       teardown: this.teardown,
     });
+    if (this.description.resources.some((r) => r.kind === "record"))
+      this.route53 = await startRoute53Standin({
+        description: this.description,
+        hubNamespace: this.network.hub,
+        listenAddress: `${cloudNet}.1`,
+        dir: this.dir,
+        teardown: this.teardown,
+      });
     for (const spec of this.volumeSpecs) this.volumes.push(await LoopVolume.create(spec.volumeId, this.dir, this.teardown));
   }
 
@@ -132,15 +143,10 @@ export abstract class LabBase {
       },
       this.teardown,
     );
-    const node = new LabNode(
-      member,
-      machine,
-      syslog,
-      this.description,
-      this.descriptionText,
-      this.ec2.imds,
-      this.ec2.nodeEnv(member.instanceId),
-    );
+    const node = new LabNode(member, machine, syslog, this.description, this.descriptionText, this.ec2.imds, {
+      ...this.ec2.nodeEnv(member.instanceId),
+      ...this.route53?.nodeEnv(),
+    });
     node.install();
     await node.boot();
     this.booted.push(node);

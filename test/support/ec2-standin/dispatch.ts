@@ -4,6 +4,7 @@ import { dryRunSucceeded, Ec2Error, unauthorized } from "./errors";
 import type { Faults } from "./faults";
 import type { QueryRequest } from "./query";
 import type { Ec2World } from "./world";
+import { issuedKeyOf } from "../sts-standin/issued-keys";
 import { errorBody, successBody } from "./xml";
 
 // One EC2 request from parsed form to XML answer, in the order EC2 itself decides: is the action
@@ -64,5 +65,8 @@ function serve(world: Ec2World, faults: Faults, request: QueryRequest, caller: C
 /** The principal an access key stands for, read from a SigV4 Authorization header. */
 export function callerOf(authorization: string, accountId: string): Caller {
   const accessKey = /Credential=([^/,\s]+)/.exec(authorization)?.[1] ?? "unknown";
+  // Keys the STS stand-in issued stand for the role they were assumed as.
+  const assumed = issuedKeyOf(authorization);
+  if (assumed) return { principal: assumed.principal };
   return { principal: `arn:aws:iam::${accountId}:user/${accessKey}` };
 }

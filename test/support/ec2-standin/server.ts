@@ -12,6 +12,7 @@ import { Ec2World } from "./world";
 import type { WorldSpec } from "./world-spec";
 import { errorBody } from "./xml";
 import { closeServer, pause, readBody } from "../standin-http";
+import { signedWithExpiredKey } from "../sts-standin/issued-keys";
 
 // The EC2 stand-in over HTTP: the Query protocol the real SDK speaks (form-encoded POST, XML back,
 // EC2's error envelope and status codes), plus the control API under /_standin/. Signatures are
@@ -108,6 +109,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   let caller: string | undefined;
   if (!authorization) {
     const failure = new Ec2Error("AuthFailure", "AWS was not able to validate the provided access credentials", 401);
+    [status, xml, error] = [failure.status, errorBody(failure.code, failure.message, requestId), failure.code];
+  } else if (signedWithExpiredKey(authorization)) {
+    // A role's temporary key past its expiry: EC2 refuses the request before looking at it.
+    const failure = new Ec2Error("RequestExpired", "Request has expired.", 400);
     [status, xml, error] = [failure.status, errorBody(failure.code, failure.message, requestId), failure.code];
   } else {
     await pause(state.faults.latencyFor(request.action), state.waits);

@@ -10,6 +10,8 @@ export interface Route53Call {
   error?: string;
   /** The hosted zone (or, for GetChange, the change) the path names. */
   about: string;
+  /** Who signed it: an assumed role's ARN (a key the STS stand-in issued) or the access key id. */
+  caller?: string;
   /** ChangeResourceRecordSets: each change as "UPSERT db.example.com. A 60 10.0.1.10". */
   changes: string[];
 }

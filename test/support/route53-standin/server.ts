@@ -5,6 +5,7 @@ import { Route53Error } from "./errors";
 import { Route53Faults } from "./faults";
 import { dnsName, Route53World, type Change, type Route53WorldSpec } from "./zones";
 import { elements, errorBody, leaf, node, successBody, text } from "./xml";
+import { accessKeyOf, issuedKeyOf, signedWithExpiredKey } from "../sts-standin/issued-keys";
 import { closeServer, listenOn, pause, readBody } from "../standin-http";
 
 // The Route53 stand-in over HTTP: the REST-XML protocol the real @aws-sdk/client-route-53 speaks
@@ -72,12 +73,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
   const body = await readBody(req);
   const { action, about } = routeOf(req.method ?? "GET", url.pathname);
   const requestId = randomUUID();
+  // Who signed it: the assumed role of a key the STS stand-in issued, else the key itself.
+  const caller = req.headers.authorization
+    ? (issuedKeyOf(req.headers.authorization)?.principal ?? accessKeyOf(req.headers.authorization))
+    : undefined;
   let changes: Change[] = [];
   let status = 200;
   let xml: string;
   let error: string | undefined;
   try {
     if (!req.headers.authorization) throw new Route53Error("MissingAuthenticationToken", "Missing Authentication Token", 403);
+    if (signedWithExpiredKey(req.headers.authorization))
+      throw new Route53Error("ExpiredToken", "The security token included in the request is expired", 403);
     if (action === "unknown")
       throw new Route53Error("UnknownOperationException", `no Route53 operation at ${req.method} ${url.pathname}`, 404);
     if (action === "ChangeResourceRecordSets") changes = changesIn(body);
@@ -94,6 +101,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
     action,
     ...(error === undefined ? {} : { error }),
     about,
+    ...(caller === undefined ? {} : { caller }),
     changes: changes.map((c) => `${c.action} ${dnsName(c.set.name)} ${c.set.type} ${c.set.ttl} ${c.set.values.join(",")}`),
   });
   res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
