@@ -20,67 +20,32 @@ const entry = {
 type EsbuildPlugin = NonNullable<Options["esbuildPlugins"]>[number];
 
 // The CLIs load their AWS half with import(), so --help answers without it. esbuild then wraps that
-// half in lazy-init closures and can no longer tree-shake @aws-sdk/client-ec2's index: its init runs
-// every module the index re-exports, some 700 commands, the aggregated client and the models, about
-// 100 ms of every failover. Our imports of the client go straight to the modules of the names used.
-const ec2ClientByModule: EsbuildPlugin = {
-  name: "ec2-client-by-module",
-  setup(build) {
-    const distEs = resolve("node_modules/@aws-sdk/client-ec2/dist-es");
-    build.onResolve({ filter: /^@aws-sdk\/client-ec2$/ }, (args) =>
-      args.importer.includes("/node_modules/") ? undefined : { path: args.importer, namespace: "ec2-client-by-module" },
-    );
-    build.onLoad({ filter: /.*/, namespace: "ec2-client-by-module" }, (args) => {
-      const clauses = readFileSync(args.path, "utf8").matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-ec2"/g);
-      const names = [...clauses]
-        .flatMap((m) => m[1]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]!))
-        .filter((n) => n && !n.startsWith("type "));
-      const moduleOf = (name: string) => (name === "EC2Client" ? "EC2Client" : name.endsWith("Command") ? `commands/${name}` : "index");
-      return { contents: names.map((n) => `export { ${n} } from "./${moduleOf(n)}.js";`).join("\n"), resolveDir: distEs };
-    });
-  },
-};
-
-// The same for @aws-sdk/client-route-53, which only a description with records loads: its index
-// would run every Route53 command's module and the aggregated client on the first record.
-const route53ClientByModule: EsbuildPlugin = {
-  name: "route53-client-by-module",
-  setup(build) {
-    const distEs = resolve("node_modules/@aws-sdk/client-route-53/dist-es");
-    build.onResolve({ filter: /^@aws-sdk\/client-route-53$/ }, (args) =>
-      args.importer.includes("/node_modules/") ? undefined : { path: args.importer, namespace: "route53-client-by-module" },
-    );
-    build.onLoad({ filter: /.*/, namespace: "route53-client-by-module" }, (args) => {
-      const clauses = readFileSync(args.path, "utf8").matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-route-53"/g);
-      const names = [...clauses]
-        .flatMap((m) => m[1]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]!))
-        .filter((n) => n && !n.startsWith("type "));
-      const moduleOf = (name: string) =>
-        name === "Route53Client" ? "Route53Client" : name.endsWith("Command") ? `commands/${name}` : "index";
-      return { contents: names.map((n) => `export { ${n} } from "./${moduleOf(n)}.js";`).join("\n"), resolveDir: distEs };
-    });
-  },
-};
-
-// The same for @aws-sdk/client-sts, which only a description that names a role loads, on its first
-// AssumeRole: its index would run every STS command's module and the aggregated client.
-const stsClientByModule: EsbuildPlugin = {
-  name: "sts-client-by-module",
-  setup(build) {
-    const distEs = resolve("node_modules/@aws-sdk/client-sts/dist-es");
-    build.onResolve({ filter: /^@aws-sdk\/client-sts$/ }, (args) =>
-      args.importer.includes("/node_modules/") ? undefined : { path: args.importer, namespace: "sts-client-by-module" },
-    );
-    build.onLoad({ filter: /.*/, namespace: "sts-client-by-module" }, (args) => {
-      const clauses = readFileSync(args.path, "utf8").matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-sts"/g);
-      const names = [...clauses]
-        .flatMap((m) => m[1]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]!))
-        .filter((n) => n && !n.startsWith("type "));
-      const moduleOf = (name: string) => (name === "STSClient" ? "STSClient" : name.endsWith("Command") ? `commands/${name}` : "index");
-      return { contents: names.map((n) => `export { ${n} } from "./${moduleOf(n)}.js";`).join("\n"), resolveDir: distEs };
-    });
-  },
-};
+// half in lazy-init closures and can no longer tree-shake an AWS client package's index: the init of
+// @aws-sdk/client-ec2's runs every module the index re-exports, some 700 commands, the aggregated
+// client and the models, about 100 ms of every failover. Our imports of a client go straight to the
+// modules of the names used. Route53's client is loaded only for a description with records, STS's
+// only for one that names a role, on its first AssumeRole: the same holds for them.
+function clientByModule(awsPackage: string, clientName: string): EsbuildPlugin {
+  const namespace = `${awsPackage.replace("@aws-sdk/", "")}-by-module`;
+  const escaped = awsPackage.replace(/[/-]/g, (c) => `\\${c}`);
+  return {
+    name: namespace,
+    setup(build) {
+      const distEs = resolve(`node_modules/${awsPackage}/dist-es`);
+      build.onResolve({ filter: new RegExp(`^${escaped}$`) }, (args) =>
+        args.importer.includes("/node_modules/") ? undefined : { path: args.importer, namespace },
+      );
+      build.onLoad({ filter: /.*/, namespace }, (args) => {
+        const clauses = readFileSync(args.path, "utf8").matchAll(new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*"${escaped}"`, "g"));
+        const names = [...clauses]
+          .flatMap((m) => m[1]!.split(",").map((n) => n.trim().split(/\s+as\s+/)[0]!))
+          .filter((n) => n && !n.startsWith("type "));
+        const moduleOf = (name: string) => (name === clientName ? clientName : name.endsWith("Command") ? `commands/${name}` : "index");
+        return { contents: names.map((n) => `export { ${n} } from "./${moduleOf(n)}.js";`).join("\n"), resolveDir: distEs };
+      });
+    },
+  };
+}
 
 // yargs lays out --help with the string-width package, and checks its invariants with node:assert;
 // aws-ha-gen's help needs neither Unicode segmentation nor assert's machinery.
@@ -110,7 +75,14 @@ export default defineConfig({
   // yargs is ESM and reads import.meta.url when it loads; the shim gives it the bundle's own URL.
   shims: true,
   loader: { ".eta": "text", ".xml": "text", ".yaml": "text" },
-  esbuildPlugins: [ec2ClientByModule, lightHelp, route53ClientByModule, stsClientByModule, sdkSchemaShake, zodEnglishOnly],
+  esbuildPlugins: [
+    clientByModule("@aws-sdk/client-ec2", "EC2Client"),
+    lightHelp,
+    clientByModule("@aws-sdk/client-route-53", "Route53Client"),
+    clientByModule("@aws-sdk/client-sts", "STSClient"),
+    sdkSchemaShake,
+    zodEnglishOnly,
+  ],
   define: { __AWS_HA_VERSION__: JSON.stringify(version) },
   // tsup reads an empty output extension as "the default" (.js), so the bundles get the names that
   // package.json's "bin" points at here. Each then gets a start that reuses V8's compiled code from
