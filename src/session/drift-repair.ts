@@ -23,7 +23,12 @@ import { concludeSuperseded, concludeTransition } from "./session";
 
 const repairedKinds: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["vip", "eip", "route", "eni", "record"]);
 
-export type RepairOutcome = "held" | "repaired" | "failed" | "skipped";
+/**
+ * "superseded": a newer event (of another process) decided the node's state after the one that made
+ * this node master; every later look would give way to it again, so the caller stops repairing until
+ * its own next event.
+ */
+export type RepairOutcome = "held" | "repaired" | "failed" | "skipped" | "superseded";
 
 export interface RepairOptions {
   /** The reader's --only. */
@@ -70,7 +75,7 @@ export async function repairDrift(ports: Ports, master: ArrivedTransition, optio
   if (!report) return "failed";
   if (report.status === "superseded") {
     await concludeSuperseded({ ...ports, log }, transition, report.by.word, performance.now() - started);
-    return "skipped";
+    return "superseded";
   }
   if (report.status !== "done") return "skipped";
   for (const r of report.results) if (r.outcome === "changed") log.warn(repairLine(r.step.resource, r.step.before, ports));

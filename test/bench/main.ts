@@ -23,6 +23,8 @@ const attachMs = 1000;
 interface Args {
   root: string;
   bin: string;
+  /** `--only records`: figure 9 alone. */
+  only?: "records";
 }
 
 function parseArgs(argv: string[]): Args {
@@ -31,7 +33,9 @@ function parseArgs(argv: string[]): Args {
     return at >= 0 ? argv[at + 1] : undefined;
   };
   const root = resolve(value("--root") ?? process.cwd());
-  return { root, bin: resolve(value("--bin") ?? join(root, "bin")) };
+  const only = value("--only");
+  if (only !== undefined && only !== "records") throw new Error(`--only ${only}: only "records" runs alone`);
+  return { root, bin: resolve(value("--bin") ?? join(root, "bin")), ...(only ? { only } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -60,6 +64,12 @@ async function main(): Promise<void> {
   }
   try {
     const notify = join(args.bin, "aws-ha-notify");
+    if (args.only === "records") {
+      const records = await recordsSection(cloud, section("records"), notify);
+      console.log("");
+      printTable(recordsRows(records));
+      return;
+    }
 
     console.log(`\n5. CLI cold start (--help, ${runs.coldStart} runs each)`);
     const cold = await benchColdStart(args.bin, runs.coldStart);
@@ -110,10 +120,7 @@ async function main(): Promise<void> {
       `   peak RSS           process ${helper.clientRssKiB.map((k) => `${(k / 1024).toFixed(1)} MiB`).join(", ")}; helper ${(helper.helperRssKiB / 1024).toFixed(1)} MiB`,
     );
 
-    console.log(`\n9. start-up cost of a description with a Route53 record: master --dry-run, in turns (${runs.records} runs each)`);
-    const records = await benchRecords(cloud, section("records"), notify, runs.records);
-    console.log(`   without records    ${summary(records.without)}`);
-    console.log(`   with a record      ${summary(records.withRecord)}`);
+    const records = await recordsSection(cloud, section("records"), notify);
 
     console.log(`\n7. peak RSS of a cold aws-ha-notify master (/usr/bin/time %M, ${runs.rss} runs)`);
     const rss = await benchPeakRss(cloud, section("rss"), notify, runs.rss);
@@ -219,6 +226,39 @@ function tableRows(
   return rows;
 }
 
+async function recordsSection(cloud: BenchCloud, dir: string, notify: string): Promise<RecordsFigures> {
+  console.log(
+    `\n9. start-up cost of a description with a Route53 record, or a cluster role: master --dry-run, in turns (${runs.records} runs each)`,
+  );
+  const records = await benchRecords(cloud, dir, notify, runs.records);
+  const versus = (samples: number[]) =>
+    `median ${signed(median(samples) - median(records.without))}, p90 ${signed(percentile(samples, 90) - percentile(records.without, 90))}`;
+  console.log(`   without            ${summary(records.without)}`);
+  console.log(`   with a record      ${summary(records.withRecord)}; ${versus(records.withRecord)}`);
+  console.log(`   with a role        ${summary(records.withRole)}; ${versus(records.withRole)}`);
+  return records;
+}
+
+/** "+12 ms", "-3 ms": a difference from the figure without records or roles. */
+function signed(value: number): string {
+  return `${value >= 0 ? "+" : ""}${ms(value)}`;
+}
+
+function recordsRows(records: RecordsFigures): Row[] {
+  const without = median(records.without);
+  const variant = (figure: string, samples: number[]): Row => ({
+    figure,
+    median: ms(median(samples)),
+    p90: ms(percentile(samples, 90)),
+    target: signed(median(samples) - without),
+  });
+  return [
+    { figure: "9 master --dry-run, no records or roles", median: ms(without), p90: ms(percentile(records.without, 90)) },
+    variant("  with a Route53 record", records.withRecord),
+    variant("  with a cluster role (AssumeRole)", records.withRole),
+  ];
+}
+
 function helperRows(h: HelperFigures, floor: number, baseline: BaselineFigures, records: RecordsFigures): Row[] {
   const ours = median(h.samples);
   const rows: Row[] = [{ figure: "8 master VIP+EIP, one-shot call, helper running", median: ms(ours), p90: ms(percentile(h.samples, 90)) }];
@@ -240,15 +280,7 @@ function helperRows(h: HelperFigures, floor: number, baseline: BaselineFigures, 
     target: "≤ 64 MiB",
     verdict: helperPeak <= 64 ? "met" : "missed",
   });
-  const without = median(records.without);
-  const withRecord = median(records.withRecord);
-  rows.push({ figure: "9 master --dry-run, no records", median: ms(without), p90: ms(percentile(records.without, 90)) });
-  rows.push({
-    figure: "  with a Route53 record",
-    median: ms(withRecord),
-    p90: ms(percentile(records.withRecord, 90)),
-    target: `${withRecord >= without ? "+" : ""}${ms(withRecord - without)}`,
-  });
+  rows.push(...recordsRows(records));
   return rows;
 }
 

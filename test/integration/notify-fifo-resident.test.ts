@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, constants, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ids, nodeB, resource } from "./support/cluster-fixture";
 import { startTwoNodeWorld, type SimulatedNode, type TwoNodeWorld, type TwoNodeWorldOptions } from "./support/two-node-world";
+import { closeKeepalivedFifos, listenAsKeepalived, repairDriftEvery } from "./support/keepalived-fifo";
 import { sleep, waitFor } from "./support/wait";
 import { cloudHolders } from "./support/world-view";
 
@@ -13,10 +13,8 @@ import { cloudHolders } from "./support/world-view";
 // keepalived's side is played here: the scenario holds the FIFO open and writes its lines.
 
 let world: TwoNodeWorld | undefined;
-let writer: number | undefined;
 afterEach(async () => {
-  if (writer !== undefined) closeSync(writer);
-  writer = undefined;
+  closeKeepalivedFifos();
   await world?.close();
   world = undefined;
 });
@@ -26,30 +24,8 @@ const eniOfB = `eni-${nodeB.instanceId.slice("i-".length)}`;
 /** The two-node world with VIP + EIP, node B holding both, and node A's description set to repair drift every `driftRepair` s. */
 async function startWorld(driftRepair: number, more: Partial<TwoNodeWorldOptions> = {}): Promise<TwoNodeWorld> {
   const started = await startTwoNodeWorld({ resources: () => [resource.vip(), resource.eip()], ...more });
-  const file = started.a.clusterFile;
-  const description = JSON.parse(readFileSync(file, "utf8")) as { keepalived: Record<string, unknown> };
-  description.keepalived.driftRepair = driftRepair;
-  writeFileSync(file, JSON.stringify(description, null, 2));
+  repairDriftEvery(started.a, driftRepair);
   return started;
-}
-
-/** keepalived's side: it makes the FIFO, holds it open read-write and starts the reader; `say` writes one line. */
-function listenAsKeepalived(node: SimulatedNode) {
-  const fifo = join(node.dir, "notify.fifo");
-  execFileSync("mkfifo", ["-m", "0600", fifo]);
-  const fd = openSync(fifo, constants.O_RDWR);
-  writer = fd;
-  const reader = node.start(["fifo", fifo]);
-  return {
-    reader,
-    say: (state: "MASTER" | "BACKUP") => writeSync(fd, `INSTANCE "VI_1" ${state} ${state === "MASTER" ? 150 : 100}\n`),
-    /** keepalived exits: the reader reads to the end and stops. */
-    close: async () => {
-      closeSync(fd);
-      writer = undefined;
-      return reader.finished;
-    },
-  };
 }
 
 /** An operator re-points the Elastic IP at node B's own address, through the stand-in's control API. */
@@ -181,6 +157,8 @@ describe("drift repair (keepalived.driftRepair)", () => {
     const { reader, say, close } = listenAsKeepalived(world.a);
     say("MASTER");
     await waitFor("the MASTER line to be acted on", () => /acquire done/.test(reader.stderr));
+    // The closing line is logged before the transition lets its lock go.
+    await waitFor("the MASTER transition to let its lock go", () => !existsSync(world!.a.lockFile));
 
     const lock = world.a.holdLock();
     const movedAt = Date.now();

@@ -78,7 +78,8 @@ export class Resident {
     try {
       if (this.master && this.repairing() && now - this.lastLookAt >= this.options.repairEveryMs) {
         this.lastLookAt = now;
-        await repairDrift(this.ports, this.master, { only: this.options.only, overtaken });
+        // Superseded: a newer event of another process decided; no look repairs until our next event.
+        if ((await repairDrift(this.ports, this.master, { only: this.options.only, overtaken })) === "superseded") this.master = undefined;
       } else if (now - this.lastCallAt >= (this.options.keepWarmMs ?? keepWarmMs)) await this.touchConnection();
       this.failing = false;
     } catch (e) {

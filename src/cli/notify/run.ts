@@ -14,6 +14,7 @@ import type { NotifyCommand, NotifyOptions } from "./args";
 import { runDetached } from "./detach";
 import { runPreflight } from "./check";
 import { Resident } from "./resident";
+import { endpointRouteBlock, endpointRouteLines } from "./endpoint-routes";
 
 /** Where a command's session and its answer on stdout go: this process's, or (in the resident helper) a caller's. */
 export interface NotifyIo {
@@ -47,15 +48,15 @@ export function runNotify(
         ports.log.info(`nothing to do: ${command.reason}`);
         return exitCodes.ok;
       case "transition":
-        return transition(ports, command.transition, options, out);
+        return transition(ports, command.transition, options, out, env);
       case "restart": {
-        const released = await transition(ports, { direction: "release", cause: "restart" }, options, out);
-        return released === exitCodes.ok ? transition(ports, { direction: "acquire", cause: "restart" }, options, out) : released;
+        const released = await transition(ports, { direction: "release", cause: "restart" }, options, out, env);
+        return released === exitCodes.ok ? transition(ports, { direction: "acquire", cause: "restart" }, options, out, env) : released;
       }
       case "status":
         return status(ports, options, out);
       case "show":
-        return show(ports, options);
+        return show(ports, options, env);
       case "history":
         return history(ports, options);
       case "check":
@@ -71,7 +72,7 @@ export function runNotify(
           command.fifoPath,
           {
             run: async (t) => {
-              await transition(ports, t, options, out);
+              await transition(ports, t, options, out, env);
               resident.ran(t);
             },
             // Not awaited to the end: keepalived kills this reader about a second after SIGTERM.
@@ -92,7 +93,13 @@ export function runNotify(
 }
 
 /** One event: acted on (or, with --dry-run, planned), and closed by the line that says what moved where. */
-async function transition(ports: Ports, t: ArrivedTransition, options: NotifyOptions, out: NotifyIo["out"]): Promise<number> {
+async function transition(
+  ports: Ports,
+  t: ArrivedTransition,
+  options: NotifyOptions,
+  out: NotifyIo["out"],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const log = ports.log.child({ event: t.cause, ...(t.instance ? { instance: t.instance } : {}) });
   if (t.oddity) log.warn(`${t.oddity}; acting on ${t.cause} anyway`);
   const started = performance.now();
@@ -108,7 +115,7 @@ async function transition(ports: Ports, t: ArrivedTransition, options: NotifyOpt
           describePlan(report.plan)
             .map((l) => `  ${l}\n`)
             .join("") || "  nothing\n"
-        }`,
+        }${endpointRouteBlock(await endpointRouteLines(ports, env))}`,
       );
       return exitCodes.ok;
     }
@@ -135,7 +142,7 @@ async function status(ports: Ports, options: NotifyOptions, out: NotifyIo["out"]
   return exitCodes.stopped;
 }
 
-async function show(ports: Ports, options: NotifyOptions): Promise<number> {
+async function show(ports: Ports, options: NotifyOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const rows = await inspectCluster(ports, { only: options.only });
   const last = lastTransition(ports);
   if (options.json) {
@@ -153,6 +160,8 @@ async function show(ports: Ports, options: NotifyOptions): Promise<number> {
     table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n",
   );
   if (last) process.stdout.write(`\n${lastTransitionLine(last)}\n`);
+  const routes = endpointRouteBlock(await endpointRouteLines(ports, env));
+  if (routes) process.stdout.write(`\n${routes}`);
   return exitCodes.ok;
 }
 
