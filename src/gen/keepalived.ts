@@ -6,6 +6,7 @@ import { vipPrefix } from "../kinds/vip/schema";
 import template from "../../templates/keepalived.conf.eta";
 import { AwsHaError } from "../errors";
 import { nodeNamed, peersOf, preferredNode } from "./node-roles";
+import { residentNode } from "./resident-node";
 import { scriptLine } from "./script-line";
 import type { ClusterSecrets } from "./secrets";
 import { renderTemplate } from "./template-engine";
@@ -53,7 +54,9 @@ export function renderKeepalivedConf(d: ClusterDescription, nodeName: string, op
     cluster: d.cluster,
     routerId: node.name,
     scriptUser: k.scriptUser,
-    fifo: k.notifyFifo ? { path: fifoPath(d), script: notify("fifo") } : undefined,
+    fifo: k.notifyFifo
+      ? { path: fifoPath(d), script: scriptLine([...residentNode, d.paths.notify, "fifo", "--cluster", options.clusterPath]) }
+      : undefined,
     healthCheck: hc && {
       name: `chk_${d.cluster}`,
       script: scriptLine(hc.command),

@@ -103,6 +103,9 @@ export async function concludeTransition(
     for (const f of failed) log.error(failureLine(f.step.resource.name, f.error), errorFields(f.error));
     log.error(line, { ms: rounded });
   } else log.warn(line, { ms: rounded });
+  // Logged first: the line says what happened, and the event's bookkeeping and its record (files
+  // that decide nothing about it) follow. The record waits for the lock's release, as it always has.
+  await report.settled;
   await record(ports, entryOfRun(description.cluster, description.nodes, report, ms, new Date()));
   return failed.length === 0 ? { code: exitCodes.ok, done: true } : { code: worstExitCode(failed.map((f) => f.error)), done: false };
 }

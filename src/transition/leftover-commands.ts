@@ -51,10 +51,12 @@ export class CommandLedger implements CommandWatch {
   /**
    * Commands of earlier transitions that still run: waits up to graceMs for them to end, then
    * SIGTERMs, then SIGKILLs their groups, and forgets them. Records of groups that are gone go silently.
+   * Answers how many still ran when it looked.
    */
-  async settle(log: Logger, deadline: Deadline, timing: LeftoverTiming = leftoverTiming): Promise<void> {
+  async settle(log: Logger, deadline: Deadline, timing: LeftoverTiming = leftoverTiming): Promise<number> {
     const groups = this.groups();
     let running = groups.filter(isRunning);
+    const found = running.length;
     if (running.length > 0) {
       log.warn(`waiting up to ${seconds(timing.graceMs)} for commands of an earlier transition that still run: ${list(running)}`);
       running = await untilGone(running, Math.min(timing.graceMs, deadline.remainingMs()));
@@ -71,6 +73,7 @@ export class CommandLedger implements CommandWatch {
     if (running.length > 0)
       log.error(`commands of an earlier transition survived SIGKILL (stuck in the kernel?); going on without them: ${list(running)}`);
     for (const g of groups) rmSync(join(this.dir, g.record), { force: true });
+    return found;
   }
 
   private groups(): Group[] {

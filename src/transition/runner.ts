@@ -49,8 +49,12 @@ export interface Selection {
 export type TransitionReport =
   | { status: "superseded"; by: NewerEvent }
   | { status: "planned"; plan: Plan }
-  /** `self`: the node that ran it, as the description names it. */
-  | { status: "done"; plan: Plan; results: StepResult[]; self: ClusterNode };
+  /**
+   * `self`: the node that ran it, as the description names it. `settled`: the event marked done and
+   * the lock released, already under way when the report is returned, so that the closing line need
+   * not wait for them; it never rejects. Whoever records the transition awaits it first.
+   */
+  | { status: "done"; plan: Plan; results: StepResult[]; self: ClusterNode; settled?: Promise<void> };
 
 /** An event, and when it arrived when that was not when this process was forked (a FIFO line). */
 export type ArrivedTransition = Transition & { arrival?: EventStamp };
@@ -80,7 +84,7 @@ export async function runTransition(
   const resources = withActingRoles(select(ports.resources ?? resourcesFor(description), options.only), description);
   if (options.dryRun) {
     const ctx = contextOf(ports, await ports.imds.identity(), deadline);
-    return { status: "planned", plan: await planWithStops(transition, resources, ctx) };
+    return { status: "planned", plan: await planWithStops(transition, resources, await inspectAll(resources, ctx), ctx) };
   }
   // Taken before anything can yield: events of one process are ordered by this call.
   const arrival = options.newestWins === false ? undefined : (transition.arrival ?? arrivalOfThisProcess());
@@ -97,6 +101,7 @@ export async function runTransition(
     await ticket?.withdraw();
     throw e;
   }
+  let settled: Promise<void> | undefined;
   try {
     const newer = await ticket?.supersededBy();
     if (newer) {
@@ -104,12 +109,31 @@ export async function runTransition(
       await ticket?.withdraw();
       return { status: "superseded", by: newer };
     }
+    // The inspect (read-only calls) starts now, while the commands of an earlier transition are
+    // looked at, and its answer is used only if they cannot have changed what it read. No other
+    // transition of this node changes anything while we hold the lock, and one that held it before
+    // us has finished its calls (it gives the lock back only after them). What could still be
+    // changing is a command an earlier, killed transition left running (a hook, a service stop, a
+    // mount): if any ran, the inspect is made again once they are gone. It starts only after the
+    // newest-event check, so that a skipped event makes no call at all, and nothing of it outlives
+    // the lock: a failure waits for it before the lock is given back. Errors (IMDS, this node not
+    // in the description) surface where they always did, after the leftovers.
+    const looked = identity.then((id) => {
+      const ctx = contextOf(ports, id, deadline, transition.direction === "acquire");
+      return { ctx, holdings: inspectAll(resources, ctx) };
+    });
+    const inspected = looked.then(({ holdings }) => holdings).catch(() => undefined);
     try {
       const ledger = await CommandLedger.open(runDir, description.cluster);
-      await ledger.settle(log, deadline, options.leftovers ?? leftoverTiming);
+      const leftovers = await ledger.settle(log, deadline, options.leftovers ?? leftoverTiming);
       watchCommands(ledger);
-      const ctx = contextOf(ports, await identity, deadline, transition.direction === "acquire");
-      const plan = await planWithStops(transition, resources, ctx);
+      let { ctx, holdings } = await looked;
+      if (leftovers > 0) {
+        await inspected;
+        ctx = contextOf(ports, await identity, deadline, transition.direction === "acquire");
+        holdings = inspectAll(resources, ctx);
+      }
+      const plan = await planWithStops(transition, resources, await holdings, ctx);
       // A peer that did not hand over is stopped alongside the steps, not before them: vips, Elastic
       // IPs and routes move at once, and a volume or ENI it keeps waits for that stop in its handover.
       const superseded = async () => (await ticket?.supersededBy()) !== undefined;
@@ -117,12 +141,32 @@ export async function runTransition(
         executePlan(plan, ctx),
         stopPeersOnTakeover(ctx, plan.peersToStop ?? [], superseded),
       ]);
-      return { status: "done", plan: peerStops.length > 0 ? { ...plan, peerStops } : plan, results, self: ctx.self };
-    } finally {
+      // Everything has happened: what is left is bookkeeping that decides nothing about this event,
+      // so it starts now and the caller logs the closing line meanwhile. Until `settled`, the lock is
+      // still ours: a next event (of this process too) waits for it as for any live owner.
       watchCommands(undefined);
-      // It ran, or failed trying: either way older events that still wait are obsolete.
-      await ticket?.retire().catch((e: unknown) => log.warn(`could not mark the event done: ${errorText(e)}`));
+      settled = retireAndRelease(ticket, lock, log);
+      return { status: "done", plan: peerStops.length > 0 ? { ...plan, peerStops } : plan, results, self: ctx.self, settled };
+    } finally {
+      if (!settled) {
+        await inspected;
+        watchCommands(undefined);
+        await retire(ticket, log);
+      }
     }
+  } finally {
+    if (!settled) await lock.release();
+  }
+}
+
+/** It ran, or failed trying: either way older events that still wait are obsolete. */
+async function retire(ticket: EventTicket | undefined, log: Logger): Promise<void> {
+  await ticket?.retire().catch((e: unknown) => log.warn(`could not mark the event done: ${errorText(e)}`));
+}
+
+async function retireAndRelease(ticket: EventTicket | undefined, lock: TransitionLock, log: Logger): Promise<void> {
+  try {
+    await retire(ticket, log);
   } finally {
     await lock.release();
   }
@@ -173,9 +217,14 @@ function rolePortsOf(ports: Ports, identity: Identity, deadline: Deadline): NonN
   };
 }
 
-/** Inspect, plan, and (on acquire, with fencing.stopPeerOnTakeover) the nodes that did not hand over. */
-async function planWithStops(transition: Transition, resources: readonly Resource[], ctx: TransitionContext): Promise<Plan> {
-  const plan = planTransition(transition, resources, await inspectAll(resources, ctx));
+/** Plan from what inspect found, and (on acquire, with fencing.stopPeerOnTakeover) the nodes that did not hand over. */
+async function planWithStops(
+  transition: Transition,
+  resources: readonly Resource[],
+  holdings: Map<string, Holding>,
+  ctx: TransitionContext,
+): Promise<Plan> {
+  const plan = planTransition(transition, resources, holdings);
   if (transition.direction !== "acquire") return plan;
   const peersToStop = await findPeersToStop(ctx, plan.steps);
   return peersToStop.length > 0 ? { ...plan, peersToStop } : plan;

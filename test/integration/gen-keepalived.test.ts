@@ -163,7 +163,10 @@ function scriptsOf(conf: string): string[] {
   const lines = conf.split("\n").map((l) => l.trim());
   const quoted = lines.flatMap((l) => {
     const m = /^(?:script|vrrp_notify_fifo_script|notify_master|notify_backup|notify_fault|notify_stop|notify)\s+"([^"]*)"/.exec(l);
-    return m ? [m[1]!.split(" ")[0]!] : [];
+    if (!m) return [];
+    // The FIFO reader's line starts node with the resident flags: keepalived checks /usr/bin/env, and the script is the word after them.
+    const words = m[1]!.split(" ");
+    return words[0] === "/usr/bin/env" ? [words[0], words.find((w, k) => k > 1 && !w.startsWith("--"))!] : [words[0]!];
   });
   return [...new Set(quoted)];
 }

@@ -252,7 +252,13 @@ export async function runCase(c: SoakCase, ctx: LaneContext): Promise<CaseReport
         },
         ctx.timeouts.transition * 1000 + graceMs,
       );
-      onNode(sim.clock, () => runTransition(world, transitionFor(word)!)).then(
+      // A done transition has ended once its lock is given back (report.settled), as a front end waits for.
+      onNode(sim.clock, () =>
+        runTransition(world, transitionFor(word)!).then(async (r) => {
+          if (r.status === "done") await r.settled;
+          return r;
+        }),
+      ).then(
         (r: TransitionReport) => {
           if (run.gate.killed) return;
           if (r.status === "superseded") end("superseded");

@@ -113,6 +113,24 @@ describe("a transition", () => {
     expect(vip.holder).toBe("peer");
   });
 
+  it("a skipped event looks at nothing: only the event that won inspects", async () => {
+    const vip = new Shared("vip", "peer");
+    const inspections: string[] = [];
+    const look = vip.inspect.bind(vip);
+    vip.inspect = async () => {
+      inspections.push("look");
+      return look();
+    };
+    const world = worldWith(vip);
+    const [first, second] = await Promise.all([
+      runTransition(world, { direction: "acquire", cause: "MASTER" }),
+      runTransition(world, { direction: "release", cause: "BACKUP" }),
+    ]);
+    expect(first!.status).toBe("superseded");
+    expect(second!.status).toBe("done");
+    expect(inspections).toEqual(["look"]);
+  });
+
   it("refuses a run directory that others may write, before anything changes", async () => {
     const vip = new Shared("vip", "peer");
     const world = worldWith(vip);
@@ -147,6 +165,36 @@ describe("a transition", () => {
       expect(readdirSync(`${world.description.paths.runDir}/web.commands`)).toEqual([]);
     } finally {
       hook.kill("SIGKILL");
+    }
+  });
+
+  it("acts on what it finds once an earlier, killed transition's command has ended, not on what it saw while it ran", async () => {
+    const vip = new Shared("vip", "me");
+    const world = worldWith(vip);
+    const ledger = await CommandLedger.open(world.description.paths.runDir, "web");
+    // The release of a transition keepalived SIGKILLed still runs in its own group: until it ends,
+    // the VIP still looks held here; once it ends, the peer has it.
+    const release = spawn("sh", ["-c", "sleep 30"], { detached: true, stdio: "ignore" });
+    ledger.started(release.pid!, ["release-hook.sh"]);
+    const leftover = { pid: release.pid!, start: statOf(release.pid!)!.start };
+    const looks: string[] = [];
+    vip.inspect = async () => {
+      const holder = isRunning(leftover) ? "me" : "peer";
+      looks.push(holder);
+      return { held: holder === "me", detail: holder };
+    };
+    try {
+      const report = await runTransition(
+        world,
+        { direction: "acquire", cause: "master" },
+        { leftovers: { graceMs: 100, termMs: 500, killMs: 500 } },
+      );
+      expect(report.status).toBe("done");
+      expect(looks.at(-1)).toBe("peer");
+      expect(vip.mutations).toBe(1);
+      expect(vip.holder).toBe("me");
+    } finally {
+      release.kill("SIGKILL");
     }
   });
 
