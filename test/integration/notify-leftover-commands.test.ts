@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resource, type NodePaths, type ResourceInput } from "./support/cluster-fixture";
@@ -43,9 +43,17 @@ async function killedDuringRelease(node: SimulatedNode): Promise<number> {
   expect((await node.run(["master"])).code).toBe(0);
   const backup = node.start(["backup"]);
   const began = await waitFor("the release hook to begin", () => journal(node).find((l) => l.startsWith("release begins")));
+  const hook = Number(began.split(" ").pop());
+  // The notify process records the hook's group right after the fork; the hook can write its first
+  // line before that. Killed in between, nothing would say the hook is one of aws-ha's.
+  const commands = join(node.runDir, `${node.description.cluster}.commands`);
+  await waitFor(
+    "the hook's group to be recorded",
+    () => existsSync(commands) && readdirSync(commands).some((r) => r.startsWith(`${hook}-`)),
+  );
   backup.killGroup("SIGKILL");
   await backup.exited;
-  return Number(began.split(" ").pop());
+  return hook;
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
