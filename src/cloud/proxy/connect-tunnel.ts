@@ -4,7 +4,9 @@ import { proxyGarbled, proxyRefused, proxyUnreachable } from "./proxy-failure";
 
 // One CONNECT exchange: a TCP connection to the proxy, `CONNECT host:port`, and once the proxy
 // answers 2xx the same socket is a byte pipe to the endpoint, on which the caller speaks HTTP or
-// TLS as if connected directly. Bounded by `timeoutMs` from the first byte to the proxy's answer.
+// TLS as if connected directly. Bounded by `timeoutMs` from the connect to the proxy's whole answer:
+// one timer, not the socket's idle timeout, so a proxy that dribbles its answer a byte at a time
+// cannot stretch it.
 
 /** The longest answer head accepted from a proxy: a CONNECT answer is a few hundred bytes. */
 const maxHeadBytes = 16 * 1024;
@@ -19,6 +21,7 @@ export function openTunnel(choice: ProxyChoice, host: string, port: number, time
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       socket.destroy();
       reject(error);
     };
@@ -42,19 +45,17 @@ export function openTunnel(choice: ProxyChoice, host: string, port: number, time
       // HTTP and TLS are spoken first by the client: a byte of the endpoint's before our request is not one.
       if (head.length > end + 4) return fail(proxyGarbled(choice, target, "bytes after its answer, before the request was sent"));
       settled = true;
+      clearTimeout(timer);
       socket.off("data", onData);
       socket.off("error", onError);
       socket.off("end", onEnd);
-      socket.off("timeout", onTimeout);
-      socket.setTimeout(0);
       // Until the HTTP client or TLS takes the socket over (a tick later) an error must not go unheard.
       socket.on("error", () => undefined);
       resolve(socket);
     };
-    socket.setTimeout(timeoutMs);
+    const timer = setTimeout(onTimeout, timeoutMs);
     socket.on("error", onError);
     socket.on("end", onEnd);
-    socket.on("timeout", onTimeout);
     socket.on("data", onData);
     socket.once("connect", () => {
       const authorization = server.authorization ? `Proxy-Authorization: ${server.authorization}\r\n` : "";
