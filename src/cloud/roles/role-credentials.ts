@@ -17,12 +17,17 @@ export const renewBeforeMs = 5 * 60_000;
 
 export class RoleCredentials {
   private held: TemporaryCredentials | undefined;
+  /** When to ask again, on the elapsed-time clock: a wall clock stepped back must not stretch old keys. */
+  private renewAt = 0;
   private pending: Promise<TemporaryCredentials> | undefined;
 
   constructor(
     /** One AssumeRole call. */
     private readonly assume: () => Promise<TemporaryCredentials>,
+    /** The wall clock, read once per AssumeRole to learn how long its keys live. */
     private readonly now: () => number = Date.now,
+    /** Time that only moves forward (NTP steps the wall clock), for how long the keys have been held. */
+    private readonly elapsed: () => number = () => performance.now(),
   ) {}
 
   /**
@@ -31,10 +36,11 @@ export class RoleCredentials {
    */
   get(): Promise<TemporaryCredentials> {
     const held = this.held;
-    if (held && held.expiration.getTime() - this.now() > renewBeforeMs) return Promise.resolve(held);
+    if (held && this.elapsed() < this.renewAt) return Promise.resolve(held);
     this.pending ??= this.assume().then(
       (fresh) => {
         this.held = fresh;
+        this.renewAt = this.elapsed() + (fresh.expiration.getTime() - this.now()) - renewBeforeMs;
         this.pending = undefined;
         return fresh;
       },

@@ -31,7 +31,11 @@ describe("a role's keys over the life of a process", () => {
   it("assumes on the first use, keeps the keys until five minutes before they expire, then assumes again", async () => {
     let now = 1_000_000;
     const stand = sts(() => now);
-    const keys = new RoleCredentials(stand.assume, () => now);
+    const keys = new RoleCredentials(
+      stand.assume,
+      () => now,
+      () => now,
+    );
 
     const first = await keys.get();
     now += hour - renewBeforeMs - 1;
@@ -45,9 +49,32 @@ describe("a role's keys over the life of a process", () => {
     expect(stand.issued).toHaveLength(2);
   });
 
+  it("a wall clock stepped back after the AssumeRole does not stretch the keys past their real life", async () => {
+    let wall = 1_000_000;
+    let elapsed = 0;
+    const stand = sts(() => wall);
+    const keys = new RoleCredentials(
+      stand.assume,
+      () => wall,
+      () => elapsed,
+    );
+
+    const first = await keys.get();
+    wall -= 2 * hour; // NTP steps the clock back two hours
+    elapsed += hour - renewBeforeMs - 1;
+    expect(await keys.get()).toBe(first);
+    elapsed += 1;
+    expect(await keys.get()).not.toBe(first);
+    expect(stand.issued).toHaveLength(2);
+  });
+
   it("callers that ask at once share one AssumeRole", async () => {
     const stand = sts(() => 0);
-    const keys = new RoleCredentials(stand.assume, () => 0);
+    const keys = new RoleCredentials(
+      stand.assume,
+      () => 0,
+      () => 0,
+    );
     const all = await Promise.all([keys.get(), keys.get(), keys.get()]);
     expect(stand.issued).toHaveLength(1);
     expect(new Set(all).size).toBe(1);
@@ -55,7 +82,11 @@ describe("a role's keys over the life of a process", () => {
 
   it("a failed AssumeRole is not kept: the next use asks STS again", async () => {
     const stand = sts(() => 0);
-    const keys = new RoleCredentials(stand.assume, () => 0);
+    const keys = new RoleCredentials(
+      stand.assume,
+      () => 0,
+      () => 0,
+    );
     stand.failOnce(new Error("AccessDenied"));
     await expect(keys.get()).rejects.toThrow("AccessDenied");
     expect((await keys.get()).accessKeyId).toBe("ASIA0");
