@@ -77,6 +77,8 @@ describe("the environment a request carries", () => {
       { AWS_ACCESS_KEY_ID: "AKIA" },
       { HTTPS_PROXY: "http://proxy:3128" },
       { no_proxy: "169.254.169.254" },
+      { all_proxy: "http://proxy:3128" },
+      { ALL_PROXY: "http://proxy:3128" },
     ])
       expect(environmentDigest({ ...base, ...changed }), JSON.stringify(changed)).not.toBe(digest);
     for (const same of [

@@ -76,7 +76,8 @@ export function requestEnvironment(env: NodeJS.ProcessEnv): Record<string, strin
 // How a process reaches AWS (endpoints, credentials, region, proxies, the metadata service) comes
 // from its environment. The helper acts for a caller only when both agree; a digest, so that no
 // credential crosses the socket.
-const reachVariable = /^(AWS_|HTTPS?_PROXY$|NO_PROXY$|https?_proxy$|no_proxy$)/;
+// The proxy variables are those src/cloud/proxy/proxy-settings.ts reads, all_proxy included.
+const reachVariable = /^(AWS_|(HTTPS?|ALL|NO)_PROXY$|(https?|all|no)_proxy$)/;
 const notAboutReach = new Set([
   "AWS_HA_CLUSTER",
   "AWS_HA_CODE_CACHE",
