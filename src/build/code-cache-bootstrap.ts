@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { lstatSync, readdirSync, unlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import process from "node:process";
 import { Script, type ScriptOptions } from "node:vm";
@@ -13,10 +13,12 @@ import { bundleOf } from "./bundle-comment";
 // nothing here ever writes to stdout (the LSB/OCF status channel).
 
 declare const __AWS_HA_BUNDLE_HASH__: string;
+/** Its body is the comment that holds the bundle (embed.ts put it at the end of this very file). */
+declare function __AWS_HA_BUNDLE_TEXT__(): void;
 
-/** The bundle, from the comment at the end of this very file (embed.ts put it there). */
+/** The bundle: V8 has the file's text already, and a function's source is a view of it, not a copy. */
 function bundleText(): string {
-  return bundleOf(readFileSync(__filename, "latin1"));
+  return bundleOf(Function.prototype.toString.call(__AWS_HA_BUNDLE_TEXT__));
 }
 
 type Outcome = "off" | "hit" | "miss" | "rejected" | "refused";
@@ -64,16 +66,25 @@ function writeCache(dir: string, file: string, data: Buffer) {
 }
 
 // A run compiles only the functions it calls, and a cache that V8 accepts is never rewritten, so a
-// --help run must not leave the cache a failover then uses: each kind of run keeps its own file.
+// --help run must not leave the cache a failover then uses: each kind of run keeps its own file
+// (help; looks such as status, show, check and dry runs; the rest, which act).
 // V8 rejects a cache made under other V8 flags, so a process started with flags of its own (the
 // resident helper's unit: node --lite-mode …) keeps its own file too, instead of each rewriting
 // the other's on every start.
 function profile(): string {
   const args = process.argv.slice(2);
-  const kind = args.length === 0 || args.some((a) => a === "--help" || a === "-h" || a === "--version") ? "help" : "run";
+  const kind =
+    args.length === 0 || args.some((a) => a === "--help" || a === "-h" || a === "--version")
+      ? "help"
+      : lookWords.has(args[0]!.toLowerCase()) || args.includes("--dry-run")
+        ? "look"
+        : "run";
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" ").trim();
   return flags === "" ? kind : `${kind}flags${fnv1a(flags)}`;
 }
+
+/** First words of commands that only look (LSB and OCF status and monitor included). */
+const lookWords = new Set(["status", "show", "history", "check", "monitor", "meta-data", "validate-all", "metadata", "list"]);
 
 /** A short name for a set of flags (FNV-1a, 32 bits): no crypto module on the way to the bundle. */
 function fnv1a(text: string): string {
@@ -111,6 +122,13 @@ function compile(): Script {
     // the next run needs. A synchronous write is the only kind that still happens in 'exit'.
     const compiled = script;
     process.once("exit", () => {
+      // Parsing and validating a description is done once per version of the file (the cache of
+      // validated descriptions keeps the result): its code in the cache would only slow every later
+      // start down, so the next run, which finds the description validated, writes the cache.
+      if ((globalThis as { __AWS_HA_PARSED_DESCRIPTION__?: boolean }).__AWS_HA_PARSED_DESCRIPTION__) {
+        say("not written: this run parsed the description");
+        return;
+      }
       try {
         const started = performance.now();
         writeCache(dir, file, compiled.createCachedData());

@@ -3,7 +3,7 @@ import { builtinModules } from "node:module";
 import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { buildSync } from "esbuild";
-import { bundleMarker, commentEnd, commentEndSentinel } from "./bundle-comment";
+import { bundleHolder, bundleMarker, commentEnd, commentEndSentinel } from "./bundle-comment";
 
 // Turns a built CLI into the same single file with a code-cache start: the bootstrap first, the real
 // bundle after it as one string literal, which the bootstrap compiles with V8's code cache.
@@ -42,11 +42,12 @@ function requireBuiltinImports(bundle: string, path: string): string {
   return rewritten;
 }
 
-// The bundle rides in a comment at the end of the file, which the bootstrap reads back from the file
-// itself (bundle-comment.ts). Node compiles the whole file before the bootstrap runs, and V8 skips a
-// comment several times faster than it scans a string literal of the same 1.7 MB (which it must also
-// unescape and keep as a second copy). The bundle must then be ASCII (read back as latin1) and hold
-// no "*/" of its own: each is written as a sentinel and put back.
+// The bundle rides in a comment at the end of the file, the body of a function the bootstrap asks
+// for its source (bundle-comment.ts): V8 holds the file's text already, so nothing is read twice.
+// Node compiles the whole file before the bootstrap runs, and V8 skips a comment several times
+// faster than it scans a string literal of the same 1 MB (which it must also unescape and keep as
+// a second copy). The bundle must be ASCII (Node then keeps the file's text one byte a character)
+// and hold no "*/" of its own: each is written as a sentinel and put back.
 
 function asComment(bundle: string, path: string): string {
   const nonAscii = /[^\p{ASCII}]/u.exec(bundle);
@@ -54,7 +55,7 @@ function asComment(bundle: string, path: string): string {
     throw new Error(`${path}: the bundle holds a non-ASCII character at ${nonAscii.index}; build it with esbuild's charset "ascii"`);
   if (bundle.includes(commentEndSentinel) || bundle.includes(bundleMarker))
     throw new Error(`${path}: the bundle holds the embedding's own markers`);
-  return `${bundleMarker}${bundle.replaceAll("*/", commentEndSentinel)}${commentEnd}\n`;
+  return `function ${bundleHolder}(){${bundleMarker}${bundle.replaceAll("*/", commentEndSentinel)}${commentEnd}}\n`;
 }
 
 export function embedWithCodeCache(binPaths: string[]) {

@@ -1,4 +1,5 @@
-import { clusterDescriptionSchema, eniId, instanceId, ipv4 } from "../cluster/schema";
+import { isIPv4 } from "node:net";
+import { awsIdPattern, regionPattern } from "../cluster/id-patterns";
 
 /** What this instance is, read from IMDSv2 (or from the description where it says so). */
 export interface Identity {
@@ -27,6 +28,8 @@ export interface Imds {
 // not EC2's, then stops the run with a message instead of steering it.
 
 const macPattern = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const instanceIdPattern = awsIdPattern("i");
+const eniIdPattern = awsIdPattern("eni");
 // Region, then a zone letter; or a Local or Wavelength Zone after the region (us-west-2-lax-1a).
 const zonePattern = /^[a-z0-9-]{1,64}$/;
 
@@ -37,15 +40,15 @@ export interface IdentityRule {
 }
 
 export const identityRules = {
-  instanceId: { what: "an instance id", holds: (v: string) => instanceId.safeParse(v).success },
-  region: { what: "an AWS region", holds: (v: string) => clusterDescriptionSchema.shape.region.safeParse(v).success && v !== "" },
+  instanceId: { what: "an instance id", holds: (v: string) => instanceIdPattern.test(v) },
+  region: { what: "an AWS region", holds: (v: string) => regionPattern.test(v) },
   mac: { what: "a MAC address", holds: (v: string) => macPattern.test(v) },
-  networkInterfaceId: { what: "a network interface id", holds: (v: string) => eniId.safeParse(v).success },
+  networkInterfaceId: { what: "a network interface id", holds: (v: string) => eniIdPattern.test(v) },
   localIpv4s: {
     what: "a list of IPv4 addresses",
     holds: (v: string) => {
       const lines = v.split("\n");
-      return lines.length <= 256 && lines.every((line) => ipv4.safeParse(line).success);
+      return lines.length <= 256 && lines.every((line) => isIPv4(line));
     },
   },
 } satisfies Record<string, IdentityRule>;

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-route-53";
 import { awsHttpHandler } from "./aws-http-handler";
 import type { ClusterDescription } from "../cluster/schema";
-import { dnsName } from "../kinds/record/schema";
+import { dnsName } from "../kinds/record/spec";
 import { AwsHaError } from "../errors";
 import type { Deadline } from "../time/deadline";
 import type { ChangeView, RecordSetView, RecordType, RecordWrite, Route53 } from "./route53-port";

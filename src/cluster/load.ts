@@ -1,13 +1,14 @@
 import type { Stats } from "node:fs";
-import { parseDocument } from "yaml";
-import type { z } from "zod";
 import { refuseUntrustedDescription, refuseUntrustedExecutables } from "./description-trust";
 import { currentUid } from "./file-trust";
-import { nestingProblem } from "./nesting-depth";
 import { maxDescriptionBytes, readBoundedFile } from "./read-bounded";
-import { clusterDescriptionSchema, resourceFragments, type ClusterDescription } from "./schema";
-import { semanticProblems } from "./semantics";
-import { AwsHaError, ConfigError, type ConfigProblem } from "../errors";
+import type { ClusterDescription } from "./schema";
+import { AwsHaError } from "../errors";
+
+// Reading a description and judging who could have changed it happen on every run; parsing and
+// validating it (the YAML parser, the schema, the semantic rules: parse.ts) only when the text is
+// new to the cache of validated descriptions. So parse.ts is imported on a miss alone, and a cold
+// failover with a known description never evaluates the parser or builds the schema.
 
 export const defaultClusterPath = "/etc/aws-ha/cluster.yaml";
 
@@ -35,7 +36,7 @@ export interface ParsedDescriptions {
 }
 
 /** Reads, validates and, unless told otherwise, checks who could have changed the description. */
-export function loadClusterDescription(path: string, options: LoadOptions = {}): ClusterDescription {
+export async function loadClusterDescription(path: string, options: LoadOptions = {}): Promise<ClusterDescription> {
   const trustedUid = options.trustedUid ?? currentUid();
   const { text, stats } = readDescription(path);
   // Judged before parsing: nothing of an untrusted file is parsed, let alone acted on. The path is
@@ -46,6 +47,7 @@ export function loadClusterDescription(path: string, options: LoadOptions = {}):
   const parsed = trustedUid === false ? undefined : options.parsed;
   let d = parsed?.lookup(path, text);
   if (!d) {
+    const { parseClusterDescription } = await import("./parse");
     d = parseClusterDescription(text, path);
     parsed?.store(path, text, d);
   }
@@ -53,7 +55,8 @@ export function loadClusterDescription(path: string, options: LoadOptions = {}):
   return d;
 }
 
-function readDescription(path: string): { text: string; stats: Stats } {
+/** The description's text, bounded in size, and what lstat says of the file read. */
+export function readDescription(path: string): { text: string; stats: Stats } {
   try {
     return readBoundedFile(path, {
       what: "the cluster description",
@@ -66,60 +69,4 @@ function readDescription(path: string): { text: string; stats: Stats } {
       fix: "pass --cluster FILE or set AWS_HA_CLUSTER; `aws-ha-gen init` writes an example",
     });
   }
-}
-
-export function parseClusterDescription(text: string, source: string): ClusterDescription {
-  const json = source.endsWith(".json");
-  // Editors on Windows start a file with a byte-order mark: YAML skips it, JSON.parse does not.
-  const body = json && text.startsWith("\uFEFF") ? text.slice(1) : text;
-  const tooDeep = json ? undefined : nestingProblem(body);
-  if (tooDeep) refuse([{ path: "(file)", message: tooDeep }], source);
-  let raw: unknown;
-  try {
-    raw = json ? JSON.parse(body) : parseYamlStrictly(body);
-  } catch (e) {
-    refuse([{ path: "(file)", message: `not valid ${json ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}` }], source);
-  }
-  const parsed = clusterDescriptionSchema.safeParse(raw);
-  if (!parsed.success) refuse(parsed.error.issues.map(toProblem), source);
-  const problems = semanticProblems(parsed.data);
-  if (problems.length > 0) refuse(problems, source);
-  return parsed.data;
-}
-
-/** ConfigError escapes each problem as it lists it: no value quoted from the file can break a line. */
-function refuse(problems: readonly ConfigProblem[], source: string): never {
-  throw new ConfigError(problems, source);
-}
-
-/**
- * One document; what the parser only warns about (an unknown tag, say) is an error here, as an
- * unknown key is, and never a warning banner printed by the process.
- */
-function parseYamlStrictly(text: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, logLevel: "error" });
-  const trouble = doc.errors[0] ?? doc.warnings[0];
-  if (trouble) throw trouble;
-  return doc.toJS({ maxAliasCount: 100 });
-}
-
-function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
-  const path = formatPath(issue.path) || "(top level)";
-  if (issue.code === "unrecognized_keys") {
-    return {
-      path,
-      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; check the spelling against \`aws-ha-gen init\``,
-    };
-  }
-  if (issue.code === "invalid_union" && "discriminator" in issue) {
-    return { path, message: `kind must be one of ${resourceFragments.map((f) => f.schema.shape.kind.value).join(", ")}` };
-  }
-  return { path, message: issue.message };
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-    "",
-  );
 }

@@ -1,6 +1,7 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
 import { canonicalAddress, familyOf, networkAddress } from "./ip-addresses";
+import { awsIdPattern } from "./id-patterns";
 
 // The building blocks of the description's schema, shared by cluster/schema.ts and each kind's
 // fragment (src/kinds/<kind>/schema.ts): apart from the fragments, so that the description, which
@@ -47,7 +48,7 @@ export const ipv6Cidr = z.string().refine(
 );
 
 const awsId = (prefix: string, what: string) =>
-  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
+  z.string().regex(awsIdPattern(prefix), {
     error: (i) => `${JSON.stringify(i.input)} is not ${what} (like ${prefix}-0123456789abcdef0)`,
   });
 

@@ -11,6 +11,7 @@ import { absolutePath, atMost, descriptionLimits, eniId, instanceId, ipv4, ipv4C
 import { ipv6, ipv6Cidr } from "./schema-primitives";
 import { interfaceName } from "./schema-primitives";
 import { assumeRole } from "./schema-primitives";
+import { regionPattern } from "./id-patterns";
 
 // The cluster description: one file read by every command. Strict objects everywhere, so a typo in a
 // key is an error naming the key instead of a setting silently ignored on a production node.
@@ -244,10 +245,7 @@ export const clusterDescriptionSchema = z.strictObject({
   /** Which daemon drives the transitions; keepalived adds the VIPs to the interface itself. */
   manager: z.enum(["keepalived", "heartbeat", "pacemaker"]).default("keepalived"),
   /** AWS region; read from IMDS when omitted. */
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region like eu-west-1" })
-    .optional(),
+  region: z.string().regex(regionPattern, { error: "must be an AWS region like eu-west-1" }).optional(),
   nodes: atMost(nodeSchema, descriptionLimits.nodes, "nodes"),
   resources: atMost(resourceSchema, descriptionLimits.resources, "resources", "; split the cluster"),
   /**

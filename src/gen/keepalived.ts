@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { bitsOf, familyOf } from "../cluster/ip-addresses";
 import { interfaceOn } from "../cluster/node-interfaces";
 import type { ClusterDescription } from "../cluster/schema";
-import { vipPrefix } from "../kinds/vip/schema";
+import { vipPrefix } from "../kinds/vip/spec";
 import template from "../../templates/keepalived.conf.eta";
 import { AwsHaError } from "../errors";
 import { nodeNamed, peersOf, preferredNode } from "./node-roles";

@@ -1,6 +1,6 @@
 import type { ClusterDescription, ResourceKind, ResourceSpec } from "../cluster/schema";
 import { AwsHaError } from "../errors";
-import { eniLimitSeconds } from "../kinds/eni/schema";
+import { eniLimitSeconds } from "../kinds/eni/spec";
 import template from "../../templates/pacemaker.sh.eta";
 import { renderTemplate } from "./template-engine";
 

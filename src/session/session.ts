@@ -39,8 +39,8 @@ export class Session {
   ) {}
 
   /** The cluster description at `path`, whose secrets (VRRP pass, Heartbeat key) no log line will show. */
-  load(path: string, options: LoadOptions = {}): ClusterDescription {
-    const description = loadClusterDescription(path, { parsed: descriptionCache(this.env), ...options });
+  async load(path: string, options: LoadOptions = {}): Promise<ClusterDescription> {
+    const description = await loadClusterDescription(path, { parsed: descriptionCache(this.env), ...options });
     this.log.redact(description.keepalived?.authPass, description.heartbeat?.authKey);
     return description;
   }
@@ -54,8 +54,8 @@ export class Session {
    * The real ports where no description exists: this instance is whatever IMDS says (its address
    * `privateIp`, else its first), and the caller names the resources (see without-description.ts).
    */
-  portsWithoutDescription(lockName: string, privateIp: string | undefined): Ports {
-    const { settings, selfFrom } = withoutDescription(lockName, privateIp);
+  async portsWithoutDescription(lockName: string, privateIp: string | undefined): Promise<Ports> {
+    const { settings, selfFrom } = await withoutDescription(lockName, privateIp);
     return { ...buildPorts(settings, this.log, this.env), selfFrom };
   }
 }

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { fencingSchema, pathsSchema, timeoutsSchema, type ClusterDescription, type ClusterNode } from "../cluster/schema";
+import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import type { Identity } from "../cloud/identity";
 
 /**
@@ -23,7 +23,9 @@ export function isWithoutDescription(description: ClusterDescription): boolean {
   return madeHere.has(description);
 }
 
-export function withoutDescription(lockName: string, privateIp: string | undefined): WithoutDescription {
+export async function withoutDescription(lockName: string, privateIp: string | undefined): Promise<WithoutDescription> {
+  // The schema knows the defaults; it is loaded here only, so that a description's run never builds it.
+  const { fencingSchema, pathsSchema, timeoutsSchema } = await import("../cluster/schema");
   const settings: ClusterDescription = {
     cluster: lockName,
     manager: "heartbeat",

@@ -1,17 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Direction } from "./transition";
 import { compareStamps, type EventStamp } from "./event-stamp";
 import { bootId, isRunning, thisProcess, type ProcessIdentity } from "./process-start";
 import { ownSubdirectory } from "./run-dir";
+import { namesIn, textOf, unlinkIfThere } from "../host/maybe-gone";
 
 // keepalived forks one notify process per event and never waits, so a MASTER and a BACKUP can race
 // for the lock. Each event leaves a ticket stamped at arrival (see event-stamp.ts); once it holds
 // the lock, an event that finds a ticket of a newer event has been superseded and is skipped: the
 // newest event wins. Only a real newer event counts: one of this boot, whose process still lives
 // to run it, or that already ran. A ticket names the event's word and direction, so the skipped
-// one can say which event won.
+// one can say which event won. Tickets are a few small files on /run: they are read and written
+// synchronously, which costs a cold failover far less than trips through the thread pool.
 
 /** The event that a skipped one gave way to. */
 export interface NewerEvent {
@@ -46,13 +48,13 @@ export class EventTicket {
     const dir = await ownSubdirectory(runDir, `${cluster}.events`);
     const body: TicketBody = { ...event, boot: bootId(), owner: thisProcess(), state: "waiting" };
     const ticket = new EventTicket(dir, ticketName(stamp), stamp, body);
-    await ticket.write();
+    ticket.write();
     return ticket;
   }
 
   /** The newest event that arrived after this one and has run or will run; undefined if none. */
   async supersededBy(): Promise<NewerEvent | undefined> {
-    const newer = (await this.listing()).tickets.filter((t) => t.body && isReal(t.body) && compareStamps(t.stamp, this.stamp) > 0);
+    const newer = this.listing().tickets.filter((t) => t.body && isReal(t.body) && compareStamps(t.stamp, this.stamp) > 0);
     newer.sort((x, y) => compareStamps(y.stamp, x.stamp));
     const winner = newer[0]?.body;
     return winner && { word: winner.word, direction: winner.direction };
@@ -66,8 +68,8 @@ export class EventTicket {
    */
   async retire(): Promise<void> {
     this.body.state = "done";
-    await this.write();
-    const { names, tickets: read } = await this.listing();
+    this.write();
+    const { names, tickets: read } = this.listing();
     const tickets = new Map(read.map((t) => [t.name, t]));
     const stale = names.filter((name) => {
       if (name === this.name) return false;
@@ -76,33 +78,33 @@ export class EventTicket {
       const writer = writerOf(name);
       return !writer || !isRunning(writer);
     });
-    await Promise.all(stale.map((name) => unlink(join(this.dir, name)).catch(() => undefined)));
+    for (const name of stale) unlinkIfThere(join(this.dir, name));
   }
 
   /** Skipped: only this ticket goes. */
   async withdraw(): Promise<void> {
-    await unlink(join(this.dir, this.name)).catch(() => undefined);
+    unlinkIfThere(join(this.dir, this.name));
   }
 
   /** Whole or not at all: a reader never sees a ticket without its event. */
-  private async write(): Promise<void> {
+  private write(): void {
     const temporary = join(this.dir, `.${this.body.owner.pid}-${this.body.owner.start}.${randomBytes(4).toString("hex")}`);
     try {
-      await writeFile(temporary, `${JSON.stringify(this.body)}\n`, { mode: 0o600 });
-      await rename(temporary, join(this.dir, this.name));
+      writeFileSync(temporary, `${JSON.stringify(this.body)}\n`, { mode: 0o600 });
+      renameSync(temporary, join(this.dir, this.name));
     } catch (e) {
-      await unlink(temporary).catch(() => undefined);
+      unlinkIfThere(temporary);
       throw e;
     }
   }
 
   /** Every name in the directory, and the tickets among them. */
-  private async listing(): Promise<{ names: string[]; tickets: Ticket[] }> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+  private listing(): { names: string[]; tickets: Ticket[] } {
+    const names = namesIn(this.dir);
     const tickets: Ticket[] = [];
     for (const name of names) {
       const stamp = stampOfName(name);
-      if (stamp) tickets.push({ name, stamp, body: parseBody(await readFile(join(this.dir, name), "utf8").catch(() => "")) });
+      if (stamp) tickets.push({ name, stamp, body: parseBody(textOf(join(this.dir, name))) });
     }
     return { names, tickets };
   }

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, readdir, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AwsHaError } from "../errors";
 import type { Logger } from "../log";
 import type { Deadline } from "../time/deadline";
+import { lstatIfThere, namesIn, rmdirIfEmpty, unlinkIfThere } from "../host/maybe-gone";
 import { bootId, isRunning, thisProcess, type ProcessIdentity } from "./process-start";
 
 // One transition at a time per cluster on a node. Node has no flock(2), so the lock is a directory,
@@ -18,6 +19,9 @@ import { bootId, isRunning, thisProcess, type ProcessIdentity } from "./process-
 //   owner it found dead (unlink by name), and rmdir(2) removes only an empty directory. A file or
 //   symlink at the lock's path (a lock of an earlier aws-ha, or what a full /run left behind) is not
 //   a lock: unlink(2) removes it and can never remove a directory.
+//
+// Each step is a synchronous call of a few microseconds on /run: only waiting for a live owner
+// yields, and a cold failover does not pay for trips through the thread pool.
 
 export interface LockOptions {
   /** Whether an owner is alive; the kernel's process table by default. */
@@ -59,21 +63,21 @@ export class TransitionLock {
       claim(path, 1);
       let created = false;
       try {
-        created = await create(runDir, path, entry);
+        created = create(runDir, path, entry);
       } finally {
         if (!created) claim(path, -1);
       }
       if (created) {
-        await sweepUnfinished(runDir, (owner) => owner.boot === thisBoot() && alive(owner));
+        sweepUnfinished(runDir, (owner) => owner.boot === thisBoot() && alive(owner));
         return new TransitionLock(path, entry);
       }
-      const found = await inspect(path);
+      const found = inspect(path);
       const live = found.kind === "owned" && found.owners.some(isOwnerAlive);
       if (!live && (found.kind === "not a lock" || (found.kind === "owned" && (found.owners.length > 0 || found.strays.length > 0)))) {
         const reason = staleReason(found);
         if (reason !== warned) options.log?.warn(`took over the transition lock ${path}: ${reason}`);
         warned = reason;
-        await removeStale(path, found);
+        removeStale(path, found);
       }
       // Otherwise it is gone, or empty (its owner is between its two release steps): try again at
       // once. A live owner, or a stale lock that will not go away, is waited for up to the deadline.
@@ -86,9 +90,9 @@ export class TransitionLock {
   }
 
   async release(): Promise<void> {
-    await unlink(join(this.path, this.entry)).catch(() => undefined);
+    unlinkIfThere(join(this.path, this.entry));
     // A waiter may have renamed its own lock onto the emptied directory already: then rmdir fails.
-    await rmdir(this.path).catch(() => undefined);
+    rmdirIfEmpty(this.path);
     // Only now: until the entry is gone, waiters of this same process must see a live owner.
     claim(this.path, -1);
   }
@@ -103,7 +107,7 @@ export async function lockIsHeld(runDir: string, cluster: string, options: Pick<
   const alive = options.isRunning ?? isRunning;
   const path = join(runDir, `${cluster}.lock`);
   const self = thisProcess();
-  const found = await inspect(path);
+  const found = inspect(path);
   if (found.kind !== "owned") return false;
   return found.owners.some(
     (owner) => owner.boot === thisBoot() && (owner.pid === self.pid && owner.start === self.start ? claimsHere.has(path) : alive(owner)),
@@ -121,12 +125,12 @@ interface Owner extends ProcessIdentity {
 }
 
 /** Fills a directory under a temporary name and renames it into place: true if the lock is ours. */
-async function create(runDir: string, path: string, entry: string): Promise<boolean> {
+function create(runDir: string, path: string, entry: string): boolean {
   const temporary = join(runDir, `.${entry}.${randomBytes(4).toString("hex")}.lock`);
   try {
-    await mkdir(temporary, { mode: 0o700 });
-    await writeFile(join(temporary, entry), "", { mode: 0o600 });
-    await rename(temporary, path);
+    mkdirSync(temporary, { mode: 0o700 });
+    writeFileSync(join(temporary, entry), "", { mode: 0o600 });
+    renameSync(temporary, path);
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -135,45 +139,63 @@ async function create(runDir: string, path: string, entry: string): Promise<bool
       fix: code === "ENOSPC" ? `free space where ${runDir} lives (df ${runDir})` : `check ${runDir}`,
     });
   } finally {
-    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
+    // Renamed into place, it is gone; otherwise what was made of it goes.
+    removeTree(temporary);
   }
 }
 
-async function inspect(path: string): Promise<Found> {
-  const found = await lstat(path).catch(() => undefined);
+function inspect(path: string): Found {
+  const found = lstatIfThere(path);
   if (!found) return { kind: "absent" };
   if (!found.isDirectory())
     return {
       kind: "not a lock",
       what: found.isSymbolicLink() ? "a symlink" : found.isFile() ? `a file of ${found.size} bytes` : "not a directory",
     };
-  const names = await readdir(path).catch(() => undefined);
+  const names = namesOrAbsent(path);
   if (!names) return { kind: "absent" };
   const owners = names.flatMap((n) => ownerOf(n) ?? []);
   return { kind: "owned", owners, strays: names.filter((n) => !ownerOf(n)) };
 }
 
-async function removeStale(path: string, found: Found): Promise<void> {
+function removeStale(path: string, found: Found): void {
   if (found.kind === "not a lock") {
-    await unlink(path).catch(() => undefined);
+    unlinkIfThere(path);
     return;
   }
   if (found.kind !== "owned") return;
   // Only names that were found: a new owner can move in only once the directory is empty, and its
   // entry is then not among them.
-  for (const owner of found.owners) await unlink(join(path, ownerName(owner))).catch(() => undefined);
-  for (const stray of found.strays) await rm(join(path, stray), { recursive: true, force: true }).catch(() => undefined);
-  await rmdir(path).catch(() => undefined);
+  for (const owner of found.owners) unlinkIfThere(join(path, ownerName(owner)));
+  for (const stray of found.strays) removeTree(join(path, stray));
+  rmdirIfEmpty(path);
 }
 
 /** Temporary directories of processes that died between mkdir and rename. */
-async function sweepUnfinished(runDir: string, alive: (owner: Owner) => boolean): Promise<void> {
-  const names = await readdir(runDir).catch(() => [] as string[]);
+function sweepUnfinished(runDir: string, alive: (owner: Owner) => boolean): void {
+  const names = namesIn(runDir);
   for (const name of names) {
     const m = /^\.([^.]+)\.[0-9a-f]+\.lock$/.exec(name);
     const owner = m ? ownerOf(m[1]!) : undefined;
-    if (owner && owner.pid !== process.pid && !alive(owner))
-      await rm(join(runDir, name), { recursive: true, force: true }).catch(() => undefined);
+    if (owner && owner.pid !== process.pid && !alive(owner)) removeTree(join(runDir, name));
+  }
+}
+
+/** The names in a lock directory; undefined when it went (or cannot be read) meanwhile. */
+function namesOrAbsent(path: string): string[] | undefined {
+  try {
+    return readdirSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A temporary lock or a stray in one, whatever it holds; nothing when it is gone already. */
+function removeTree(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // left for the next sweep
   }
 }
 

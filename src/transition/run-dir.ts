@@ -1,7 +1,8 @@
-import { lstat, mkdir, stat } from "node:fs/promises";
+import { lstatSync, mkdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { AwsHaError } from "../errors";
+import { statIfThere } from "../host/maybe-gone";
 
 // paths.runDir holds the lock and the tickets that decide which event wins, and the records of the
 // commands a transition started: whoever can write there can make root's `master` do nothing, or
@@ -9,11 +10,14 @@ import { AwsHaError } from "../errors";
 // by nobody else. Only its last component is created: its parent must exist (Node's recursive
 // mkdir never returns below /proc), and a directory that someone else made first, as anyone can
 // in a sticky world-writable directory such as /tmp, is refused.
+//
+// The calls are synchronous: each is a few microseconds on /run, where a round trip through the
+// thread pool costs a cold failover more than the work (and starts the pool's threads first).
 
 /** Creates paths.runDir 0700 if it is missing; refuses one that another user owns or may write to. */
 export async function openRunDir(path: string): Promise<string> {
   try {
-    await mkdir(path, { mode: 0o700 });
+    mkdirSync(path, { mode: 0o700 });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT")
@@ -46,8 +50,8 @@ const runDirTrust: DirectoryTrust = {
 
 /** Refuses a directory (or a link to one) that another user owns or that its group or others may write to. */
 export async function refuseUnsafeDirectory(path: string, trust: DirectoryTrust): Promise<string> {
-  const link = await lstat(path);
-  const dir = link.isSymbolicLink() ? await stat(path).catch(() => undefined) : link;
+  const link = lstatSync(path);
+  const dir = link.isSymbolicLink() ? statIfThere(path) : link;
   const uid = process.getuid?.() ?? 0;
   if (!dir?.isDirectory()) throw unsafe(path, "is not a directory", uid, trust);
   if (link.uid !== uid || dir.uid !== uid)
@@ -66,11 +70,11 @@ export async function refuseUnsafeDirectory(path: string, trust: DirectoryTrust)
 export async function ownSubdirectory(runDir: string, name: string): Promise<string> {
   const path = join(runDir, name);
   try {
-    await mkdir(path, { mode: 0o700 });
+    mkdirSync(path, { mode: 0o700 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
-  const found = await lstat(path);
+  const found = lstatSync(path);
   if (!found.isDirectory())
     throw new AwsHaError("config", `${path} is not a directory (aws-ha keeps its ${name.split(".").pop()} there)`, {
       fix: `remove it: rm ${path}`,

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import type { ClusterDescription } from "../../src/cluster/schema";
 import { worldSpecFromDescription } from "../support/ec2-standin/world-from-description";
 import type { Timing, WorldSpec } from "../support/ec2-standin/world-spec";

@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import { StandinControlClient } from "../support/ec2-standin/control-client";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import { worldSpecFromDescription } from "../support/ec2-standin/world-from-description";

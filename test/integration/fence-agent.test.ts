@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import { startEc2Server, type Ec2Server } from "../support/ec2-standin/server";
 import { worldSpecFromDescription } from "../support/ec2-standin/world-from-description";
 import { startImdsServer, type ImdsServer } from "../support/imds-standin/server";

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parseUpdateEipArgs, type UpdateEipParse } from "../../src/cli/updateeip/args";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import { argumentList, updateEipVocabulary } from "./fuzz-support/argument-words";
 import { endMarked, errorOutputProblem, logOutputProblem, markerVariable, runBundle } from "./fuzz-support/cli-run";
 import { describeFile, descriptionFile, writeDescription, type DescriptionFile } from "./fuzz-support/description-files";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as yamlStringify } from "yaml";
 import { clusterFiles } from "../../src/gen/output-files";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import type { ClusterDescription } from "../../src/cluster/schema";
 import { AwsHaError, ConfigError } from "../../src/errors";
 import { resolveSecrets } from "../../src/gen/secrets";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import { renderKeepalivedConf } from "../../src/gen/keepalived";
 
 // A node with two interfaces: VRRP speaks over the first, a VIP on eth1 is listed with `dev eth1`.

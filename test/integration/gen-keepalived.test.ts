@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import type { ClusterDescription, ClusterNode } from "../../src/cluster/schema";
 import { clusterFiles } from "../../src/gen/output-files";
 import { scriptSecurityProblems } from "../../src/gen/script-security";

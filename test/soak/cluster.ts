@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import type { ClusterDescription, clusterDescriptionSchema, resourceSchema } from "../../src/cluster/schema";
 import type { WorldSpec } from "../support/ec2-standin/world-spec";
 import { nodeLetters, type ClusterShape, type NodeLetter } from "./schedule";

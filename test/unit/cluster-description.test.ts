@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import { exampleDescription } from "../../src/cli/gen/init";
 import { ConfigError, type ConfigProblem } from "../../src/errors";
 

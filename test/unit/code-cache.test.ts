@@ -22,9 +22,10 @@ import { embedWithCodeCache } from "../../src/build/embed";
 const fixtureBundle = `#!/usr/bin/env node
 "use strict";
 const { hostname } = require("node:os");
+if (process.argv.includes("parsed")) globalThis.__AWS_HA_PARSED_DESCRIPTION__ = true;
 import("node:path").then(({ basename }) => {
   process.stdout.write(JSON.stringify({ file: basename(__filename), dir: __dirname, exportsIsModuleExports: exports === module.exports, host: typeof hostname() }) + "\\n");
-  process.exitCode = Number(process.argv[2] ?? 0);
+  process.exitCode = Number(/^\\d+$/.test(process.argv[2] ?? "") ? process.argv[2] : 0);
 });
 `;
 
@@ -134,6 +135,31 @@ describe("a CLI started through the code-cache bootstrap", () => {
         .map((n) => n.split("-")[3])
         .sort(),
     ).toEqual(["help", "run"]);
+  });
+
+  it("keeps looks (status, show, check, monitor, dry runs) apart from the runs that act", () => {
+    const dir = freshCacheDir("looks");
+    run(bin, ["status"], { AWS_HA_CODE_CACHE_DIR: dir });
+    run(bin, ["master", "--dry-run"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(run(bin, ["master"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: miss");
+    expect(run(bin, ["MONITOR"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: hit");
+    expect(
+      cacheFiles(dir)
+        .map((n) => n.split("-")[3])
+        .sort(),
+    ).toEqual(["look", "run"]);
+  });
+
+  it("leaves the cache to the next run when this one parsed the description, whose code later runs skip", () => {
+    const dir = freshCacheDir("parsed");
+    const first = run(bin, ["master", "parsed"], { AWS_HA_CODE_CACHE_DIR: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("code cache: not written: this run parsed the description");
+    expect(cacheFiles(dir)).toEqual([]);
+
+    expect(run(bin, ["master"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: miss");
+    expect(run(bin, ["master"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: hit");
+    expect(cacheFiles(dir)).toHaveLength(1);
   });
 });
 

@@ -21,9 +21,9 @@ const nodes = [
 ];
 
 /** The refusal, as the CLI would print it; fails the test when the load succeeds. */
-function refusal(path: string): string {
+async function refusal(path: string): Promise<string> {
   try {
-    loadClusterDescription(path, { trustedUid: false });
+    await loadClusterDescription(path, { trustedUid: false });
   } catch (e) {
     expect(e).toBeInstanceOf(AwsHaError);
     expect((e as AwsHaError).kind).toBe("config");
@@ -33,38 +33,38 @@ function refusal(path: string): string {
 }
 
 describe("--cluster names something that is not a description", () => {
-  it("refuses a FIFO without waiting for a writer", () => {
+  it("refuses a FIFO without waiting for a writer", async () => {
     const fifo = join(scratch, "cluster.fifo");
     expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
 
-    expect(refusal(fifo)).toBe(
+    expect(await refusal(fifo)).toBe(
       `the cluster description ${fifo} is a FIFO, not a regular file; point --cluster (or AWS_HA_CLUSTER) at the YAML or JSON file itself`,
     );
   });
 
-  it("refuses /dev/zero without reading it", () => {
-    expect(refusal("/dev/zero")).toMatch(/^the cluster description \/dev\/zero is a character device, not a regular file; /);
+  it("refuses /dev/zero without reading it", async () => {
+    expect(await refusal("/dev/zero")).toMatch(/^the cluster description \/dev\/zero is a character device, not a regular file; /);
   });
 
-  it("refuses a directory", () => {
+  it("refuses a directory", async () => {
     const dir = join(scratch, "cluster.d");
     mkdirSync(dir);
-    expect(refusal(dir)).toMatch(/ is a directory, not a regular file; /);
+    expect(await refusal(dir)).toMatch(/ is a directory, not a regular file; /);
   });
 
-  it("refuses a file of more than 1 MiB before parsing it", () => {
+  it("refuses a file of more than 1 MiB before parsing it", async () => {
     const big = join(scratch, "big.yaml");
     const text = `cluster: web\n# ${"x".repeat(1024 * 1024)}\n`;
     writeFileSync(big, text);
 
-    expect(refusal(big)).toBe(
+    expect(await refusal(big)).toBe(
       `the cluster description ${big} is ${text.length} bytes; aws-ha reads at most 1048576 bytes (1 MiB); point --cluster (or AWS_HA_CLUSTER) at the YAML or JSON file itself`,
     );
   });
 });
 
 describe("a description at the limits", () => {
-  it("loads 256 resources, each waiting for exactly what it should", () => {
+  it("loads 256 resources, each waiting for exactly what it should", async () => {
     const resources = Array.from({ length: 256 }, (_, i) => {
       if (i % 4 === 0) return { kind: "route", name: `route-${i}`, address: `192.168.${i}.1`, routeTables: ["rtb-0a1b2c3d4e5f60001"] };
       if (i % 4 === 1) return { kind: "vip", name: `vip-${i}`, address: `10.0.1.${i % 250}`, prefix: 24 };
@@ -83,7 +83,7 @@ describe("a description at the limits", () => {
       }),
     );
 
-    const built = resourcesFor(loadClusterDescription(path, { trustedUid: false }));
+    const built = resourcesFor(await loadClusterDescription(path, { trustedUid: false }));
 
     expect(built.map((r) => r.name)).toEqual(resources.map((r) => r.name));
     const cloud = resources.filter((r) => r.kind === "route" || r.kind === "vip").map((r) => r.name);

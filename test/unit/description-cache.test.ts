@@ -58,57 +58,57 @@ function doctorEntries(cluster: string): void {
 }
 
 describe("validated descriptions kept between runs", () => {
-  it("keeps the first load's result in an owner-only file, and serves the next load of the same text from it", () => {
+  it("keeps the first load's result in an owner-only file, and serves the next load of the same text from it", async () => {
     const path = source();
-    expect(load(path).cluster).toBe("web");
+    expect((await load(path)).cluster).toBe("web");
     expect(entries()).toHaveLength(1);
     expect(readdirSync(cacheDir, { withFileTypes: true }).every((d) => d.isDirectory())).toBe(true);
 
     doctorEntries("from-cache");
-    expect(load(path).cluster).toBe("from-cache");
+    expect((await load(path)).cluster).toBe("from-cache");
   });
 
-  it("parses a changed file again, and keeps only the newest version of it", () => {
+  it("parses a changed file again, and keeps only the newest version of it", async () => {
     const path = source("web");
-    load(path);
+    await load(path);
     doctorEntries("from-cache");
 
     source("webx");
-    expect(load(path).cluster).toBe("webx");
+    expect((await load(path)).cluster).toBe("webx");
     expect(entries()).toHaveLength(1);
   });
 
-  it("a new build parses again", () => {
+  it("a new build parses again", async () => {
     const path = source();
-    load(path);
+    await load(path);
     doctorEntries("from-cache");
 
     build.__AWS_HA_BUILD__ = "build-two";
-    expect(load(path).cluster).toBe("web");
+    expect((await load(path)).cluster).toBe("web");
   });
 
-  it("still refuses a source others may write, whatever the cache holds", () => {
+  it("still refuses a source others may write, whatever the cache holds", async () => {
     const path = source();
-    load(path);
+    await load(path);
     chmodSync(path, 0o666);
 
-    expect(() => load(path)).toThrow(AwsHaError);
+    await expect(load(path)).rejects.toThrow(AwsHaError);
   });
 
-  it("ignores a cache directory others may write to", () => {
+  it("ignores a cache directory others may write to", async () => {
     const path = source();
-    load(path);
+    await load(path);
     doctorEntries("from-cache");
     chmodSync(join(cacheDir, "descriptions"), 0o777);
 
-    expect(load(path).cluster).toBe("web");
+    expect((await load(path)).cluster).toBe("web");
   });
 
-  it("is not used when the file's owner is not checked, nor outside a built CLI", () => {
+  it("is not used when the file's owner is not checked, nor outside a built CLI", async () => {
     const path = source();
-    load(path);
+    await load(path);
     doctorEntries("from-cache");
-    expect(loadClusterDescription(path, { trustedUid: false, parsed: descriptionCache(env()) }).cluster).toBe("web");
+    expect((await loadClusterDescription(path, { trustedUid: false, parsed: descriptionCache(env()) })).cluster).toBe("web");
 
     delete build.__AWS_HA_BUILD__;
     expect(descriptionCache(env())).toBeUndefined();

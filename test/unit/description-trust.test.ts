@@ -72,9 +72,9 @@ function description(path: string, extra: { resources?: unknown[]; healthCheck?:
 }
 
 /** The one line aws-ha-notify prints when it refuses; fails the test when the description is accepted. */
-function refusal(path: string, trustedUid = me): string {
+async function refusal(path: string, trustedUid = me): Promise<string> {
   try {
-    loadClusterDescription(path, { trustedUid });
+    await loadClusterDescription(path, { trustedUid });
   } catch (e) {
     expect(e).toBeInstanceOf(AwsHaError);
     expect(exitCodeFor(e)).toBe(6);
@@ -86,28 +86,28 @@ function refusal(path: string, trustedUid = me): string {
 }
 
 describe("a node acts only on a description nobody else could have changed", () => {
-  it("loads a description the running user owns, mode 0644, in directories only it can write", () => {
+  it("loads a description the running user owns, mode 0644, in directories only it can write", async () => {
     const path = description(join(dir("etc"), "cluster.yaml"));
 
-    expect(loadClusterDescription(path).cluster).toBe("web");
-    expect(loadClusterDescription(path, { trustedUid: me }).cluster).toBe("web");
+    expect((await loadClusterDescription(path)).cluster).toBe("web");
+    expect((await loadClusterDescription(path, { trustedUid: me })).cluster).toBe("web");
   });
 
-  it("refuses a world-writable description with exit 6, naming the file and the fix", () => {
+  it("refuses a world-writable description with exit 6, naming the file and the fix", async () => {
     const path = description(join(dir("etc"), "cluster.yaml"), {}, 0o666);
 
-    expect(refusal(path)).toBe(
+    expect(await refusal(path)).toBe(
       `the cluster description ${path} decides what aws-ha runs as root, but file ${path} is writable by ${everyone} (mode 0666); chmod 0644 ${path}`,
     );
   });
 
-  it("refuses a description owned by another user, even with a safe mode", () => {
+  it("refuses a description owned by another user, even with a safe mode", async () => {
     const path = description(join(dir("etc"), "cluster.yaml"));
     // Not root, this process cannot give the file away: it trusts someone else instead.
     const other = asRoot ? someUser : me + 1;
     if (asRoot) chownSync(path, someUser, someGroup);
 
-    const line = refusal(path, asRoot ? 0 : other);
+    const line = await refusal(path, asRoot ? 0 : other);
 
     const owner = asRoot ? someUser : me;
     const notTrusted = asRoot ? "not root" : `not root or uid ${other}`;
@@ -115,19 +115,19 @@ describe("a node acts only on a description nobody else could have changed", () 
     expect(line).toMatch(new RegExp(`; (.*; )?chown root:root ${path}$`));
   });
 
-  it("refuses a world-writable description owned by another user with both fixes", () => {
+  it("refuses a world-writable description owned by another user with both fixes", async () => {
     const path = description(join(dir("etc"), "cluster.yaml"), {}, 0o666);
     const trusted = asRoot ? 0 : me + 1;
     if (asRoot) chownSync(path, someUser, someGroup);
 
-    expect(refusal(path, trusted)).toMatch(new RegExp(`; (.*; )?chown root:root ${path}; chmod 0644 ${path}$`));
+    expect(await refusal(path, trusted)).toMatch(new RegExp(`; (.*; )?chown root:root ${path}; chmod 0644 ${path}$`));
   });
 
-  it("refuses a description in a directory that others can write, naming the directory", () => {
+  it("refuses a description in a directory that others can write, naming the directory", async () => {
     const open = dir("open", 0o777);
     const path = description(join(open, "cluster.yaml"));
 
-    expect(refusal(path)).toBe(
+    expect(await refusal(path)).toBe(
       `the cluster description ${path} decides what aws-ha runs as root, but directory ${open} is writable by ${everyone} (mode 0777); chmod go-w ${open}`,
     );
   });
@@ -135,52 +135,54 @@ describe("a node acts only on a description nobody else could have changed", () 
   // Without root a process cannot give a directory to another group; a user whose own group is
   // root's has no group to show this with (keepalived trusts group root).
   const otherGroup = asRoot ? someGroup : process.getgid!();
-  it.skipIf(otherGroup === 0)("refuses a directory on the way that a group other than root can write", () => {
+  it.skipIf(otherGroup === 0)("refuses a directory on the way that a group other than root can write", async () => {
     const shared = dir("shared", 0o775);
     if (asRoot) chownSync(shared, 0, someGroup);
     const path = description(join(shared, "cluster.yaml"));
 
-    expect(refusal(path)).toBe(
+    expect(await refusal(path)).toBe(
       `the cluster description ${path} decides what aws-ha runs as root, but directory ${shared} is writable by group ${otherGroup} (mode 0775); chmod go-w ${shared}`,
     );
   });
 
-  it("accepts a world-writable directory with the sticky bit, as keepalived does for /tmp", () => {
+  it("accepts a world-writable directory with the sticky bit, as keepalived does for /tmp", async () => {
     const sticky = dir("sticky", 0o1777);
     const path = description(join(sticky, "cluster.yaml"));
 
-    expect(loadClusterDescription(path, { trustedUid: me }).cluster).toBe("web");
+    expect((await loadClusterDescription(path, { trustedUid: me })).cluster).toBe("web");
   });
 
-  it("follows a link the way the kernel does, and judges every directory on the way to its target", () => {
+  it("follows a link the way the kernel does, and judges every directory on the way to its target", async () => {
     const open = dir("open", 0o777);
     const real = description(join(open, "cluster.yaml"));
     const etc = dir("etc");
     symlinkSync("../open/cluster.yaml", join(etc, "cluster.yaml"));
 
-    expect(refusal(join(etc, "cluster.yaml"))).toContain(`directory ${open} is writable by ${everyone} (mode 0777)`);
-    expect(refusal(real)).toContain(`directory ${open} is writable by ${everyone} (mode 0777)`);
+    expect(await refusal(join(etc, "cluster.yaml"))).toContain(`directory ${open} is writable by ${everyone} (mode 0777)`);
+    expect(await refusal(real)).toContain(`directory ${open} is writable by ${everyone} (mode 0777)`);
   });
 
-  it("refuses a link to a safe description when the link sits where others can write", () => {
+  it("refuses a link to a safe description when the link sits where others can write", async () => {
     const etc = dir("etc");
     const real = description(join(etc, "cluster.yaml"));
     const open = dir("open", 0o777);
     symlinkSync(real, join(open, "cluster.yaml"));
 
-    expect(refusal(join(open, "cluster.yaml"))).toContain(`directory ${open} is writable by ${everyone} (mode 0777); chmod go-w ${open}`);
+    expect(await refusal(join(open, "cluster.yaml"))).toContain(
+      `directory ${open} is writable by ${everyone} (mode 0777); chmod go-w ${open}`,
+    );
   });
 
-  it("refuses a description whose hook others can rewrite, naming where the description names it", () => {
+  it("refuses a description whose hook others can rewrite, naming where the description names it", async () => {
     const hook = executable(join(dir("bin"), "promote"), 0o757);
     const path = description(join(dir("etc"), "cluster.yaml"), { resources: [{ kind: "hook", name: "promote", acquire: [hook, "now"] }] });
 
-    expect(refusal(path)).toBe(
+    expect(await refusal(path)).toBe(
       `the cluster description ${path} names commands that a user other than root could change: resources[1].acquire[0] ${hook} runs as root, but file ${hook} is writable by others (mode 0757); chmod 0755 ${hook}`,
     );
   });
 
-  it("refuses a health check and an init script in a directory others can write, naming both", () => {
+  it("refuses a health check and an init script in a directory others can write, naming both", async () => {
     const open = dir("libexec", 0o777);
     const check = executable(join(open, "check"));
     const init = executable(join(open, "app"));
@@ -189,7 +191,7 @@ describe("a node acts only on a description nobody else could have changed", () 
       healthCheck: check,
     });
 
-    const line = refusal(path);
+    const line = await refusal(path);
 
     expect(line).toContain(`resources[1].initScript ${init} runs as root, but directory ${open} is writable by ${everyone} (mode 0777)`);
     expect(line).toContain(
@@ -198,15 +200,15 @@ describe("a node acts only on a description nobody else could have changed", () 
     expect(line.endsWith(`; chmod go-w ${open}`)).toBe(true);
   });
 
-  it("leaves a hook that is not installed yet to the failover (nobody but root could create it there)", () => {
+  it("leaves a hook that is not installed yet to the failover (nobody but root could create it there)", async () => {
     const path = description(join(dir("etc"), "cluster.yaml"), {
       resources: [{ kind: "hook", name: "promote", acquire: [join(dir("bin"), "not-yet")] }],
     });
 
-    expect(loadClusterDescription(path, { trustedUid: me }).resources).toHaveLength(2);
+    expect((await loadClusterDescription(path, { trustedUid: me })).resources).toHaveLength(2);
   });
 
-  it("lets aws-ha-gen read an operator's world-writable copy: rendering runs nothing it names", () => {
+  it("lets aws-ha-gen read an operator's world-writable copy: rendering runs nothing it names", async () => {
     const hook = executable(join(dir("open", 0o777), "promote"), 0o777);
     const path = description(
       join(base, "open", "cluster.yaml"),
@@ -214,12 +216,12 @@ describe("a node acts only on a description nobody else could have changed", () 
       0o666,
     );
 
-    expect(loadClusterDescription(path, { trustedUid: false }).resources).toHaveLength(2);
+    expect((await loadClusterDescription(path, { trustedUid: false })).resources).toHaveLength(2);
   });
 });
 
 describe("a description swapped between reading it and judging its path", () => {
-  it("is refused when the path now leads to another file than the one read", () => {
+  it("is refused when the path now leads to another file than the one read", async () => {
     const etc = dir("etc");
     const read = description(join(etc, "cluster.yaml"));
     const readStats = statSync(read);
@@ -229,7 +231,7 @@ describe("a description swapped between reading it and judging its path", () => 
     expect(() => refuseUntrustedDescription(read, me, readStats)).toThrow(/changed while it was read/);
   });
 
-  it("is refused when the path leads nowhere any more", () => {
+  it("is refused when the path leads nowhere any more", async () => {
     const etc = dir("etc");
     const read = description(join(etc, "cluster.yaml"));
     const readStats = statSync(read);
@@ -237,7 +239,7 @@ describe("a description swapped between reading it and judging its path", () => 
     expect(() => refuseUntrustedDescription(read, me, readStats)).toThrow(/changed while it was read/);
   });
 
-  it("is accepted when the path still leads to the file read", () => {
+  it("is accepted when the path still leads to the file read", async () => {
     const read = description(join(dir("etc"), "cluster.yaml"));
     expect(() => refuseUntrustedDescription(read, me, statSync(read))).not.toThrow();
   });

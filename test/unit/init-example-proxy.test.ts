@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exampleDescription } from "../../src/cli/gen/init";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 
 // A proxy is not part of a cluster description (aws-ha reads it from the environment, as curl does),
 // so the example `aws-ha-gen init` writes tells an operator where the variables go instead.

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseClusterDescription } from "../../src/cluster/load";
+import { parseClusterDescription } from "../../src/cluster/parse";
 import { renderPacemaker } from "../../src/gen/pacemaker";
 import { AwsHaError } from "../../src/errors";
 

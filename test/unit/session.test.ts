@@ -65,7 +65,7 @@ describe("a session", () => {
       );
       const lines = stderrLines();
       await runSession({ ...spec, fields: { ocf: "web-vip-rsc" } }, async (session) => {
-        const d = session.load(path, { trustedUid: false });
+        const d = await session.load(path, { trustedUid: false });
         session.log.info(`the pass is ${d.keepalived!.authPass!}`);
         return exitCodes.ok;
       });

@@ -1,5 +1,5 @@
 import { loadClusterDescription } from "../../cluster/load";
-import { timeoutsSchema, type ClusterDescription } from "../../cluster/schema";
+import type { ClusterDescription } from "../../cluster/schema";
 import { createEc2Client } from "../../cloud/ec2-client";
 import { SdkEc2 } from "../../cloud/ec2-sdk";
 import { FetchImds } from "../../cloud/imds";
@@ -34,7 +34,7 @@ export async function runFence(request: FenceRequest, warnings: readonly string[
 }
 
 async function act(request: FenceRequest, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
-  const description = request.description !== undefined ? loadClusterDescription(request.description) : undefined;
+  const description = request.description !== undefined ? await loadClusterDescription(request.description) : undefined;
   const targets = new FenceTargets(mapEntries(request.hostMap, description));
   const action = request.action;
   // main.ts answers metadata before loading this module; here it is answered the same way.
@@ -55,7 +55,8 @@ async function act(request: FenceRequest, log: Logger, env: NodeJS.ProcessEnv): 
 
   // Each action is bounded: reboot waits twice, after the delay, and the SDK's retries fit inside.
   const deadline = new Deadline((2 * request.powerTimeoutSeconds + request.delaySeconds + 30) * 1000);
-  const timeouts = description?.timeouts ?? timeoutsSchema.parse({});
+  // Without a description, its defaults: the schema knows them, and is built for that case only.
+  const timeouts = description?.timeouts ?? (await import("../../cluster/schema")).timeoutsSchema.parse({});
   const region = await regionFor(request, description, env, timeouts.metadata);
   // See session/ports.ts: the SDK's Node.js version notice would bury the failure line in Pacemaker's log.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

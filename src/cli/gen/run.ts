@@ -1,5 +1,6 @@
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
-import { clusterPath, defaultClusterPath, loadClusterDescription } from "../../cluster/load";
+import { clusterPath, defaultClusterPath } from "../../cluster/load";
+import { parseDescriptionFile } from "../../cluster/parse";
 import type { ClusterDescription } from "../../cluster/schema";
 import { AwsHaError, usageError } from "../../errors";
 import { buildRolePolicies, renderIamPolicy, type IamPolicyOptions } from "../../gen/iam-policy";
@@ -111,7 +112,7 @@ export function runAll(args: DescriptionArgs & SecretArgs & IamArgs & { out: str
 function load(args: DescriptionArgs, io: GenIo): { d: ClusterDescription; path: string; clusterPathOnNodes: string } {
   const path = clusterPath(args.cluster, io.env);
   // Rendering runs nothing the description names: an operator's own copy anywhere will do.
-  const d = loadClusterDescription(path, { trustedUid: false });
+  const d = parseDescriptionFile(path);
   // A relative path means nothing on the nodes; the default is where every command looks.
   const clusterPathOnNodes = args.nodeCluster ?? (isAbsolute(path) ? path : defaultClusterPath);
   if (!isAbsolute(clusterPathOnNodes)) throw usageError(`--node-cluster must be an absolute path, not ${quoted(clusterPathOnNodes)}`);

@@ -41,7 +41,7 @@ export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv,
   const fields = { ocf: env.OCF_RESOURCE_INSTANCE };
   return open({ tag: "aws-ha-notify", logFormat, verbose: false, fields, env, failed }, async (session) => {
     const only = parameters(env);
-    const configured = loadDescription(session, env);
+    const configured = await loadDescription(session, env);
     const description = withPacemakerTimeout(configured, env);
     select(resourcesFor(description), only);
     if (action === "validate-all") return ocf.success;
@@ -83,7 +83,7 @@ function parameters(env: NodeJS.ProcessEnv): string[] {
     .filter(Boolean);
 }
 
-function loadDescription(session: Session, env: NodeJS.ProcessEnv): ClusterDescription {
+async function loadDescription(session: Session, env: NodeJS.ProcessEnv): Promise<ClusterDescription> {
   const path = clusterPath(env.OCF_RESKEY_cluster || undefined, env);
   try {
     accessSync(path, constants.R_OK);

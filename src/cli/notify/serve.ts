@@ -58,7 +58,7 @@ export async function serveEvents(options: ServeOptions): Promise<number> {
   const server = await listenOn(socketPath);
   const events = new EventRunner(sinks, options.env);
   log.info(`serving events on ${socketPath}`, { cluster: options.descriptionPath });
-  const keepWarm = events.prepare(options.descriptionPath, log);
+  const keepWarm = await events.prepare(options.descriptionPath, log);
   server.on("connection", (socket) => void events.serve(socket, log));
   // A failed accept (out of file descriptors) costs that caller its hand-over, never the helper.
   server.on("error", (e) => log.warn(`the helper's socket: ${errorText(e)}`));
@@ -101,10 +101,10 @@ class EventRunner {
   }
 
   /** Ready for the first event of `path`'s cluster, and kept ready while idle (as the FIFO reader is). */
-  prepare(path: string, log: Logger): { stop(): void } | undefined {
+  async prepare(path: string, log: Logger): Promise<{ stop(): void } | undefined> {
     let description: ClusterDescription;
     try {
-      description = loadClusterDescription(path, { parsed: descriptionCache(this.env) });
+      description = await loadClusterDescription(path, { parsed: descriptionCache(this.env) });
     } catch (e) {
       log.warn(`cannot prepare for ${path} (${errorText(e)}); each event loads its own description`);
       return undefined;
@@ -155,7 +155,7 @@ class EventRunner {
         log.info("the caller hung up before its event started: not run here", caller);
         return;
       }
-      say({ accepted: true, withinMs: eventBoundMs(accepted) });
+      say({ accepted: true, withinMs: await eventBoundMs(accepted) });
       // The caller may die from here on (keepalived kills notify_stop after a second): the event runs to its end regardless.
       const result = await accepted.run();
       log.debug("event done for its caller", { ...caller, exit: result.exit });
@@ -268,9 +268,9 @@ class KeptSession extends Session {
  * lock) and some room for the journal. A description that cannot be read gets a short bound: the
  * event then ends at once with the error the process itself would have given.
  */
-function eventBoundMs(accepted: Accepted): number {
+async function eventBoundMs(accepted: Accepted): Promise<number> {
   try {
-    const description = loadClusterDescription(accepted.path, { parsed: descriptionCache(accepted.env) });
+    const description = await loadClusterDescription(accepted.path, { parsed: descriptionCache(accepted.env) });
     return Math.min(handOverLimits.longestEventMs, description.timeouts.transition * 1000 + 2 * handOverLimits.requestMs);
   } catch {
     return 2 * handOverLimits.requestMs;

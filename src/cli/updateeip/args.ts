@@ -1,5 +1,5 @@
 import { usageError } from "../../errors";
-import { ipv4 } from "../../cluster/schema";
+import { isIPv4 } from "node:net";
 import { quoted } from "../../log";
 
 // Heartbeat runs `aws-ha-updateeip [ARG…] ACTION`, with the haresources arguments
@@ -83,9 +83,9 @@ export function parseUpdateEipArgs(argv: readonly string[]): UpdateEipParse {
   let address: UpdateEipArgs["address"];
   if (first !== undefined) {
     if (/^eipalloc-[0-9a-f]{8,17}$/.test(first)) address = { allocationId: first };
-    else if (ipv4.safeParse(first).success) address = { publicIp: first };
+    else if (isIPv4(first)) address = { publicIp: first };
     else throw usageError(`${quoted(first)} is neither an allocation id (eipalloc-…) nor a public IPv4 address`);
   }
-  if (second !== undefined && !ipv4.safeParse(second).success) throw usageError(`${quoted(second)} is not a private IPv4 address`);
+  if (second !== undefined && !isIPv4(second)) throw usageError(`${quoted(second)} is not a private IPv4 address`);
   return { kind: "run", args: { action, address, privateIp: second, cluster, release, logFormat } };
 }

@@ -23,13 +23,13 @@ export function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv): Promi
     const path = clusterPath(args.cluster, env);
     // With an address on the command line the description is optional: the narrow Heartbeat use
     // needs nothing but IMDS and the instance's role.
-    const description = args.address === undefined || existsSync(path) ? session.load(path) : undefined;
+    const description = args.address === undefined || existsSync(path) ? await session.load(path) : undefined;
     const declared = description?.resources.filter((r): r is EipSpec => r.kind === "eip") ?? [];
     if (args.action === "stop" && !releases(args, declared)) {
       session.log.info("stop: nothing to change in EC2; the next owner takes the address over (use --release to disassociate)");
       return exitCodes.ok;
     }
-    const ports = description ? session.ports(description) : session.portsWithoutDescription("updateeip", args.privateIp);
+    const ports = description ? session.ports(description) : await session.portsWithoutDescription("updateeip", args.privateIp);
     const specs = await eipSpecs(args, declared, ports);
     if (!args.address) label = `aws-ha-updateeip ${specs.map((s) => s.name).join(",")}`;
     const eipPorts: Ports = { ...ports, resources: specs.map((s) => new EipResource(s)) };

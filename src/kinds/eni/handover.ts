@@ -2,7 +2,8 @@ import type { EniView } from "../../cloud/ec2-port";
 import { takeOverFromPeer as takeOver } from "../peer-handover";
 import type { TransitionContext } from "../resource";
 import { foreignAttachment } from "./attachment";
-import { eniLimitSeconds, type EniSpec } from "./schema";
+import type { EniSpec } from "./schema";
+import { eniLimitSeconds } from "./spec";
 
 // An ENI is attached to one instance at a time, and the peer's OS may still use it (its addresses,
 // a licence bound to its MAC): like a volume, the peer gets fencing.peerReleaseTimeout to let go by

@@ -6,7 +6,8 @@ import type { Holding, Outcome, Resource, TransitionContext } from "../resource"
 import { waitUntil } from "../waits";
 import { attachmentHere } from "./attachment";
 import { takeOverFromPeer } from "./handover";
-import { eniLimitSeconds, type EniSpec } from "./schema";
+import type { EniSpec } from "./schema";
+import { eniLimitSeconds } from "./spec";
 
 // The OS configures the ENI's addresses, not aws-ha: a secondary ENI in a VPC needs its own DHCP
 // lease and source-based routing (replies must leave through the interface they came in on), which

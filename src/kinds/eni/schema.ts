@@ -81,8 +81,3 @@ function primaryProblems(d: ClusterDescription, enis: readonly Placed<EniSpec>[]
   }
   return problems;
 }
-
-/** timeouts.eni, or its default: how long one attach, detach or appearance of an ENI may take. */
-export function eniLimitSeconds(d: ClusterDescription): number {
-  return d.timeouts.eni ?? 60;
-}

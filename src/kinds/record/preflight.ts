@@ -1,7 +1,8 @@
 import { errorText } from "../../log";
 import type { Finding } from "../finding";
 import type { PreflightContext } from "../preflight";
-import { dnsName, type RecordSpec } from "./schema";
+import type { RecordSpec } from "./schema";
+import { dnsName } from "./spec";
 import { AwsHaError } from "../../errors";
 
 // Route53 has no DryRun. `check` reads each record the way inspect does, which proves

@@ -4,7 +4,8 @@ import { AwsHaError } from "../../errors";
 import { holderName } from "../holder-name";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 import { waitAtMost } from "../waits";
-import { dnsName, type RecordSpec } from "./schema";
+import type { RecordSpec } from "./schema";
+import { dnsName } from "./spec";
 
 /** What inspect read, kept for the acquire or release that follows it, so that they need not read again. */
 const readBy = new WeakMap<Holding, RecordSetView | undefined>();

@@ -4,17 +4,7 @@ import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { releaseFlag, resourceName, seconds } from "../../cluster/schema-primitives";
 import { assumeRole } from "../../cluster/schema-primitives";
 import type { ConfigProblem } from "../../errors";
-
-/** A DNS name as Route53 compares it: lower case, with exactly one trailing dot. */
-export function dnsName(name: string): string {
-  return `${name.toLowerCase().replace(/\.+$/, "")}.`;
-}
-
-/** Whether `name` is `zone` itself or a name below it, compared as Route53 compares names. */
-export function isInZone(name: string, zone: string): boolean {
-  const [n, z] = [dnsName(name), dnsName(zone)];
-  return n === z || n.endsWith(`.${z}`);
-}
+import { dnsName, isInZone } from "./spec";
 
 // Route53 shows a zone's id as Z and up to 31 upper-case letters and digits; the console and the CLI
 // sometimes print it as /hostedzone/Z…, which is accepted here too (the SDK strips it).

@@ -3,7 +3,8 @@ import type { Finding } from "../finding";
 import { resourcesOf } from "../kind";
 import { notAnswered, warn } from "../permission-answers";
 import type { PermissionTable, ProbePort, ProbeScope } from "../permission-table";
-import { vipPrefix, type VipSpec } from "./schema";
+import type { VipSpec } from "./schema";
+import { vipPrefix } from "./spec";
 
 // An IPv4 VIP moves by AssignPrivateIpAddresses (with AllowReassignment) and, with release set, goes
 // by UnassignPrivateIpAddresses; an IPv6 VIP by UnassignIpv6Addresses on the ENI that holds it, then

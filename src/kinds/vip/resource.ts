@@ -1,4 +1,5 @@
-import { vipPrefix, type VipSpec } from "./schema";
+import type { VipSpec } from "./schema";
+import { vipPrefix } from "./spec";
 import type { InterfaceView } from "../../cloud/ec2-port";
 import { familyOf } from "../../cluster/ip-addresses";
 import { AwsHaError } from "../../errors";

@@ -4,6 +4,7 @@ import type { ResourceFragment } from "../../cluster/resource-fragment";
 import { interfaceFieldPath, interfaceOn, missingInterfaceProblems } from "../../cluster/node-interfaces";
 import { interfaceName, ipAddress, releaseFlag, resourceName } from "../../cluster/schema-primitives";
 import { assumeRole } from "../../cluster/schema-primitives";
+import { vipPrefix } from "./spec";
 
 const vipSchema = z.strictObject({
   kind: z.literal("vip"),
@@ -20,11 +21,6 @@ const vipSchema = z.strictObject({
 });
 
 export type VipSpec = z.infer<typeof vipSchema>;
-
-/** The VIP's prefix length, given or its family's default. */
-export function vipPrefix(vip: Pick<VipSpec, "address" | "prefix">): number {
-  return vip.prefix ?? (familyOf(vip.address) === "ipv6" ? 64 : 24);
-}
 
 export const vipFragment: ResourceFragment<typeof vipSchema> = {
   schema: vipSchema,

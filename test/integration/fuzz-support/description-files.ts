@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import { abbreviated, describedCase, type DescriptionCase, type Plain } from "./description-mutations";
 
 // What a CLI may find at --cluster: a mutation of a real description, or something that is not a

@@ -1,6 +1,6 @@
 import { createEc2Client } from "../../../src/cloud/ec2-client";
 import { SdkEc2 } from "../../../src/cloud/ec2-sdk";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import type { ClusterDescription } from "../../../src/cluster/schema";
 import { resourcesFor } from "../../../src/kinds/registry";
 import type { Holding, Outcome, Resource, TransitionContext } from "../../../src/kinds/resource";

@@ -13,7 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import type { ClusterDescription } from "../../../src/cluster/schema";
 import { bootId, thisProcess } from "../../../src/transition/process-start";
 import type { Ec2Call } from "../../support/ec2-standin/call-log";

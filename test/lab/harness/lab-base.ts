@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import type { ClusterDescription, ClusterNode, VolumeSpec } from "../../../src/cluster/schema";
 import { DeviceLinks } from "./device-links";
 import { startEc2Standin, type Ec2Standin } from "./ec2-standin";

@@ -30,3 +30,36 @@ export function importsOf(root: string): Import[] {
     });
   });
 }
+
+// An import that brings values (not only types) in, with what it names: a relative file or a package.
+const valueImport = /(?:^|\n)\s*(?:import|export)\s+(type\s+)?([^"';]*?)from\s*["']([^"']+)["']/g;
+const onlyTypes = /^\{\s*(?:type\s+[^,}]+,?\s*)+\}$/;
+
+/**
+ * Every package a file evaluates as soon as it is loaded: through its static imports of values and
+ * theirs, never through import() (which loads on demand) or imports of types alone (which vanish).
+ * Each package comes with the chain of files that reaches it.
+ */
+export function packagesLoadedWith(root: string, file: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>([[resolve(root, file), []]]);
+  const found = new Map<string, string[]>();
+  const queue = [resolve(root, file)];
+  while (queue.length > 0) {
+    const current = queue.shift()!;
+    const chain = [...chains.get(current)!, relative(root, current)];
+    for (const m of readFileSync(current, "utf8").matchAll(valueImport)) {
+      if (m[1] || onlyTypes.test(m[2]!.trim())) continue;
+      const specifier = m[3]!;
+      if (!specifier.startsWith(".")) {
+        if (!specifier.startsWith("node:") && !found.has(specifier)) found.set(specifier, chain);
+        continue;
+      }
+      const target = [".ts", "/index.ts"].map((ext) => resolve(dirname(current), specifier + ext)).find(existsSync);
+      if (target && !chains.has(target)) {
+        chains.set(target, chain);
+        queue.push(target);
+      }
+    }
+  }
+  return found;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canonicalAddress, cidrContains, familyOf, networkAddress, sameNetwork } from "../../../src/cluster/ip-addresses";
-import { vipPrefix } from "../../../src/kinds/vip/schema";
+import { vipPrefix } from "../../../src/kinds/vip/spec";
 import type { ConfigProblem } from "../../../src/errors";
 import { changed, parseDescription, refusalOf, type Description } from "../support/description-problems";
 

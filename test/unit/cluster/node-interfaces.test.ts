@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { renderKeepalivedConf } from "../../../src/gen/keepalived";
 import { buildIamPolicy } from "../../../src/gen/iam-policy";
 import { exampleDescription } from "../../../src/cli/gen/init";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import type { ConfigProblem } from "../../../src/errors";
 import { changed, parseDescription, refusalOf, type Description } from "../support/description-problems";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import { buildIamPolicy } from "../../../src/gen/iam-policy";
 
 // Under Pacemaker the stonith device stops a node and, for a reboot, starts it again: the nodes'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import { AwsHaError, ConfigError } from "../../../src/errors";
 import { exitCodeFor } from "../../../src/exit-codes";
 import { eniPreflight } from "../../../src/kinds/eni/preflight";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import type { PreflightContext } from "../../../src/kinds/preflight";
 import { registeredKinds } from "../../../src/kinds/registry";
 import { resourcesOf } from "../../../src/kinds/kind";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import { AwsHaError } from "../../../src/errors";
 import { exitCodeFor } from "../../../src/exit-codes";
 import { nicDuring, nicOf, type NicScope } from "../../../src/kinds/node-nic";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { exampleDescription } from "../../../src/cli/gen/init";
 import { lazyRoute53 } from "../../../src/cloud/route53-port";
 import { SdkRoute53 } from "../../../src/cloud/route53-sdk";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import { AwsHaError } from "../../../src/errors";
 import { buildIamPolicy } from "../../../src/gen/iam-policy";
 import { renderPacemaker } from "../../../src/gen/pacemaker";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RecordSpec } from "../../../src/kinds/record/schema";
-import { dnsName, isInZone } from "../../../src/kinds/record/schema";
+import { dnsName, isInZone } from "../../../src/kinds/record/spec";
 import type { ConfigProblem } from "../../../src/errors";
 import { changed, parseDescription, refusalOf, type Description } from "../support/description-problems";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { awsEndpoints, proxyFindings } from "../../../src/check/proxy-findings";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 
 // `check`'s lines about proxies: one per AWS endpoint the node calls, how it is reached; nothing when
 // the environment names no proxy; credentials never shown.

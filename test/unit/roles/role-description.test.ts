@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exampleDescription } from "../../../src/cli/gen/init";
 import { actingRoleOf, partsByRole, rolesNamed, sessionNameFor } from "../../../src/cloud/roles/acting-role";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import { changed, parseDescription, problemsIn, refusalOf, type Description } from "../support/description-problems";
 
 // A role to assume, once for the cluster (`assumeRole:` at the top) or per resource (the same two

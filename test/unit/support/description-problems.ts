@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { parseClusterDescription } from "../../../src/cluster/load";
+import { parseClusterDescription } from "../../../src/cluster/parse";
 import type { ClusterDescription } from "../../../src/cluster/schema";
 import { ConfigError, type ConfigProblem } from "../../../src/errors";
 
