@@ -118,9 +118,21 @@ function compile(): Script {
   say(outcome === "refused" ? `refused ${dir}` : outcome);
   if (script === undefined) return new Script(source, options);
   if (outcome === "miss" || outcome === "rejected") {
+    const compiled = script;
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
+      try {
+        const started = performance.now();
+        writeCache(dir, file, compiled.createCachedData());
+        say(`${Math.round(performance.now() - started)} ms to write`);
+      } catch {
+        // the next run compiles from source again
+      }
+    };
     // At exit the cache also holds every function this run compiled lazily, which is most of what
     // the next run needs. A synchronous write is the only kind that still happens in 'exit'.
-    const compiled = script;
     process.once("exit", () => {
       // Parsing and validating a description is done once per version of the file (the cache of
       // validated descriptions keeps the result): its code in the cache would only slow every later
@@ -129,14 +141,12 @@ function compile(): Script {
         say("not written: this run parsed the description");
         return;
       }
-      try {
-        const started = performance.now();
-        writeCache(dir, file, compiled.createCachedData());
-        say(`${Math.round(performance.now() - started)} ms to write`);
-      } catch {
-        // the next run compiles from source again
-      }
+      write();
     });
+    // A resident process (the FIFO reader, the helper) is killed rather than left to exit: it asks
+    // for the write itself once it has handled an event (src/host/compiled-code.ts), whether or not
+    // it parsed the description when it started: it starts seldom, and every event it runs gains.
+    (globalThis as { __AWS_HA_KEEP_COMPILED_CODE__?: () => void }).__AWS_HA_KEEP_COMPILED_CODE__ = write;
   }
   return script;
 }

@@ -108,6 +108,29 @@ describe("aws-ha-notify fifo, resident between events", () => {
   });
 });
 
+describe("the reader's compiled code", () => {
+  it("is kept for the next reader once an event ran, though keepalived kills the reader instead of letting it exit", async () => {
+    world = await startWorld(0);
+    const env = { AWS_HA_CODE_CACHE_DIR: join(world.a.dir, "code-cache"), AWS_HA_CODE_CACHE_DEBUG: "1" };
+    const first = listenAsKeepalived(world.a, { env });
+    await waitFor("the first reader to be ready", () => /code cache: miss/.test(first.reader.stderr));
+    first.say("MASTER");
+    await waitFor("the MASTER line to be acted on", () => /acquire done/.test(first.reader.stderr));
+    await waitFor("the compiled code to be kept", () => /code cache: \d+ ms to write/.test(first.reader.stderr), 10_000);
+    first.reader.killGroup("SIGKILL");
+    await first.reader.finished;
+
+    const second = listenAsKeepalived(world.a, { env, fifoName: "notify-2.fifo" });
+    await waitFor("the second reader to start", () => /code cache: (hit|miss|rejected)/.test(second.reader.stderr));
+    second.say("BACKUP");
+    await waitFor("the BACKUP line to be acted on", () => /release done/.test(second.reader.stderr));
+    const ended = await second.close();
+
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stderr).toMatch(/code cache: hit/);
+  });
+});
+
 describe("drift repair (keepalived.driftRepair)", () => {
   it("while master, an Elastic IP moved by hand is taken back within a few looks, logged and recorded", async () => {
     world = await startWorld(0.5);

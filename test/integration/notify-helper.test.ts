@@ -69,6 +69,23 @@ describe("aws-ha-notify with the resident helper", () => {
     expect(journal(w.a).map((e) => [e.event, e.outcome])).toEqual([["master", "done"]]);
   });
 
+  it("keeps its compiled code for its next start once it has served an event, though it is stopped by a signal", async () => {
+    const { w } = await startWorld();
+    const env = { AWS_HA_CODE_CACHE_DIR: join(w.dir, "code-cache"), ...debug };
+    w.a.env.AWS_HA_CODE_CACHE_DIR = env.AWS_HA_CODE_CACHE_DIR;
+    w.a.env.AWS_HA_CODE_CACHE_DEBUG = "1";
+    const first = await startHelper(w.a);
+    expect(first.stderr).toMatch(/code cache: miss/);
+    expect((await w.a.run(["master"], { env })).stderr).toMatch(doneByHelper);
+    await waitFor("the compiled code to be kept", () => /code cache: \d+ ms to write/.test(first.stderr));
+    first.killGroup("SIGKILL");
+    await first.exited;
+
+    const second = await startHelper(w.a);
+
+    expect(second.stderr).toMatch(/code cache: hit/);
+  });
+
   it("answers with the exit code a process of its own would give: a refused AssignPrivateIpAddresses fails the event alike", async () => {
     const { w } = await startWorld();
     w.ec2.faults.inject({ kind: "deny", actions: ["AssignPrivateIpAddresses"] });

@@ -4,14 +4,18 @@ import { Deadline } from "../../time/deadline";
 import { inspectCluster, type ArrivedTransition, type Ports } from "../../transition/runner";
 import { repairableResources, repairDrift } from "../../session/drift-repair";
 import { idleConnectionMs } from "../../cloud/aws-http-handler";
+import { keepCompiledCode } from "../../host/compiled-code";
 
 // What the FIFO reader does between events, so that an event finds everything ready: at start it
 // reads the identity, builds the EC2 client and opens its connection with the read-only calls the
 // first transition makes first (inspecting the network resources); while idle it keeps that
-// connection in use; and while this node is master it repairs drift (see drift-repair.ts).
+// connection in use, and after its first event it keeps its compiled code for the next start (see
+// src/host/compiled-code.ts); and while this node is master it repairs drift (see drift-repair.ts).
 
 /** Idle longer than this, the reader makes one read-only call: well inside the time an unused connection is kept. */
 export const keepWarmMs = Math.min(20_000, idleConnectionMs / 2);
+/** Quiet this long after its first event, the reader keeps its compiled code. */
+const keepCodeAfterMs = 1000;
 
 export interface ResidentOptions {
   only: readonly string[];
@@ -27,6 +31,8 @@ export class Resident {
   private lastLookAt = performance.now();
   /** The last call between events failed: the next failure is not warned about again. */
   private failing = false;
+  /** Once an event ran, the next quiet moment keeps the compiled code (once per process). */
+  private compiledCode: "no event yet" | "to keep" | "kept" = "no event yet";
 
   constructor(
     private readonly ports: Ports,
@@ -55,6 +61,7 @@ export class Resident {
 
   /** After each event the reader ran: an acquire makes this node master until the next event. */
   ran(t: ArrivedTransition): void {
+    if (this.compiledCode === "no event yet") this.compiledCode = "to keep";
     this.master = t.direction === "acquire" ? t : undefined;
     this.lastCallAt = this.lastLookAt = performance.now();
   }
@@ -69,18 +76,26 @@ export class Resident {
     const now = performance.now();
     const warm = this.lastCallAt + (this.options.keepWarmMs ?? keepWarmMs) - now;
     const repair = this.repairing() ? this.lastLookAt + this.options.repairEveryMs - now : Number.POSITIVE_INFINITY;
-    return Math.max(0, Math.min(warm, repair));
+    const code = this.compiledCode === "to keep" ? this.lastCallAt + keepCodeAfterMs - now : Number.POSITIVE_INFINITY;
+    return Math.max(0, Math.min(warm, repair, code));
   }
 
-  /** Whatever is due: a drift repair while master, else a call that keeps the connection open. */
+  /** Whatever is due: the compiled code kept, a drift repair while master, else a call that keeps the connection open. */
   async tick(overtaken: () => boolean): Promise<void> {
     const now = performance.now();
+    if (this.compiledCode === "to keep" && now - this.lastCallAt >= keepCodeAfterMs) {
+      // While nothing waits: writing takes some milliseconds an event should not wait for.
+      this.compiledCode = "kept";
+      keepCompiledCode();
+    }
+    const repairDue = this.master !== undefined && this.repairing() && now - this.lastLookAt >= this.options.repairEveryMs;
+    if (!repairDue && now - this.lastCallAt < (this.options.keepWarmMs ?? keepWarmMs)) return;
     try {
-      if (this.master && this.repairing() && now - this.lastLookAt >= this.options.repairEveryMs) {
+      if (repairDue) {
         this.lastLookAt = now;
         // Superseded: a newer event of another process decided; no look repairs until our next event.
-        if ((await repairDrift(this.ports, this.master, { only: this.options.only, overtaken })) === "superseded") this.master = undefined;
-      } else if (now - this.lastCallAt >= (this.options.keepWarmMs ?? keepWarmMs)) await this.touchConnection();
+        if ((await repairDrift(this.ports, this.master!, { only: this.options.only, overtaken })) === "superseded") this.master = undefined;
+      } else await this.touchConnection();
       this.failing = false;
     } catch (e) {
       // Only a warning, once while it lasts (an outage would otherwise log every 20 s): the next

@@ -25,6 +25,7 @@ import { listenOn, removeOurSocket } from "./helper-socket";
 import { runOcf } from "./ocf";
 import { Resident } from "./resident";
 import { runNotify } from "./run";
+import { keepCompiledCode } from "../../host/compiled-code";
 
 // `aws-ha-notify serve`: the resident helper for the daemons that start one process per event
 // (keepalived without its FIFO, Heartbeat, Pacemaker). Each such process offers its event here
@@ -160,6 +161,8 @@ class EventRunner {
       const result = await accepted.run();
       log.debug("event done for its caller", { ...caller, exit: result.exit });
       if (!socket.destroyed) socket.end(encodeMessage(answerWithin(result)));
+      // After the answer: the next start of the helper finds an event's code compiled (once per process).
+      setImmediate(keepCompiledCode);
     } catch (e) {
       // Nothing of the event's own reaches here (its session maps every error to an exit code).
       log.error(`an event failed in the helper: ${errorText(e)}`, caller);

@@ -15,13 +15,16 @@ export function closeKeepalivedFifos(): void {
   open.clear();
 }
 
-/** Makes the FIFO, holds it open and starts the node's reader on it; `say` writes one state line. */
-export function listenAsKeepalived(node: SimulatedNode) {
-  const fifo = join(node.dir, "notify.fifo");
+/**
+ * Makes the FIFO, holds it open and starts the node's reader on it; `say` writes one state line.
+ * `fifoName` for a second reader of the same node (keepalived restarted), `env` added to the reader's.
+ */
+export function listenAsKeepalived(node: SimulatedNode, options: { fifoName?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const fifo = join(node.dir, options.fifoName ?? "notify.fifo");
   execFileSync("mkfifo", ["-m", "0600", fifo]);
   const fd = openSync(fifo, constants.O_RDWR);
   open.add(fd);
-  const reader = node.start(["fifo", fifo]);
+  const reader = node.start(["fifo", fifo], options.env ? { env: options.env } : {});
   return {
     reader,
     say: (state: "MASTER" | "BACKUP") => writeSync(fd, `INSTANCE "VI_1" ${state} ${state === "MASTER" ? 150 : 100}\n`),
