@@ -22,7 +22,9 @@ const failoverEntries = [
 describe("what a failover evaluates", () => {
   it.each(failoverEntries)("%s loads neither the YAML parser nor the schema until a description is parsed", (entry) => {
     const loaded = packagesLoadedWith(root, entry);
-    const parsers = [...loaded].filter(([name]) => name === "yaml" || name === "zod").map(([name, chain]) => `${name}: ${chain.join(" → ")}`);
+    const parsers = [...loaded]
+      .filter(([name]) => name === "yaml" || name === "zod")
+      .map(([name, chain]) => `${name}: ${chain.join(" → ")}`);
     expect(parsers).toEqual([]);
   });
 
