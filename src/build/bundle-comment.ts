@@ -5,6 +5,12 @@
 
 /** The function whose body is the comment. */
 export const bundleHolder = "__AWS_HA_BUNDLE_TEXT__";
+/**
+ * The bundle rides already wrapped as a CommonJS module's function, so that the text V8 compiles is
+ * a view of the file's own text: no copy of a megabyte to make (and collect) on every start.
+ */
+export const moduleWrapperStart = "(function (exports, require, module, __filename, __dirname) {";
+export const moduleWrapperEnd = "\n})";
 export const bundleMarker = "/*__AWS_HA_BUNDLE__\n";
 export const commentEnd = "\n*/";
 export const commentEndSentinel = "*__AWS_HA_COMMENT_END__/";

@@ -16,8 +16,8 @@ declare const __AWS_HA_BUNDLE_HASH__: string;
 /** Its body is the comment that holds the bundle (embed.ts put it at the end of this very file). */
 declare function __AWS_HA_BUNDLE_TEXT__(): void;
 
-/** The bundle: V8 has the file's text already, and a function's source is a view of it, not a copy. */
-function bundleText(): string {
+/** The bundle, wrapped as a module: V8 has the file's text already, and a function's source is a view of it, not a copy. */
+function wrappedBundle(): string {
   return bundleOf(Function.prototype.toString.call(__AWS_HA_BUNDLE_TEXT__));
 }
 
@@ -94,7 +94,7 @@ function fnv1a(text: string): string {
 }
 
 function compile(): Script {
-  const source = `(function (exports, require, module, __filename, __dirname) {${bundleText()}\n})`;
+  const source = wrappedBundle();
   const options: ScriptOptions = { filename: __filename };
   if (process.env.AWS_HA_CODE_CACHE === "off") {
     say("off");

@@ -3,7 +3,7 @@ import { builtinModules } from "node:module";
 import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { buildSync } from "esbuild";
-import { bundleHolder, bundleMarker, commentEnd, commentEndSentinel } from "./bundle-comment";
+import { bundleHolder, bundleMarker, commentEnd, commentEndSentinel, moduleWrapperEnd, moduleWrapperStart } from "./bundle-comment";
 
 // Turns a built CLI into the same single file with a code-cache start: the bootstrap first, the real
 // bundle after it as one string literal, which the bootstrap compiles with V8's code cache.
@@ -55,7 +55,8 @@ function asComment(bundle: string, path: string): string {
     throw new Error(`${path}: the bundle holds a non-ASCII character at ${nonAscii.index}; build it with esbuild's charset "ascii"`);
   if (bundle.includes(commentEndSentinel) || bundle.includes(bundleMarker))
     throw new Error(`${path}: the bundle holds the embedding's own markers`);
-  return `function ${bundleHolder}(){${bundleMarker}${bundle.replaceAll("*/", commentEndSentinel)}${commentEnd}}\n`;
+  const wrapped = `${moduleWrapperStart}${bundle}${moduleWrapperEnd}`;
+  return `function ${bundleHolder}(){${bundleMarker}${wrapped.replaceAll("*/", commentEndSentinel)}${commentEnd}}\n`;
 }
 
 export function embedWithCodeCache(binPaths: string[]) {
