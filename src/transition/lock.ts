@@ -133,14 +133,13 @@ function create(runDir: string, path: string, entry: string): boolean {
     renameSync(temporary, path);
     return true;
   } catch (e) {
+    // Not renamed into place: what was made of it goes.
+    removeTree(temporary);
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOTDIR" || code === "EISDIR") return false;
     throw new AwsHaError("host", `cannot create the transition lock ${path}: ${(e as Error).message}`, {
       fix: code === "ENOSPC" ? `free space where ${runDir} lives (df ${runDir})` : `check ${runDir}`,
     });
-  } finally {
-    // Renamed into place, it is gone; otherwise what was made of it goes.
-    removeTree(temporary);
   }
 }
 

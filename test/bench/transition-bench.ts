@@ -4,7 +4,7 @@ import type { Ec2Call } from "../support/ec2-standin/call-log";
 import type { BenchCloud } from "./bench-cloud";
 import { allocationId, nodeA, vip, worldHeldByB, writeVipEipCluster } from "./bench-cluster";
 import { longestChain } from "./call-chain";
-import { cleanEnv, expectSuccess, timedRun } from "./timed-process";
+import { cleanEnv, expectSuccess, timedRun, unmeasuredRuns } from "./timed-process";
 
 // Figure 1: a keepalived MASTER event on node A, as keepalived runs it: a cold aws-ha-notify
 // process, the VIP and its EIP held by node B before every run. Timed from spawn to exit.
@@ -23,9 +23,8 @@ export async function benchTransition(cloud: BenchCloud, workDir: string, notify
   const cluster = writeVipEipCluster(workDir, { runDir, byIdDir: join(workDir, "by-id") });
   const spec = worldHeldByB(cluster.description);
   const measured: { ms: number; internal: number; calls: Ec2Call[]; startedAt: number; endedAt: number }[] = [];
-  // One unmeasured run first: the bundle and node itself come from the page cache afterwards,
-  // as they do on a node that has run them before.
-  for (let i = 0; i <= runs; i++) {
+  // Unmeasured runs first (see unmeasuredRuns).
+  for (let i = 0; i < unmeasuredRuns + runs; i++) {
     const server = await cloud.reset(spec);
     rmSync(runDir, { recursive: true, force: true });
     mkdirSync(runDir, { recursive: true });
@@ -38,7 +37,8 @@ export async function benchTransition(cloud: BenchCloud, workDir: string, notify
       "aws-ha-notify master",
     );
     checkTakenOver(server.world.snapshot());
-    if (i > 0) measured.push({ ms: run.ms, internal: doneMs(run.stderr), calls: server.calls.all(), startedAt, endedAt: run.endedAt });
+    if (i >= unmeasuredRuns)
+      measured.push({ ms: run.ms, internal: doneMs(run.stderr), calls: server.calls.all(), startedAt, endedAt: run.endedAt });
   }
   const byTime = [...measured].sort((a, b) => a.ms - b.ms);
   const typical = byTime[Math.floor((byTime.length - 1) / 2)]!;
@@ -80,9 +80,9 @@ export async function benchPeakRss(
   const cluster = writeVipEipCluster(workDir, { runDir, byIdDir: join(workDir, "by-id") });
   const spec = worldHeldByB(cluster.description);
   const samples: number[] = [];
-  // One unmeasured run first, as for the timings: a run that meets a new build compiles from source
-  // and writes the code cache, which takes memory a node's later failovers do not need.
-  for (let i = 0; i <= runs; i++) {
+  // Unmeasured runs first, as for the timings: a run that meets a new build compiles from source,
+  // which takes memory a node's later failovers do not need.
+  for (let i = 0; i < unmeasuredRuns + runs; i++) {
     await cloud.reset(spec);
     rmSync(runDir, { recursive: true, force: true });
     mkdirSync(runDir, { recursive: true });
@@ -95,7 +95,7 @@ export async function benchPeakRss(
       "aws-ha-notify master under /usr/bin/time",
     );
     checkTakenOver(cloud.server.world.snapshot());
-    if (i > 0) samples.push(Number(readFileSync(out, "utf8").trim().split("\n").at(-1)));
+    if (i >= unmeasuredRuns) samples.push(Number(readFileSync(out, "utf8").trim().split("\n").at(-1)));
   }
   return samples;
 }

@@ -5,7 +5,7 @@ import { byIdLinkName } from "../../src/host/block-device";
 import type { BenchCloud } from "./bench-cloud";
 import { nodeA, volumeId, worldHeldByB, writeVolumeCluster } from "./bench-cluster";
 import { command, LoopDevice } from "./loop-device";
-import { cleanEnv, expectSuccess, timedRun } from "./timed-process";
+import { cleanEnv, expectSuccess, timedRun, unmeasuredRuns } from "./timed-process";
 
 // Figure 4: how long after EC2 finished attaching the volume the transition was done. EBS takes
 // its time to attach (here 1 s); what aws-ha adds on top is how late its polling notices, finding
@@ -45,7 +45,7 @@ export async function benchVolume(
   const afterAttach: number[] = [];
   const total: number[] = [];
   try {
-    for (let i = 0; i <= runs; i++) {
+    for (let i = 0; i < unmeasuredRuns + runs; i++) {
       rmSync(link, { force: true });
       rmSync(runDir, { recursive: true, force: true });
       const server = await cloud.reset(spec);
@@ -66,7 +66,7 @@ export async function benchVolume(
       const problem = command(["umount", mountPoint]);
       if (problem) throw new Error(problem);
       if (attachedAt === undefined) throw new Error("the stand-in never reported the volume attached");
-      if (i > 0) {
+      if (i >= unmeasuredRuns) {
         afterAttach.push(run.endedAt - attachedAt);
         total.push(run.ms);
       }
