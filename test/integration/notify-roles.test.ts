@@ -150,6 +150,8 @@ describe("the resident FIFO reader keeps the role's keys and renews them before 
     const reader = world.a.start(["fifo", fifo]);
     writeSync(fd, `INSTANCE "VI_1" MASTER 150\n`);
     await waitFor("the VIP and EIP on node A", () => cloudHolders(world!.snapshot()).eip === "node-a", 20_000);
+    // The event confirms what it moved after EC2 shows it moved: its keys die only once it has ended.
+    await waitFor("the master event's closing line", () => /acquire (done|incomplete)/.test(reader.stderr), 20_000);
     const firstKeys = world.sts!.calls().filter((c) => c.issued).length;
     expect(firstKeys).toBeGreaterThanOrEqual(1);
 
