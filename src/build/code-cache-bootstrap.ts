@@ -136,7 +136,8 @@ function compile(): Script {
     process.once("exit", () => {
       // Parsing and validating a description is done once per version of the file (the cache of
       // validated descriptions keeps the result): its code in the cache would only slow every later
-      // start down, so the next run, which finds the description validated, writes the cache.
+      // start down, so the next run, which finds the description validated, writes the cache. (A
+      // command that parses on every run, aws-ha-gen or check, keeps its cache as it is.)
       if ((globalThis as { __AWS_HA_PARSED_DESCRIPTION__?: boolean }).__AWS_HA_PARSED_DESCRIPTION__) {
         say("not written: this run parsed the description");
         return;

@@ -49,7 +49,12 @@ export async function loadClusterDescription(path: string, options: LoadOptions 
   if (!d) {
     const { parseClusterDescription } = await import("./parse");
     d = parseClusterDescription(text, path);
-    parsed?.store(path, text, d);
+    if (parsed) {
+      parsed.store(path, text, d);
+      // The next run finds it validated: a built CLI's start then keeps the compiled code of that
+      // run, not of this one, which holds the parser's (src/build/code-cache-bootstrap.ts).
+      (globalThis as { __AWS_HA_PARSED_DESCRIPTION__?: boolean }).__AWS_HA_PARSED_DESCRIPTION__ = true;
+    }
   }
   if (trustedUid !== false) refuseUntrustedExecutables(d, path, trustedUid);
   return d;

@@ -12,8 +12,6 @@ import { readDescription } from "./load";
 // validated before.
 
 export function parseClusterDescription(text: string, source: string): ClusterDescription {
-  // Tells a built CLI's start not to keep this run's compiled code (src/build/code-cache-bootstrap.ts).
-  (globalThis as { __AWS_HA_PARSED_DESCRIPTION__?: boolean }).__AWS_HA_PARSED_DESCRIPTION__ = true;
   const json = source.endsWith(".json");
   // Editors on Windows start a file with a byte-order mark: YAML skips it, JSON.parse does not.
   const body = json && text.startsWith("\uFEFF") ? text.slice(1) : text;

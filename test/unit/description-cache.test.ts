@@ -13,7 +13,7 @@ import { descriptionCache } from "../../src/session/description-cache";
 
 let base: string;
 let cacheDir: string;
-const build = globalThis as { __AWS_HA_BUILD__?: string };
+const build = globalThis as { __AWS_HA_BUILD__?: string; __AWS_HA_PARSED_DESCRIPTION__?: boolean };
 
 beforeEach(() => {
   base = realpathSync(mkdtempSync(join(tmpdir(), "aws-ha-description-cache-")));
@@ -23,6 +23,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   delete build.__AWS_HA_BUILD__;
+  delete build.__AWS_HA_PARSED_DESCRIPTION__;
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -112,5 +113,18 @@ describe("validated descriptions kept between runs", () => {
 
     delete build.__AWS_HA_BUILD__;
     expect(descriptionCache(env())).toBeUndefined();
+  });
+
+  it("tells the built CLI's start when this run parsed what the next run will find validated, so that the next run keeps its compiled code", async () => {
+    const path = source();
+    await loadClusterDescription(path, { trustedUid: false, parsed: descriptionCache(env()) });
+    expect(build.__AWS_HA_PARSED_DESCRIPTION__).toBeUndefined();
+
+    await load(path);
+    expect(build.__AWS_HA_PARSED_DESCRIPTION__).toBe(true);
+
+    delete build.__AWS_HA_PARSED_DESCRIPTION__;
+    await load(path);
+    expect(build.__AWS_HA_PARSED_DESCRIPTION__).toBeUndefined();
   });
 });
