@@ -15,6 +15,8 @@ export interface Identity {
 
 export interface Imds {
   identity(): Promise<Identity>;
+  /** The identity, if this process has read it already; never a request. */
+  known?(): Identity | undefined;
   /**
    * The ENI behind a given MAC: for a resource on a node interface other than the first, whose
    * ENI the description does not name. A MAC with no ENI of this instance is a "config" error.

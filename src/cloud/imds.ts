@@ -24,6 +24,7 @@ export class FetchImds implements Imds {
   private readonly timeoutMs: number;
   private token: Promise<string> | undefined;
   private cached: Promise<Identity> | undefined;
+  private read: Identity | undefined;
   /** An ENI keeps its MAC for life, so what IMDS names for a MAC is asked once per process. */
   private readonly enisByMac = new Map<string, Promise<string>>();
 
@@ -36,12 +37,17 @@ export class FetchImds implements Imds {
     if (!this.cached) {
       const reading = this.readIdentity();
       this.cached = reading;
+      reading.then((identity) => (this.read = identity)).catch(() => undefined);
       // A failed read is not remembered: the next caller asks again.
       reading.catch(() => {
         if (this.cached === reading) this.cached = undefined;
       });
     }
     return this.cached;
+  }
+
+  known(): Identity | undefined {
+    return this.read;
   }
 
   async interfaceIdOf(mac: string): Promise<string> {

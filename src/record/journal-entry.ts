@@ -87,35 +87,41 @@ export function entryOfRun(cluster: string, nodes: readonly ClusterNode[], ran: 
   };
 }
 
-/** A transition that could not run (the lock, IMDS, the description's nodes): nothing is known of its resources. */
+/**
+ * A transition that could not run (the lock, IMDS, the description's nodes): nothing is known of its
+ * resources. `node`: this node's name when it was found before the failure, else the host's name.
+ */
 export function entryOfFailure(
   cluster: string,
   transition: { cause: string; direction: Direction },
   ms: number,
   error: unknown,
   now: Date,
+  node?: string,
 ): JournalEntry {
-  return { ...bare(cluster, transition, ms, now), outcome: "failed", error: errorText(error) };
+  return { ...bare(cluster, transition, ms, now, node), outcome: "failed", error: errorText(error) };
 }
 
-/** A transition skipped because a newer event arrived while it waited for the lock. */
+/** A transition skipped because a newer event arrived while it waited for the lock (`node` as for a failure). */
 export function entryOfSuperseded(
   cluster: string,
   transition: { cause: string; direction: Direction },
   by: string,
   ms: number,
   now: Date,
+  node?: string,
 ): JournalEntry {
-  return { ...bare(cluster, transition, ms, now), outcome: "superseded", supersededBy: by };
+  return { ...bare(cluster, transition, ms, now, node), outcome: "superseded", supersededBy: by };
 }
 
-function bare(cluster: string, { cause, direction }: { cause: string; direction: Direction }, ms: number, now: Date) {
+function bare(cluster: string, { cause, direction }: { cause: string; direction: Direction }, ms: number, now: Date, node?: string) {
   return {
     time: now.toISOString(),
     event: cause,
     direction,
     cluster,
-    node: hostname(),
+    // The description's name for this node, as every entry of a transition that ran says it.
+    node: node ?? hostname(),
     ms: Math.round(ms),
     moved: [],
     steps: [],

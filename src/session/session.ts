@@ -4,6 +4,7 @@ import { AwsHaError } from "../errors";
 import { exitCodeFor, exitCodes, worstExitCode } from "../exit-codes";
 import { errorFields, errorText, type Fields, type Logger } from "../log";
 import { closingLine } from "../transition/closing-line";
+import { findSelf } from "../cluster/self";
 import type { Ports, TransitionReport } from "../transition/runner";
 import type { Transition } from "../transition/transition";
 import { entryOfFailure, entryOfRun, entryOfSuperseded, type JournalEntry } from "../record/journal-entry";
@@ -112,12 +113,27 @@ export async function concludeTransition(
 
 /** Records a transition that a newer event made unnecessary: it waited for the lock and did nothing. */
 export async function concludeSuperseded(ports: Ports, transition: Transition, by: string, ms: number): Promise<void> {
-  await record(ports, entryOfSuperseded(ports.description.cluster, transition, by, ms, new Date()));
+  await record(ports, entryOfSuperseded(ports.description.cluster, transition, by, ms, new Date(), knownNodeName(ports)));
 }
 
 /** Records a transition that could not run (no lock, no identity, this node not in the description); the caller logs and maps the error. */
 export async function concludeFailure(ports: Ports, transition: Transition, ms: number, error: unknown): Promise<void> {
-  await record(ports, entryOfFailure(ports.description.cluster, transition, ms, error, new Date()));
+  await record(ports, entryOfFailure(ports.description.cluster, transition, ms, error, new Date(), knownNodeName(ports)));
+}
+
+/**
+ * This node's name in the description, when this process has read its identity already (a record
+ * never waits for IMDS, which may be what failed); undefined when it has not, or when the identity
+ * names no node of the description.
+ */
+function knownNodeName(ports: Ports): string | undefined {
+  const identity = ports.imds.known?.();
+  if (!identity) return undefined;
+  try {
+    return (ports.selfFrom?.(identity) ?? findSelf(ports.description, identity.instanceId, identity.localIpv4s)).name;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

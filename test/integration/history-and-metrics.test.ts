@@ -154,6 +154,8 @@ describe("the record of a failover", () => {
       ["backup", "superseded", "master"],
       ["master", "done", undefined],
     ]);
+    // Each names the node as the description does, whether it ran, waited in vain or gave way.
+    expect(lines.map((l) => l.node)).toEqual(["node-a", "node-a", "node-a"]);
     const history = await node.run(["history"]);
     expect(history.stdout).toMatch(/backup \(release\) +superseded +\d+\.\d s +nothing: superseded by master/);
     const { samples } = parseExposition(readFileSync(join(node.textfileDir, "aws-ha-itest.prom"), "utf8"));

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import type { Holding } from "../../../src/kinds/resource";
 import { resourcesFor } from "../../../src/kinds/registry";
@@ -72,5 +73,11 @@ describe("a journal entry", () => {
   it("of a transition that could not run keeps its error and no steps", () => {
     const entry = entryOfFailure("web", { cause: "MASTER", direction: "acquire" }, 30_000, new AwsHaError("host", "lock held"), now);
     expect(entry).toMatchObject({ outcome: "failed", error: "lock held", steps: [], moved: [], ms: 30_000 });
+  });
+
+  it("of a transition that could not run names the node as the description does when it is known, else the host", () => {
+    const failure = new AwsHaError("host", "lock held");
+    expect(entryOfFailure("web", { cause: "MASTER", direction: "acquire" }, 1, failure, now, "lb-a").node).toBe("lb-a");
+    expect(entryOfFailure("web", { cause: "MASTER", direction: "acquire" }, 1, failure, now).node).toBe(hostname());
   });
 });
