@@ -44,7 +44,8 @@ function openDir(dir: string): boolean {
 }
 
 // Written beside the final name and renamed over it, so a concurrent run reads the old cache or the
-// new one, never half of one. Caches of older builds or Node versions of the same CLI go with it.
+// new one, never half of one. The CLI's caches of other builds, of every kind of run, go with it, and
+// those of its own kind of run under another Node.js version.
 function writeCache(dir: string, file: string, data: Buffer) {
   try {
     writeOwnedFile(file, data);
@@ -53,9 +54,12 @@ function writeCache(dir: string, file: string, data: Buffer) {
     say(`not written: ${(error as Error).message}`);
     return;
   }
-  const prefix = `${basename(__filename)}-${profile()}-`;
+  const cli = `${basename(__filename)}-`;
+  const prefix = `${cli}${profile()}-`;
+  // CLI-PROFILE-BUILD-NODE-ARCH.cache: a build's hash is the third field from the end.
+  const ofOtherBuild = (name: string) => name.startsWith(cli) && name.split("-").at(-3) !== __AWS_HA_BUNDLE_HASH__;
   for (const name of readdirSync(dir)) {
-    if (name.startsWith(prefix) && name.endsWith(".cache") && join(dir, name) !== file) {
+    if (name.endsWith(".cache") && join(dir, name) !== file && (name.startsWith(prefix) || ofOtherBuild(name))) {
       try {
         unlinkSync(join(dir, name));
       } catch {

@@ -150,6 +150,27 @@ describe("a CLI started through the code-cache bootstrap", () => {
     ).toEqual(["look", "run"]);
   });
 
+  it("removes the caches other builds left, of every kind of run, when it writes its own", () => {
+    const dir = freshCacheDir("other-builds");
+    mkdirSync(dir, { mode: 0o700 });
+    const hash = /__AWS_HA_BUNDLE_HASH__="([0-9a-f]+)"/.exec(readFileSync(bin, "latin1"))![1]!;
+    const planted = (name: string) => writeFileSync(join(dir, name), "stale", { mode: 0o600 });
+    planted(`aws-ha-fixture-look-0123456789abcdef-${process.version}-${process.arch}.cache`);
+    planted(`aws-ha-fixture-runflags0b4a4b8d-0123456789abcdef-${process.version}-${process.arch}.cache`);
+    planted(`aws-ha-fixture-help-${hash}-${process.version}-${process.arch}.cache`);
+    planted(`aws-ha-other-run-0123456789abcdef-${process.version}-${process.arch}.cache`);
+
+    expect(run(bin, ["master"], { AWS_HA_CODE_CACHE_DIR: dir }).stderr).toContain("code cache: miss");
+
+    expect(cacheFiles(dir).sort()).toEqual(
+      [
+        `aws-ha-fixture-help-${hash}-${process.version}-${process.arch}.cache`,
+        `aws-ha-fixture-run-${hash}-${process.version}-${process.arch}.cache`,
+        `aws-ha-other-run-0123456789abcdef-${process.version}-${process.arch}.cache`,
+      ].sort(),
+    );
+  });
+
   it("leaves the cache to the next run when this one parsed the description, whose code later runs skip", () => {
     const dir = freshCacheDir("parsed");
     const first = run(bin, ["master", "parsed"], { AWS_HA_CODE_CACHE_DIR: dir });
