@@ -2,13 +2,12 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { clusterDescriptionSchema } from "../../src/cluster/schema";
-import type { Identity } from "../../src/cloud/identity";
 import type { Holding, Outcome, Resource } from "../../src/kinds/resource";
 import { formatText, Logger, type LogRecord } from "../../src/log";
 import { journalPath } from "../../src/record/journal";
 import { concludeTransition } from "../../src/session/session";
 import { runTransition, type Ports } from "../../src/transition/runner";
+import { a, clusterOf, identityOf } from "./support/cluster";
 
 // The closing line says what happened as soon as it has happened: the event's bookkeeping (its
 // ticket marked done, the lock given back) and its record (journal, metrics) follow it, and are
@@ -35,28 +34,12 @@ class PeerVip implements Resource {
   }
 }
 
-const identity: Identity = {
-  instanceId: "i-0aaaaaaaaaaaaaaa1",
-  region: "eu-west-1",
-  availabilityZone: "eu-west-1a",
-  mac: "m",
-  networkInterfaceId: "eni-0aaaaaaaaaaaaaaa1",
-  localIpv4s: ["10.0.1.10"],
-};
+const identity = identityOf(a);
 
 describe("the end of a transition", () => {
   it("logs the closing line while the node's lock is still held, and has given it back and recorded the transition when it returns", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aws-ha-conclude-"));
-    const description = clusterDescriptionSchema.parse({
-      cluster: "web",
-      nodes: [
-        { name: "a", address: "10.0.1.10", instanceId: "i-0aaaaaaaaaaaaaaa1", priority: 150 },
-        { name: "b", address: "10.0.1.11", instanceId: "i-0aaaaaaaaaaaaaaa2", priority: 100 },
-      ],
-      resources: [],
-      keepalived: { virtualRouterId: 51 },
-      paths: { runDir: join(dir, "run"), historyDir: join(dir, "history") },
-    });
+    const description = clusterOf([], { paths: { runDir: join(dir, "run"), historyDir: join(dir, "history") } });
     const lockPath = join(description.paths.runDir, "web.lock");
     const seen: { line: string; lockHeld: boolean; journalled: boolean }[] = [];
     const log = new Logger([

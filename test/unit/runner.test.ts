@@ -5,12 +5,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Holding, Outcome, Resource, TransitionContext } from "../../src/kinds/resource";
 import { runTransition, type Ports } from "../../src/transition/runner";
-import { clusterDescriptionSchema } from "../../src/cluster/schema";
 import { Logger } from "../../src/log";
-import type { Identity } from "../../src/cloud/identity";
 import { CommandLedger } from "../../src/transition/leftover-commands";
 import { isRunning, statOf } from "../../src/transition/process-start";
 import { memoryLog } from "./support/memory-log";
+import { a, clusterOf, identityOf } from "./support/cluster";
 
 /** A resource whose holder is a shared variable, slow enough for events to overlap. */
 class Shared implements Resource {
@@ -46,26 +45,10 @@ class Shared implements Resource {
   }
 }
 
-const identity: Identity = {
-  instanceId: "i-0aaaaaaaaaaaaaaa1",
-  region: "eu-west-1",
-  availabilityZone: "eu-west-1a",
-  mac: "m",
-  networkInterfaceId: "eni-0aaaaaaaaaaaaaaa1",
-  localIpv4s: ["10.0.1.10"],
-};
+const identity = identityOf(a);
 
 function worldWith(resource: Shared): Ports {
-  const description = clusterDescriptionSchema.parse({
-    cluster: "web",
-    nodes: [
-      { name: "a", address: "10.0.1.10", instanceId: "i-0aaaaaaaaaaaaaaa1", priority: 150 },
-      { name: "b", address: "10.0.1.11", instanceId: "i-0aaaaaaaaaaaaaaa2", priority: 100 },
-    ],
-    resources: [],
-    keepalived: { virtualRouterId: 51 },
-    paths: { runDir: mkdtempSync(join(tmpdir(), "aws-ha-runner-")) },
-  });
+  const description = clusterOf([], { paths: { runDir: mkdtempSync(join(tmpdir(), "aws-ha-runner-")) } });
   return {
     description,
     imds: { identity: async () => identity, interfaceIdOf: async () => identity.networkInterfaceId },
