@@ -128,6 +128,11 @@ export interface Ec2 {
   /** With AllowReassociation: returns the new association id. */
   associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string>;
   /**
+   * Without AllowReassociation: associates an address that is associated nowhere. true: associated;
+   * false: EC2 found it associated (Resource.AlreadyAssociated), and left it where it is.
+   */
+  associateAddressIfFree(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<boolean>;
+  /**
    * DisassociateAddress only while the address still points at `networkInterfaceId`, checked again
    * before every attempt (see deleteRouteTo). true: disassociated; false: not ours (any more).
    */

@@ -36,7 +36,7 @@ export type Ec2Request =
   | { action: "UnassignPrivateIpAddresses"; networkInterfaceId: string; privateIp: string }
   | { action: "ModifyNetworkInterfaceAttribute"; networkInterfaceId: string; sourceDestCheck: boolean }
   | { action: "DescribeAddresses"; allocationId?: string; publicIp?: string }
-  | { action: "AssociateAddress"; allocationId: string; networkInterfaceId: string; privateIp?: string }
+  | { action: "AssociateAddress"; allocationId: string; networkInterfaceId: string; privateIp?: string; onlyIfFree?: boolean }
   | { action: "DisassociateAddress"; associationId: string }
   | { action: "DescribeRouteTables"; routeTableIds?: readonly string[] }
   | { action: "ReplaceRoute"; routeTableId: string; cidr: string; networkInterfaceId: string }
@@ -96,14 +96,15 @@ const builders = {
       ...(r.allocationId !== undefined ? { AllocationIds: [r.allocationId] } : {}),
       ...(r.publicIp !== undefined ? { PublicIps: [r.publicIp] } : {}),
     }),
-  // With AllowReassociation the address moves from whichever ENI had it.
+  // With AllowReassociation the address moves from whichever ENI had it; `onlyIfFree` turns it off,
+  // so that EC2 refuses (Resource.AlreadyAssociated) an address associated anywhere.
   AssociateAddress: (r: RequestOf<"AssociateAddress">, dryRun: boolean) =>
     new AssociateAddressCommand({
       ...dry(dryRun),
       AllocationId: r.allocationId,
       NetworkInterfaceId: r.networkInterfaceId,
       PrivateIpAddress: r.privateIp,
-      AllowReassociation: true,
+      AllowReassociation: r.onlyIfFree !== true,
     }),
   DisassociateAddress: (r: RequestOf<"DisassociateAddress">, dryRun: boolean) =>
     new DisassociateAddressCommand({ ...dry(dryRun), AssociationId: r.associationId }),

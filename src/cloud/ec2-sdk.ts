@@ -91,6 +91,16 @@ export class SdkEc2 implements Ec2 {
     return out.AssociationId;
   }
 
+  async associateAddressIfFree(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<boolean> {
+    try {
+      await this.send({ action: "AssociateAddress", allocationId, networkInterfaceId, privateIp, onlyIfFree: true });
+      return true;
+    } catch (e) {
+      if (isAwsCode(e, "Resource.AlreadyAssociated")) return false;
+      throw ec2Failure("AssociateAddress", e, allocationId);
+    }
+  }
+
   async disassociateAddressFrom(allocationId: string, networkInterfaceId: string): Promise<boolean> {
     return releaseWhileOurs({
       action: "DisassociateAddress",

@@ -5,6 +5,7 @@ import { interfaceOn } from "../../cluster/node-interfaces";
 import { nicDuring } from "../node-nic";
 import type { Holding, Outcome, Resource, TransitionContext } from "../resource";
 import { confirm } from "../waits";
+import { errorText } from "../../log";
 
 /** An Elastic IP association: re-pointed at this node's ENI and private address. */
 export class EipResource implements Resource {
@@ -66,9 +67,39 @@ export class EipResource implements Resource {
       return "unchanged";
     }
     ctx.log.info(`disassociating ${this.spec.allocationId} (${now.associationId}) from ${now.networkInterfaceId}`);
-    if (await ctx.ec2.disassociateAddressFrom(this.spec.allocationId, eni)) return "changed";
-    ctx.log.info(`left ${this.spec.allocationId} alone: it no longer points at ${eni}`);
-    return "unchanged";
+    if (!(await ctx.ec2.disassociateAddressFrom(this.spec.allocationId, eni))) {
+      ctx.log.info(`left ${this.spec.allocationId} alone: it no longer points at ${eni}`);
+      return "unchanged";
+    }
+    if (this.spec.privateAddress !== undefined) await this.followMovedAddress(ctx, eni, this.spec.privateAddress);
+    return "changed";
+  }
+
+  /**
+   * An Elastic IP on a VIP moves with the VIP, and its association id with it: a peer's takeover of
+   * the VIP that EC2 applied between our last read and our DisassociateAddress had its Elastic IP
+   * removed by us (EC2 offers no conditional disassociation), and the peer, which saw it come along,
+   * would not notice. So once it is disassociated, where the VIP is now is read: on another ENI, the
+   * Elastic IP goes back to it, but only while it is associated nowhere (AllowReassociation off), so
+   * that this never takes it from anyone.
+   */
+  private async followMovedAddress(ctx: TransitionContext, ourEni: string, privateIp: string): Promise<void> {
+    try {
+      const holder = await ctx.ec2.findInterfaceByPrivateIp(privateIp);
+      if (!holder || holder.networkInterfaceId === ourEni) return;
+      const where = `${privateIp} on ${holder.networkInterfaceId} (${holderName(ctx, holder.instanceId)})`;
+      if (await ctx.ec2.associateAddressIfFree(this.spec.allocationId, holder.networkInterfaceId, privateIp))
+        ctx.log.warn(
+          `${privateIp} moved to a peer while ${this.spec.allocationId} was being disassociated: associated it with ${where} again`,
+        );
+      else
+        ctx.log.info(
+          `${privateIp} moved to ${holder.networkInterfaceId} meanwhile; ${this.spec.allocationId} is associated already, left as it is`,
+        );
+    } catch (e) {
+      // The release itself is done; a peer that holds the VIP re-associates on its next acquire or drift repair.
+      ctx.log.warn(`${this.spec.allocationId} disassociated, but whether ${privateIp} moved meanwhile is unknown: ${errorText(e)}`);
+    }
   }
 
   summary(action: "acquire" | "release", before: Holding): string {

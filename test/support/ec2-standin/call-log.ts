@@ -20,6 +20,20 @@ export interface Ec2Call {
 
 export class CallLog {
   private entries: Ec2Call[] = [];
+  private readonly arrived = new Map<string, number>();
+
+  /** A request of `action` arrived; it is recorded once it is answered, after any injected latency. */
+  arrival(action: string): void {
+    this.arrived.set(action, (this.arrived.get(action) ?? 0) + 1);
+  }
+
+  /**
+   * How many requests of `action` have arrived, answered or still waiting out an injected latency:
+   * a scenario can act while a slowed call is in flight, between its arrival and EC2 acting on it.
+   */
+  arrivals(action: string): number {
+    return this.arrived.get(action) ?? 0;
+  }
 
   record(call: Ec2Call): void {
     this.entries.push(call);
@@ -39,5 +53,6 @@ export class CallLog {
 
   clear(): void {
     this.entries = [];
+    this.arrived.clear();
   }
 }

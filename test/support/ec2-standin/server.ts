@@ -101,6 +101,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: ServerSt
   }
   const arrived = Date.now();
   const request = new QueryRequest(req.method === "GET" ? url.search.slice(1) : body);
+  state.calls.arrival(request.action);
   const requestId = randomUUID();
   const authorization = req.headers.authorization;
   let status: number;

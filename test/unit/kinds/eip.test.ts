@@ -85,4 +85,95 @@ describe("an Elastic IP", () => {
     expect(ec2.calls).toEqual([]);
     expect(ec2.addresses.get(allocationId)!.networkInterfaceId).toBe(b.networkInterfaceId);
   });
+
+  describe("on a VIP, released while the peer takes the VIP over", () => {
+    const vip = "10.0.1.100";
+
+    /** A holds the VIP and its EIP (release set); B's takeover is made to land inside A's disassociation. */
+    function onVipOfA() {
+      const made = world({ release: true, privateAddress: vip });
+      made.ec2.interfaces.get(a.networkInterfaceId)!.privateIps.push(vip);
+      made.ec2.addresses.get(allocationId)!.associationId = "eipassoc-0000000a";
+      Object.assign(made.ec2.addresses.get(allocationId)!, {
+        networkInterfaceId: a.networkInterfaceId,
+        privateIp: vip,
+        instanceId: a.instanceId,
+      });
+      return made;
+    }
+
+    /**
+     * As EC2 can order them: A's disassociation checked the association id while it was A's, then B's
+     * AssignPrivateIpAddresses moved the VIP and the EIP with it (same association id), then A's
+     * DisassociateAddress by that id removed B's.
+     */
+    function takeoverInsideTheDisassociation(ec2: ReturnType<typeof world>["ec2"]): void {
+      ec2.disassociateAddressFrom = async (id, eni) => {
+        const address = ec2.addresses.get(id)!;
+        if (address.networkInterfaceId !== eni) return false;
+        const seen = address.associationId;
+        await ec2.assignPrivateIp(b.networkInterfaceId, vip);
+        ec2.calls.push(`disassociateAddress ${seen}`);
+        for (const key of ["associationId", "networkInterfaceId", "privateIp", "instanceId"] as const) delete address[key];
+        return true;
+      };
+    }
+
+    it("the EIP the disassociation took from the peer goes back to the VIP on the peer's ENI", async () => {
+      const { ec2, eip, nodeA } = onVipOfA();
+      takeoverInsideTheDisassociation(ec2);
+      const { lines } = nodeA;
+
+      expect((await transition(eip, nodeA.ctx, "release")).outcome).toBe("changed");
+
+      expect(ec2.calls).toEqual([
+        `assignPrivateIp ${b.networkInterfaceId} ${vip}`,
+        "disassociateAddress eipassoc-0000000a",
+        `associateAddressIfFree ${allocationId} ${b.networkInterfaceId} ${vip}`,
+      ]);
+      expect(ec2.addresses.get(allocationId)).toMatchObject({
+        networkInterfaceId: b.networkInterfaceId,
+        privateIp: vip,
+        instanceId: b.instanceId,
+      });
+      expect(lines.join("\n")).toMatch(
+        /10\.0\.1\.100 moved to a peer while eipalloc-\S+ was being disassociated: associated it with 10\.0\.1\.100 on eni-\S+ \(node-b/,
+      );
+    });
+
+    it("an EIP the peer has associated again by then stays as it is", async () => {
+      const { ec2, eip, nodeA } = onVipOfA();
+      takeoverInsideTheDisassociation(ec2);
+      const disassociate = ec2.disassociateAddressFrom.bind(ec2);
+      ec2.disassociateAddressFrom = async (id, eni) => {
+        const done = await disassociate(id, eni);
+        await ec2.associateAddress(id, b.networkInterfaceId, vip);
+        return done;
+      };
+
+      expect((await transition(eip, nodeA.ctx, "release")).outcome).toBe("changed");
+
+      expect(ec2.calls.at(-1)).toBe(`associateAddressIfFree ${allocationId} ${b.networkInterfaceId} ${vip}`);
+      expect(ec2.calls.filter((c) => c.startsWith("associateAddress "))).toHaveLength(1);
+      expect(ec2.addresses.get(allocationId)).toMatchObject({ networkInterfaceId: b.networkInterfaceId, privateIp: vip });
+    });
+
+    it("without a takeover, the VIP still on this ENI, the EIP stays disassociated", async () => {
+      const { ec2, eip, nodeA } = onVipOfA();
+
+      expect((await transition(eip, nodeA.ctx, "release")).outcome).toBe("changed");
+
+      expect(ec2.calls).toEqual(["disassociateAddress eipassoc-0000000a"]);
+      expect(ec2.addresses.get(allocationId)!.associationId).toBeUndefined();
+    });
+
+    it("a failed look after the disassociation is a warning, not a failed release", async () => {
+      const { ec2, eip, nodeA } = onVipOfA();
+      ec2.findInterfaceByPrivateIp = () => Promise.reject(new Error("UnauthorizedOperation: not allowed"));
+
+      expect((await transition(eip, nodeA.ctx, "release")).outcome).toBe("changed");
+
+      expect(nodeA.lines.join("\n")).toMatch(/disassociated, but whether 10\.0\.1\.100 moved meanwhile is unknown: .*not allowed/);
+    });
+  });
 });

@@ -250,6 +250,20 @@ export class FakeEc2 implements Ec2 {
     return this.associate(allocationId, networkInterfaceId, privateIp);
   }
 
+  async associateAddressIfFree(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<boolean> {
+    this.calls.push(`associateAddressIfFree ${allocationId} ${networkInterfaceId} ${privateIp}`);
+    if (this.address(allocationId, "AssociateAddress").associationId) return false;
+    if (!this.eni(networkInterfaceId, "AssociateAddress", allocationId).privateIps.includes(privateIp))
+      throw ec2Refusal(
+        "AssociateAddress",
+        "InvalidParameterValue",
+        `The private IP address ${privateIp} is not assigned to network interface ${networkInterfaceId}.`,
+        allocationId,
+      );
+    this.associate(allocationId, networkInterfaceId, privateIp);
+    return true;
+  }
+
   async disassociateAddressFrom(allocationId: string, networkInterfaceId: string): Promise<boolean> {
     const address = [...this.addresses.values()].find((a) => a.allocationId === allocationId);
     if (!address?.associationId || address.networkInterfaceId !== networkInterfaceId) return false;
