@@ -2,6 +2,7 @@ import { readFileSync, renameSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";
 import { embedWithCodeCache } from "./src/build/embed";
+import { sdkCrc32InJs } from "./src/build/sdk-crc32-in-js";
 import { sdkPackageVersion } from "./src/build/sdk-package-version";
 import { sdkSchemaShake } from "./src/build/sdk-schema-shake";
 import { zodEnglishOnly } from "./src/build/zod-english-only";
@@ -83,6 +84,7 @@ export default defineConfig({
     clientByModule("@aws-sdk/client-sts", "STSClient"),
     sdkSchemaShake,
     sdkPackageVersion,
+    sdkCrc32InJs,
     zodEnglishOnly,
   ],
   define: { __AWS_HA_VERSION__: JSON.stringify(version) },

@@ -5,6 +5,7 @@ import { Script, type ScriptOptions } from "node:vm";
 import { makeDirectory } from "../host/make-directory";
 import { cacheRoot, ownedAlone, readOwnedFile, writeOwnedFile } from "../host/owner-only-files";
 import { bundleOf } from "./bundle-comment";
+import { monotonicMs } from "../time/monotonic";
 
 // The start of every built CLI. The real bundle travels inside this file (in a comment at its end); compiling it
 // through vm.Script lets V8 reuse the bytecode a previous run left in the cache directory instead of
@@ -128,9 +129,9 @@ function compile(): Script {
       if (written) return;
       written = true;
       try {
-        const started = performance.now();
+        const started = monotonicMs();
         writeCache(dir, file, compiled.createCachedData());
-        say(`${Math.round(performance.now() - started)} ms to write`);
+        say(`${Math.round(monotonicMs() - started)} ms to write`);
       } catch {
         // the next run compiles from source again
       }

@@ -1,5 +1,6 @@
 import { EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
 import { awsHttpHandler } from "./aws-http-handler";
+import { collectBody } from "./collect-body";
 import type { ClusterDescription } from "../cluster/schema";
 
 // Every failover builds one of these, so it stays cheap: no credential look-up, no request, until
@@ -27,6 +28,7 @@ export function createEc2Client(options: {
     maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
     retryMode: "standard",
     requestHandler: awsHttpHandler(timeouts),
+    streamCollector: collectBody,
     ...(credentials ? { credentials } : {}),
   });
 }

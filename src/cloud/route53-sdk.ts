@@ -7,6 +7,7 @@ import {
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
 import { awsHttpHandler } from "./aws-http-handler";
+import { collectBody } from "./collect-body";
 import type { ClusterDescription } from "../cluster/schema";
 import { dnsName } from "../kinds/record/spec";
 import { AwsHaError } from "../errors";
@@ -43,6 +44,7 @@ export function createRoute53Client(options: Route53Options): Route53Client {
     region: "us-east-1",
     maxAttempts: 1,
     requestHandler: awsHttpHandler(timeouts),
+    streamCollector: collectBody,
     ...(credentials ? { credentials } : {}),
   });
 }

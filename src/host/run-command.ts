@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { childProcesses } from "../platform/child-processes";
 import type { Socket } from "node:net";
 import { constants } from "node:os";
 import { AwsHaError } from "../errors";
@@ -42,7 +42,7 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
   if (!file) return Promise.reject(new AwsHaError("host", "empty command"));
   return new Promise((resolve, reject) => {
     // A process group of its own, so a timeout kills what the command started as well.
-    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: options.env });
+    const child = childProcesses().spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: options.env });
     const ended = child.pid !== undefined ? watch?.started(child.pid, argv) : undefined;
     let stdout = "";
     let stderr = "";

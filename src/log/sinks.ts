@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { childProcesses } from "../platform/child-processes";
 import { existsSync } from "node:fs";
 import { formatJson, formatText } from "./format";
 import type { Level, LogRecord, Sink } from "./record";
@@ -45,10 +46,14 @@ export class SyslogSink implements Sink {
       // Its own process group: keepalived signals a script's whole group at shutdown, and the lines
       // that say what the release did must outlive that. It ends when our end of its stdin closes.
       // logger splits a longer line into several records, 1 KiB each unless told the size.
-      this.child = spawn("logger", ["--prio-prefix", "--size", String(lineLimitBytes + 64), "-t", this.tag, "--id=" + process.pid], {
-        stdio: ["pipe", "ignore", "ignore"],
-        detached: true,
-      });
+      this.child = childProcesses().spawn(
+        "logger",
+        ["--prio-prefix", "--size", String(lineLimitBytes + 64), "-t", this.tag, "--id=" + process.pid],
+        {
+          stdio: ["pipe", "ignore", "ignore"],
+          detached: true,
+        },
+      );
       this.child.on("error", () => (this.failed = true));
       this.child.stdin?.on("error", () => (this.failed = true));
     }

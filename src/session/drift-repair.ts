@@ -5,6 +5,7 @@ import { resourcesFor } from "../kinds/registry";
 import { lockIsHeld } from "../transition/lock";
 import { inspectCluster, runTransition, select, type ArrivedTransition, type Ports } from "../transition/runner";
 import { concludeSuperseded, concludeTransition } from "./session";
+import { monotonicMs } from "../time/monotonic";
 
 // keepalived tells a node once that it is master; if someone then moves an Elastic IP by hand,
 // replaces a route or rewrites a DNS record, nothing tells it again. A resident reader that is
@@ -66,7 +67,7 @@ export async function repairDrift(ports: Ports, master: ArrivedTransition, optio
     ...(master.instance ? { instance: master.instance } : {}),
     ...(master.arrival ? { arrival: master.arrival } : {}),
   };
-  const started = performance.now();
+  const started = monotonicMs();
   const names = drifted.map((r) => r.resource.name);
   const report = await runTransition({ ...ports, resources, log }, transition, { only: names }).catch((e: unknown) => {
     log.error(`repair failed: ${errorText(e)}`);
@@ -74,12 +75,12 @@ export async function repairDrift(ports: Ports, master: ArrivedTransition, optio
   });
   if (!report) return "failed";
   if (report.status === "superseded") {
-    await concludeSuperseded({ ...ports, log }, transition, report.by.word, performance.now() - started);
+    await concludeSuperseded({ ...ports, log }, transition, report.by.word, monotonicMs() - started);
     return "superseded";
   }
   if (report.status !== "done") return "skipped";
   for (const r of report.results) if (r.outcome === "changed") log.warn(repairLine(r.step.resource, r.step.before, ports));
-  const { done } = await concludeTransition({ ...ports, log }, report, performance.now() - started, { itemise: true });
+  const { done } = await concludeTransition({ ...ports, log }, report, monotonicMs() - started, { itemise: true });
   return done ? "repaired" : "failed";
 }
 

@@ -1,4 +1,5 @@
 import { AwsHaError } from "../errors";
+import { monotonicMs } from "./monotonic";
 
 /**
  * The time a whole transition may take; every wait and poll asks it how long is left. Measured on
@@ -9,7 +10,7 @@ export class Deadline {
   private readonly end: number;
   constructor(
     readonly totalMs: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = () => monotonicMs(),
   ) {
     this.end = now() + totalMs;
   }
@@ -43,12 +44,12 @@ export async function pollUntil<T>(
   probe: () => Promise<T | undefined>,
   opts: { deadline: Deadline; limitMs: number; waitingFor: string; resource?: string; firstDelayMs?: number; maxDelayMs?: number },
 ): Promise<T> {
-  const stopAt = performance.now() + Math.min(opts.limitMs, opts.deadline.remainingMs());
+  const stopAt = monotonicMs() + Math.min(opts.limitMs, opts.deadline.remainingMs());
   let delay = opts.firstDelayMs ?? 250;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    const left = stopAt - performance.now();
+    const left = stopAt - monotonicMs();
     if (left <= 0) {
       opts.deadline.check(opts.waitingFor, opts.resource);
       throw new AwsHaError("timeout", `gave up after ${Math.round(opts.limitMs / 1000)} s ${opts.waitingFor}`, {

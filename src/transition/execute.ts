@@ -2,6 +2,7 @@ import type { Outcome, TransitionContext } from "../kinds/resource";
 import { AwsHaError } from "../errors";
 import { errorFields, errorText } from "../log";
 import type { Plan, Step } from "./plan";
+import { monotonicMs } from "../time/monotonic";
 
 export interface StepResult {
   step: Step;
@@ -41,8 +42,8 @@ export async function executePlan(plan: Plan, ctx: TransitionContext): Promise<S
       kind: step.resource.kind,
       ...(step.resource.role ? { role: step.resource.role } : {}),
     });
-    const started = performance.now();
-    const ms = () => Math.round(performance.now() - started);
+    const started = monotonicMs();
+    const ms = () => Math.round(monotonicMs() - started);
     try {
       const outcome = await step.resource[step.action]({ ...ctx, log }, step.before);
       const took = ms();

@@ -5,6 +5,7 @@ import type { Logger } from "../log";
 import type { Deadline } from "../time/deadline";
 import { membersOf, statOf } from "./process-start";
 import { ownSubdirectory } from "./run-dir";
+import { monotonicMs } from "../time/monotonic";
 
 // Hooks, service scripts, mount and fsck run in process groups of their own (so that a timeout
 // kills what they started too), which also means they outlive a notify process that keepalived
@@ -116,10 +117,10 @@ function signalGroup(g: Group, signal: NodeJS.Signals): void {
 }
 
 async function untilGone(groups: Group[], ms: number): Promise<Group[]> {
-  const stopAt = performance.now() + ms;
+  const stopAt = monotonicMs() + ms;
   let left = groups.filter(isRunning);
-  while (left.length > 0 && performance.now() < stopAt) {
-    await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, stopAt - performance.now()))));
+  while (left.length > 0 && monotonicMs() < stopAt) {
+    await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, stopAt - monotonicMs()))));
     left = left.filter(isRunning);
   }
   return left;

@@ -15,6 +15,7 @@ import { Deadline } from "../../time/deadline";
 import type { FenceRequest } from "./args";
 import { fenceMetadata } from "./metadata";
 import { agentName } from "./parameters";
+import { monotonicMs } from "../../time/monotonic";
 
 // One fence action, start to finish: the map, the EC2 client, the action, its answer on stdout in
 // fence-agents' words (Status: ON, Success: Powered OFF) and its exit code. Everything goes to
@@ -62,8 +63,8 @@ async function act(request: FenceRequest, log: Logger, env: NodeJS.ProcessEnv): 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const ec2 = new SdkEc2(createEc2Client({ region, timeouts }), () => deadline.signal());
   const power = new PowerSwitch(ec2, log, request.powerTimeoutSeconds * 1000);
-  const started = performance.now();
-  const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const started = monotonicMs();
+  const took = () => `${((monotonicMs() - started) / 1000).toFixed(1)} s`;
 
   switch (action) {
     case "monitor": {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { childProcesses } from "../../platform/child-processes";
 import { exitCodes } from "../../exit-codes";
 import { arrivalVariable, forkStamp, formatStamp, type EventStamp } from "../../transition/event-stamp";
 
@@ -18,7 +18,7 @@ export function isDetachedWorker(env: NodeJS.ProcessEnv): boolean {
 /** `arrival`: when the event arrived; by default when this process was forked for it. */
 export function runDetached(argv: readonly string[], arrival: EventStamp = forkStamp()): Promise<number> {
   const script = process.argv[1]!;
-  const child = spawn(process.execPath, [script, ...argv], {
+  const child = childProcesses().spawn(process.execPath, [script, ...argv], {
     detached: true,
     stdio: ["ignore", "inherit", "pipe"],
     env: { ...process.env, [workerEnv]: "1", [arrivalVariable]: formatStamp(arrival) },

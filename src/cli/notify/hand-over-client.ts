@@ -12,6 +12,7 @@ import {
   requestEnvironment,
   type HandOverRequest,
 } from "./hand-over";
+import { monotonicMs } from "../../time/monotonic";
 
 // The one-shot aws-ha-notify's first move, made before its bundle is read: if a resident helper
 // (`aws-ha-notify serve`) listens, it runs the event with everything already loaded and connected,
@@ -74,7 +75,7 @@ export function handOver(argv: readonly string[], env: NodeJS.ProcessEnv, say: S
     return Promise.resolve(undefined);
   }
   return new Promise((resolve) => {
-    const asked = performance.now();
+    const asked = monotonicMs();
     const socket = createConnection({ path });
     const lines = new MessageLines(handOverLimits.answerBytes);
     let accepted = false;
@@ -106,7 +107,7 @@ export function handOver(argv: readonly string[], env: NodeJS.ProcessEnv, say: S
         if ("declined" in answer) return settle(undefined, `the helper declined: ${answer.declined}`);
         // The first acceptance comes at once; a second may follow with the bound of the event's own deadline.
         if ("accepted" in answer) {
-          if (!accepted) say(`accepted in ${Math.round(performance.now() - asked)} ms`);
+          if (!accepted) say(`accepted in ${Math.round(monotonicMs() - asked)} ms`);
           accepted = true;
           clearTimeout(timer);
           const within = answer.withinMs + handOverLimits.answerGraceMs;

@@ -10,6 +10,7 @@ import { inspectCluster, runTransition, select, type Ports } from "../../transit
 import { exitCodeFor, ocfCodes as ocf } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
 import { concludeFailure, concludeTransition, runSession, type Session } from "../../session/session";
+import { monotonicMs } from "../../time/monotonic";
 
 // Pacemaker's OCF resource-agent API: the action is the first argument, parameters arrive as
 // OCF_RESKEY_*, and the exit codes differ from LSB (monitor says 7 for "not running"; stop never
@@ -48,19 +49,19 @@ export async function runOcf(action: string | undefined, env: NodeJS.ProcessEnv,
     const ports = session.ports(action === "stop" ? releasingElasticIps(description) : description);
     if (!(await isClusterNode(ports))) return checking ? ocf.notRunning : action === "stop" ? ocf.success : ocf.errArgs;
     if (checking) return await monitor(ports, only);
-    const started = performance.now();
+    const started = monotonicMs();
     const event = { direction: action === "start" ? "acquire" : "release", cause: `ocf ${action}` } as const;
     let report;
     try {
       report = await runTransition(ports, event, { only, newestWins: false });
     } catch (e) {
       // The session logs it and answers its exit code; the journal keeps it too.
-      await concludeFailure(ports, event, performance.now() - started, e);
+      await concludeFailure(ports, event, monotonicMs() - started, e);
       throw e;
     }
     if (report.status !== "done") return ocf.success;
     // Each failed step has logged its own error line.
-    const { code, done } = await concludeTransition(ports, report, performance.now() - started, { itemise: false });
+    const { code, done } = await concludeTransition(ports, report, monotonicMs() - started, { itemise: false });
     if (done) return ocf.success;
     if (description.timeouts.transition < configured.timeouts.transition)
       session.log.warn(

@@ -5,6 +5,7 @@ import { inspectCluster, type ArrivedTransition, type Ports } from "../../transi
 import { repairableResources, repairDrift } from "../../session/drift-repair";
 import { idleConnectionMs } from "../../cloud/aws-http-handler";
 import { keepCompiledCode } from "../../host/compiled-code";
+import { monotonicMs } from "../../time/monotonic";
 
 // What the FIFO reader does between events, so that an event finds everything ready: at start it
 // reads the identity, builds the EC2 client and opens its connection with the read-only calls the
@@ -27,8 +28,8 @@ export interface ResidentOptions {
 export class Resident {
   /** The event that made this node master; undefined while it is not. */
   private master: ArrivedTransition | undefined;
-  private lastCallAt = performance.now();
-  private lastLookAt = performance.now();
+  private lastCallAt = monotonicMs();
+  private lastLookAt = monotonicMs();
   /** The last call between events failed: the next failure is not warned about again. */
   private failing = false;
   /** Once an event ran, the next quiet moment keeps the compiled code (once per process). */
@@ -44,18 +45,18 @@ export class Resident {
    * reader: one warning, and the first event does the work itself.
    */
   async prewarm(): Promise<void> {
-    const started = performance.now();
+    const started = monotonicMs();
     try {
       const resources = repairableResources(this.ports, this.options.only);
       if (resources.length > 0) await inspectCluster({ ...this.ports, resources });
       else await this.touchConnection();
       this.ports.log.debug("ready for the first event: identity read, EC2 connection open", {
-        ms: Math.round(performance.now() - started),
+        ms: Math.round(monotonicMs() - started),
       });
     } catch (e) {
       this.ports.log.warn(`could not get ready ahead of the first event (${errorText(e)}); the first event will do it itself`);
     } finally {
-      this.lastCallAt = performance.now();
+      this.lastCallAt = monotonicMs();
     }
   }
 
@@ -63,7 +64,7 @@ export class Resident {
   ran(t: ArrivedTransition): void {
     if (this.compiledCode === "no event yet") this.compiledCode = "to keep";
     this.master = t.direction === "acquire" ? t : undefined;
-    this.lastCallAt = this.lastLookAt = performance.now();
+    this.lastCallAt = this.lastLookAt = monotonicMs();
   }
 
   /** An event handed to a detached process (keepalived stopping): this reader is master no more. */
@@ -73,7 +74,7 @@ export class Resident {
 
   /** How long the reader may stay idle before `tick` has something to do. */
   dueInMs(): number {
-    const now = performance.now();
+    const now = monotonicMs();
     const warm = this.lastCallAt + (this.options.keepWarmMs ?? keepWarmMs) - now;
     const repair = this.repairing() ? this.lastLookAt + this.options.repairEveryMs - now : Number.POSITIVE_INFINITY;
     const code = this.compiledCode === "to keep" ? this.lastCallAt + keepCodeAfterMs - now : Number.POSITIVE_INFINITY;
@@ -82,7 +83,7 @@ export class Resident {
 
   /** Whatever is due: the compiled code kept, a drift repair while master, else a call that keeps the connection open. */
   async tick(overtaken: () => boolean): Promise<void> {
-    const now = performance.now();
+    const now = monotonicMs();
     if (this.compiledCode === "to keep" && now - this.lastCallAt >= keepCodeAfterMs) {
       // While nothing waits: writing takes some milliseconds an event should not wait for.
       this.compiledCode = "kept";
@@ -104,7 +105,7 @@ export class Resident {
       else this.ports.log.debug(`between events: ${errorText(e)}`);
       this.failing = true;
     } finally {
-      this.lastCallAt = performance.now();
+      this.lastCallAt = monotonicMs();
     }
   }
 

@@ -15,6 +15,7 @@ import { runDetached } from "./detach";
 import { runPreflight } from "./check";
 import { Resident } from "./resident";
 import { endpointRouteBlock, endpointRouteLines } from "./endpoint-routes";
+import { monotonicMs } from "../../time/monotonic";
 
 /** Where a command's session and its answer on stdout go: this process's, or (in the resident helper) a caller's. */
 export interface NotifyIo {
@@ -102,11 +103,11 @@ async function transition(
 ): Promise<number> {
   const log = ports.log.child({ event: t.cause, ...(t.instance ? { instance: t.instance } : {}) });
   if (t.oddity) log.warn(`${t.oddity}; acting on ${t.cause} anyway`);
-  const started = performance.now();
+  const started = monotonicMs();
   try {
     const report = await runTransition({ ...ports, log }, t, { only: options.only, dryRun: options.dryRun });
     if (report.status === "superseded") {
-      await concludeSuperseded({ ...ports, log }, t, report.by.word, performance.now() - started);
+      await concludeSuperseded({ ...ports, log }, t, report.by.word, monotonicMs() - started);
       return exitCodes.ok;
     }
     if (report.status === "planned") {
@@ -119,12 +120,12 @@ async function transition(
       );
       return exitCodes.ok;
     }
-    return (await concludeTransition({ ...ports, log }, report, performance.now() - started, { itemise: true })).code;
+    return (await concludeTransition({ ...ports, log }, report, monotonicMs() - started, { itemise: true })).code;
   } catch (e) {
     log.error(`${t.direction} failed: ${errorText(e)}`, errorFields(e));
     // An argument error (a bad --only) stopped it before it was an event; a dry run changes nothing.
     if (!options.dryRun && !(e instanceof AwsHaError && e.kind === "usage"))
-      await concludeFailure({ ...ports, log }, t, performance.now() - started, e);
+      await concludeFailure({ ...ports, log }, t, monotonicMs() - started, e);
     return exitCodeFor(e);
   }
 }

@@ -9,6 +9,7 @@ import { exitCodeFor, exitCodes } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
 import { concludeFailure, concludeSuperseded, concludeTransition, runSession } from "../../session/session";
 import type { UpdateEipArgs } from "./args";
+import { monotonicMs } from "../../time/monotonic";
 
 /** Runs one Heartbeat/LSB action for the Elastic IPs named on the command line or in the description. */
 export function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv): Promise<number> {
@@ -92,19 +93,19 @@ async function allocationOf(publicIp: string, declared: readonly EipSpec[], port
 }
 
 async function transition(ports: Ports, direction: "acquire" | "release", cause: string): Promise<number> {
-  const started = performance.now();
+  const started = monotonicMs();
   let report;
   try {
     report = await runTransition(ports, { direction, cause });
   } catch (e) {
     // The session logs it and answers its exit code; the journal keeps it too.
-    await concludeFailure(ports, { direction, cause }, performance.now() - started, e);
+    await concludeFailure(ports, { direction, cause }, monotonicMs() - started, e);
     throw e;
   }
-  if (report.status === "superseded") await concludeSuperseded(ports, { direction, cause }, report.by.word, performance.now() - started);
+  if (report.status === "superseded") await concludeSuperseded(ports, { direction, cause }, report.by.word, monotonicMs() - started);
   if (report.status !== "done") return exitCodes.ok;
   // Each failed step has logged its own error line, naming the address and the fix.
-  return (await concludeTransition(ports, report, performance.now() - started, { itemise: false })).code;
+  return (await concludeTransition(ports, report, monotonicMs() - started, { itemise: false })).code;
 }
 
 async function restart(ports: Ports): Promise<number> {

@@ -1,3 +1,4 @@
+import { monotonicMs } from "../../time/monotonic";
 // The temporary credentials of one assumed role, kept for the process: the resident FIFO reader
 // lives for weeks, and a failover should not wait for STS when the keys it holds are still good.
 
@@ -27,7 +28,7 @@ export class RoleCredentials {
     /** The wall clock, read once per AssumeRole to learn how long its keys live. */
     private readonly now: () => number = Date.now,
     /** Time that only moves forward (NTP steps the wall clock), for how long the keys have been held. */
-    private readonly elapsed: () => number = () => performance.now(),
+    private readonly elapsed: () => number = () => monotonicMs(),
   ) {}
 
   /**

@@ -2,6 +2,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ClusterDescription } from "../../cluster/schema";
 import { AwsHaError } from "../../errors";
 import { awsHttpHandler } from "../aws-http-handler";
+import { collectBody } from "../collect-body";
 import type { AssumedRole } from "./acting-role";
 import type { TemporaryCredentials } from "./role-credentials";
 import { assumeRoleFailure } from "./sts-errors";
@@ -21,6 +22,7 @@ export function createStsClient(options: { region: string; timeouts: ClusterDesc
     maxAttempts: 3,
     retryMode: "standard",
     requestHandler: awsHttpHandler(options.timeouts),
+    streamCollector: collectBody,
   });
 }
 

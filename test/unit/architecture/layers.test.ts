@@ -7,7 +7,7 @@ import { importsOf } from "./import-graph";
 // to the outside, the kinds, what runs a transition or a check, the generator, the session every
 // front end shares, and the front ends at the top. The build tooling sits outside and above.
 const layers: { name: string; holds: (path: string) => boolean }[] = [
-  { name: "vocabulary", holds: (p) => /^src\/(errors|exit-codes|templates\.d)\.ts$|^src\/(log|time)\//.test(p) },
+  { name: "vocabulary", holds: (p) => /^src\/(errors|exit-codes|templates\.d)\.ts$|^src\/(log|time|platform)\//.test(p) },
   { name: "description", holds: (p) => /^src\/cluster\/|^src\/kinds\/[^/]+\/(schema|spec)\.ts$/.test(p) },
   { name: "ports", holds: (p) => /^src\/(cloud|host)\//.test(p) },
   { name: "kinds", holds: (p) => p.startsWith("src/kinds/") },
