@@ -15,6 +15,7 @@ import { Deadline } from "../time/deadline";
 import { probePermissions } from "./permission-probes";
 import { partsByRole, type AssumedRole } from "../cloud/roles/acting-role";
 import { awsEndpoints, proxyFindings } from "./proxy-findings";
+import { fencingTimingFindings } from "./fencing-timing";
 
 export type { Finding } from "../kinds/finding";
 
@@ -66,6 +67,7 @@ export async function runPreflightChecks(ports: CheckPorts): Promise<Finding[]> 
     note("fail", "node", errorText(e), "config");
     return findings;
   }
+  findings.push(...fencingTimingFindings(d, self));
   // Before the first call to AWS: how each endpoint is reached, and a malformed proxy stops here.
   const proxies = proxyFindings(awsEndpoints(d, d.region ?? identity.region, ports.env ?? process.env), ports.env ?? process.env);
   findings.push(...proxies);

@@ -157,6 +157,10 @@ describe("`check` with only stopPeerOnTakeover on", () => {
 
     const allowed = await world.a.run(["check"]);
     expect(allowed.stdout).toMatch(/^ok +permission: StopInstances node-b allowed/m);
+    // Its turn (the first: none) and the wait for the stop fit the transition's 40 s.
+    expect(allowed.stdout).toMatch(
+      /^ok +fencing: node-a stops a peer that did not hand over after its turn \(0 s\).*: 15 s, within timeouts\.transition \(40 s\)$/m,
+    );
 
     world.ec2.faults.inject({ kind: "deny", actions: ["StopInstances"] });
     const denied = await world.a.run(["check"]);
