@@ -21,6 +21,17 @@ function eipReleased(): ResourceInput {
   return { ...(resource.eip() as Extract<ResourceInput, { kind: "eip" }>), release: true };
 }
 
+/** A holds the VIP and the Elastic IP on it. */
+function startWithBothOnA(): Promise<TwoNodeWorld> {
+  return startTwoNodeWorld({
+    resources: () => [resource.vip(), eipReleased()],
+    given: (spec) => {
+      given.vipOn(spec, nodeA);
+      given.eipOn(spec, nodeA);
+    },
+  });
+}
+
 async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
   for (const end = Date.now() + ms; !condition(); await new Promise((r) => setTimeout(r, 10)))
     if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
@@ -28,13 +39,7 @@ async function until(condition: () => boolean, ms: number, what: string): Promis
 
 describe("given node A holds the VIP and its Elastic IP, which A disassociates when it releases", () => {
   it("B's takeover applied inside A's disassociation leaves the Elastic IP on the VIP at B", async () => {
-    world = await startTwoNodeWorld({
-      resources: () => [resource.vip(), eipReleased()],
-      given: (spec) => {
-        given.vipOn(spec, nodeA);
-        given.eipOn(spec, nodeA);
-      },
-    });
+    world = await startWithBothOnA();
     const w = world;
     // A's DisassociateAddress is in flight for 2 s before EC2 acts on it: B's takeover lands inside.
     w.ec2.faults.inject({ kind: "latency", ms: 2000, action: "DisassociateAddress" });
@@ -64,13 +69,7 @@ describe("given node A holds the VIP and its Elastic IP, which A disassociates w
   });
 
   it("without a takeover the Elastic IP is disassociated and stays so", async () => {
-    world = await startTwoNodeWorld({
-      resources: () => [resource.vip(), eipReleased()],
-      given: (spec) => {
-        given.vipOn(spec, nodeA);
-        given.eipOn(spec, nodeA);
-      },
-    });
+    world = await startWithBothOnA();
 
     const released = await world.a.run(["backup"]);
 

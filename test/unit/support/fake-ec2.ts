@@ -240,19 +240,20 @@ export class FakeEc2 implements Ec2 {
   async associateAddress(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<string> {
     this.calls.push(`associateAddress ${allocationId} ${networkInterfaceId} ${privateIp}`);
     this.address(allocationId, "AssociateAddress");
-    if (!this.eni(networkInterfaceId, "AssociateAddress", allocationId).privateIps.includes(privateIp))
-      throw ec2Refusal(
-        "AssociateAddress",
-        "InvalidParameterValue",
-        `The private IP address ${privateIp} is not assigned to network interface ${networkInterfaceId}.`,
-        allocationId,
-      );
+    this.mustCarry(networkInterfaceId, privateIp, allocationId);
     return this.associate(allocationId, networkInterfaceId, privateIp);
   }
 
   async associateAddressIfFree(allocationId: string, networkInterfaceId: string, privateIp: string): Promise<boolean> {
     this.calls.push(`associateAddressIfFree ${allocationId} ${networkInterfaceId} ${privateIp}`);
     if (this.address(allocationId, "AssociateAddress").associationId) return false;
+    this.mustCarry(networkInterfaceId, privateIp, allocationId);
+    this.associate(allocationId, networkInterfaceId, privateIp);
+    return true;
+  }
+
+  /** AssociateAddress names a private address the ENI carries, or EC2 refuses it. */
+  private mustCarry(networkInterfaceId: string, privateIp: string, allocationId: string): void {
     if (!this.eni(networkInterfaceId, "AssociateAddress", allocationId).privateIps.includes(privateIp))
       throw ec2Refusal(
         "AssociateAddress",
@@ -260,8 +261,6 @@ export class FakeEc2 implements Ec2 {
         `The private IP address ${privateIp} is not assigned to network interface ${networkInterfaceId}.`,
         allocationId,
       );
-    this.associate(allocationId, networkInterfaceId, privateIp);
-    return true;
   }
 
   async disassociateAddressFrom(allocationId: string, networkInterfaceId: string): Promise<boolean> {
