@@ -6,7 +6,5 @@
  * are no slower (measured by npm run bench). A shebang cannot pass them (Linux hands it one argument), so the
  * line starts node itself, found on PATH as the bundle's own `#!/usr/bin/env node` finds it.
  * keepalived's script security checks the first word, /usr/bin/env, which only root may change.
- * --lite-mode leaves no WebAssembly (none is used), and V8 says so on stderr at every start unless
- * --no-expose-wasm asks for that already: a warning in keepalived's log that meant nothing.
  */
-export const residentNode = ["/usr/bin/env", "node", "--lite-mode", "--no-expose-wasm", "--max-semi-space-size=1"] as const;
+export const residentNode = ["/usr/bin/env", "node", "--lite-mode", "--max-semi-space-size=1"] as const;

@@ -3,18 +3,20 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { residentNode } from "../../src/gen/resident-node";
 
-// The resident processes' Node.js flags (keepalived's FIFO reader, the helper's unit) are started on
-// every keepalived start and service restart: whatever V8 says about them lands in the operator's log.
+// The resident processes' Node.js flags (keepalived's FIFO reader, the helper's unit) go into
+// generated configs that outlive a Node.js upgrade: a flag one version rejects ("bad option", exit
+// 9) stops the reader and the helper for good. The unit tests run on Node.js 20 and on the current LTS.
 describe("the resident processes' Node.js flags", () => {
-  it("start Node.js without a word on stderr", () => {
+  it("start this Node.js in lite mode", () => {
     const run = spawnSync(process.execPath, [...residentNode.slice(2), "-e", "process.stdout.write(String(typeof WebAssembly))"], {
       encoding: "utf8",
       timeout: 30_000,
     });
-    expect(run.status).toBe(0);
-    expect(run.stderr).toBe("");
-    // Lite mode: no WebAssembly, which nothing of aws-ha uses.
+    expect(run.status, run.stderr).toBe(0);
+    // Lite mode leaves no WebAssembly, which nothing of aws-ha uses.
     expect(run.stdout).toBe("undefined");
+    // Node.js 20's V8 says so at every start; later ones say nothing. Nothing else is said.
+    expect(run.stderr.replace("Warning: disabling flag --expose_wasm due to conflicting flags\n", "")).toBe("");
   });
 
   it("are the ones the helper's systemd unit starts it with", () => {
