@@ -81,12 +81,20 @@ export class EipResource implements Resource {
    * removed by us (EC2 offers no conditional disassociation), and the peer, which saw it come along,
    * would not notice. So once it is disassociated, where the VIP is now is read: on another ENI, the
    * Elastic IP goes back to it, but only while it is associated nowhere (AllowReassociation off), so
-   * that this never takes it from anyone.
+   * that this never takes it from anyone, and only to a peer of the cluster: a VIP moved by hand to
+   * an instance outside it is no takeover, and the public address is not sent after it.
    */
   private async followMovedAddress(ctx: TransitionContext, ourEni: string, privateIp: string): Promise<void> {
     try {
       const holder = await ctx.ec2.findInterfaceByPrivateIp(privateIp);
       if (!holder || holder.networkInterfaceId === ourEni) return;
+      const peer = ctx.description.nodes.find((n) => n.instanceId === holder.instanceId && n.instanceId !== ctx.identity.instanceId);
+      if (!peer) {
+        ctx.log.info(
+          `${privateIp} is on ${holder.networkInterfaceId} (${holderName(ctx, holder.instanceId)}), no peer of this cluster: ${this.spec.allocationId} stays disassociated`,
+        );
+        return;
+      }
       const where = `${privateIp} on ${holder.networkInterfaceId} (${holderName(ctx, holder.instanceId)})`;
       if (await ctx.ec2.associateAddressIfFree(this.spec.allocationId, holder.networkInterfaceId, privateIp))
         ctx.log.warn(

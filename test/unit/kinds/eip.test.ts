@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EipSpec } from "../../../src/kinds/eip/schema";
 import type { Resource } from "../../../src/kinds/resource";
 import { EipResource } from "../../../src/kinds/eip/resource";
-import { a, b, clusterOf, onNode, transition, twoNodeEc2 } from "../support/cluster";
+import { a, b, clusterOf, onNode, transition, twoNodeEc2, zone } from "../support/cluster";
 
 const allocationId = "eipalloc-0abc00000000000e1";
 
@@ -156,6 +156,31 @@ describe("an Elastic IP", () => {
       expect(ec2.calls.at(-1)).toBe(`associateAddressIfFree ${allocationId} ${b.networkInterfaceId} ${vip}`);
       expect(ec2.calls.filter((c) => c.startsWith("associateAddress "))).toHaveLength(1);
       expect(ec2.addresses.get(allocationId)).toMatchObject({ networkInterfaceId: b.networkInterfaceId, privateIp: vip });
+    });
+
+    it("a VIP moved meanwhile to an instance outside the cluster does not take the EIP with it", async () => {
+      const { ec2, eip, nodeA } = onVipOfA();
+      ec2.addInstance("i-0ccccccccccccccc3", zone);
+      ec2.addInterface({
+        networkInterfaceId: "eni-0ccccccccccccccc3",
+        subnetId: "subnet-0a1",
+        availabilityZone: zone,
+        privateIps: ["10.0.1.12"],
+        sourceDestCheck: true,
+        instanceId: "i-0ccccccccccccccc3",
+      });
+      const disassociate = ec2.disassociateAddressFrom.bind(ec2);
+      ec2.disassociateAddressFrom = async (id, eni) => {
+        const done = await disassociate(id, eni);
+        await ec2.assignPrivateIp("eni-0ccccccccccccccc3", vip);
+        return done;
+      };
+
+      expect((await transition(eip, nodeA.ctx, "release")).outcome).toBe("changed");
+
+      expect(ec2.calls.filter((c) => c.startsWith("associateAddress"))).toEqual([]);
+      expect(ec2.addresses.get(allocationId)!.associationId).toBeUndefined();
+      expect(nodeA.lines.join("\n")).toMatch(/10\.0\.1\.100 is on eni-0ccccccccccccccc3 \(i-0ccccccccccccccc3\), no peer of this cluster/);
     });
 
     it("without a takeover, the VIP still on this ENI, the EIP stays disassociated", async () => {
