@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { commandHelp } from "../../src/cli/gen/help";
+import { packageHelperUnit } from "./helper-unit";
 import { renderChangelog } from "./changelog";
 import { bundledPackages, renderCopyright } from "./copyright";
 import { commands, docDir, helperUnit, links, manDir, packageName, type CommandName } from "./layout";
@@ -89,7 +90,7 @@ export function buildDeb(o: BuildOptions): BuiltPackage {
       0o644,
     );
     put(`${docDir}/changelog.gz`, gzip(renderChangelog({ packageName, version, maintainer: o.maintainer, date: o.sourceDate })), 0o644);
-    put(helperUnit.path, readFileSync(join(o.repoRoot, here, helperUnit.source)), 0o644);
+    put(helperUnit.path, packageHelperUnit(), 0o644);
     const overrides = join(o.repoRoot, here, "lintian-overrides");
     if (existsSync(overrides)) put(`usr/share/lintian/overrides/${packageName}`, readFileSync(overrides), 0o644);
 

@@ -37,5 +37,5 @@ export const links: readonly PackageLink[] = [
   { path: "usr/share/man/man8/fence_aws_ha.8.gz", target: "../man1/aws-ha-fence.1.gz" },
 ];
 
-/** The resident helper's systemd unit (packaging/debian/aws-ha-notify.service); enabled by the operator, not by the package. */
-export const helperUnit = { source: "aws-ha-notify.service", path: "lib/systemd/system/aws-ha-notify.service" };
+/** The resident helper's systemd unit (src/gen/helper-unit.ts); enabled by the operator, not by the package. */
+export const helperUnit = { path: "lib/systemd/system/aws-ha-notify.service" };

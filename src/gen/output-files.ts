@@ -1,5 +1,6 @@
 import type { ClusterDescription, ClusterNode } from "../cluster/schema";
 import { renderHeartbeat } from "./heartbeat";
+import { daemonsCallingPerEvent, helperUnitName, renderNodeHelperUnit } from "./helper-unit";
 import { buildRolePolicies, renderIamPolicy, rolePolicyFileStem, type IamPolicyOptions } from "./iam-policy";
 import { renderInstallNote } from "./install-note";
 import { renderKeepalivedConf } from "./keepalived";
@@ -44,6 +45,8 @@ export function nodeFiles(d: ClusterDescription, node: ClusterNode, ctx: RenderC
   if (wantsKeepalived(d))
     files.push({ path: join(node.name, "keepalived.conf"), content: renderKeepalivedConf(d, node.name, ctx), mode: configMode });
   if (wantsHeartbeat(d)) files.push(...heartbeatFiles(d, node.name, ctx, node.name));
+  if (daemonsCallingPerEvent(d).length > 0)
+    files.push({ path: join(node.name, helperUnitName), content: renderNodeHelperUnit(d, ctx.clusterPath), mode: configMode });
   files.push({ path: join(node.name, "iam-policy.json"), content: renderIamPolicy(d, ctx.iam), mode: configMode });
   files.push({ path: join(node.name, "INSTALL.md"), content: renderInstallNote(d, node.name, ctx.clusterPath), mode: configMode });
   return files;

@@ -15,7 +15,7 @@ import { checkTakenOver, giveBackToB } from "./warm-bench";
 // event; the runs it did itself (the helper did not accept in time: a busy machine) are counted and
 // stay in the figure, as a daemon would have waited for them too. Also peak RSS: of the calling
 // process (/usr/bin/time) and of the helper (VmHWM). The helper is started with the Node.js flags
-// the package's systemd unit gives it (packaging/debian/aws-ha-notify.service), as on a node.
+// the package's systemd unit gives it (packaging/debian/helper-unit.ts), as on a node.
 
 export interface HelperFigures {
   samples: number[];
@@ -34,8 +34,8 @@ export interface HelperFigures {
 }
 
 /** The Node.js flags of the unit's ExecStart=/usr/bin/node FLAGS… /usr/bin/aws-ha-notify serve. */
-export function unitNodeFlags(unitFile: string): string[] {
-  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s+\S*aws-ha-notify serve$/m.exec(readFileSync(unitFile, "utf8"));
+export function unitNodeFlags(unit: string): string[] {
+  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s+\S*aws-ha-notify serve$/m.exec(unit);
   return exec ? exec[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
@@ -44,9 +44,9 @@ export async function benchHelper(
   workDir: string,
   notifyBin: string,
   runs: { timed: number; rss: number },
-  unitFile: string,
+  unit: string,
 ): Promise<HelperFigures> {
-  const nodeFlags = unitNodeFlags(unitFile);
+  const nodeFlags = unitNodeFlags(unit);
   const runDir = join(workDir, "run");
   mkdirSync(runDir, { recursive: true });
   const cluster = writeVipEipCluster(workDir, { runDir, byIdDir: join(workDir, "by-id") });

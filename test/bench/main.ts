@@ -13,6 +13,7 @@ import { benchPeakRss, benchTransition, type TransitionFigures } from "./transit
 import { benchWarm, type WarmFigures } from "./warm-bench";
 import { benchVolume, type VolumeFigures } from "./volume-bench";
 import { benchHelper, type HelperFigures } from "./helper-bench";
+import { packageHelperUnit } from "../../packaging/debian/helper-unit";
 import { benchRecords, type RecordsFigures } from "./records-bench";
 
 // `npm run bench`: figures, never assertions. Everything runs on loopback against the stand-ins
@@ -131,8 +132,7 @@ async function main(): Promise<void> {
     console.log(`   reader peak RSS    ${(warm.peakRssKiB / 1024).toFixed(1)} MiB`);
 
     console.log(`\n8. one-shot aws-ha-notify master with the resident helper (aws-ha-notify serve) running (${runs.helper} runs)`);
-    const unitFile = join(args.root, "packaging/debian/aws-ha-notify.service");
-    const helper = await benchHelper(cloud, section("helper"), notify, { timed: runs.helper, rss: runs.rss }, unitFile);
+    const helper = await benchHelper(cloud, section("helper"), notify, { timed: runs.helper, rss: runs.rss }, packageHelperUnit());
     console.log(`   the helper runs as the package's unit starts it: node ${[...helper.nodeFlags, "aws-ha-notify serve"].join(" ")}`);
     console.log(`   process            ${summary(helper.samples)}`);
     console.log(

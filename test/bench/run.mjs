@@ -21,6 +21,8 @@ try {
     platform: "node",
     target: "node20",
     format: "cjs",
+    // The helper's unit is rendered from its template, as the package renders it.
+    loader: { ".eta": "text" },
     logLevel: "warning",
   });
   const child = spawn(process.execPath, [bundle, "--root", root, ...process.argv.slice(2)], { stdio: "inherit" });

@@ -89,6 +89,7 @@ describe("the built single-file CLIs, copied away from the repository", () => {
     expect(readdirSync(join(dir, "out", "db-a")).sort()).toEqual([
       "INSTALL.md",
       "authkeys",
+      "aws-ha-notify.service",
       "ha.cf",
       "haresources",
       "iam-policy.json",

@@ -1,7 +1,9 @@
 import { chmodSync, chownSync, existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { NotifyProcess } from "./support/notify-cli";
+import { renderHelperUnit } from "../../src/gen/helper-unit";
+import { residentNode } from "../../src/gen/resident-node";
+import { NotifyProcess, notifyBundle } from "./support/notify-cli";
 import { resource } from "./support/cluster-fixture";
 import { startTwoNodeWorld, type SimulatedNode, type TwoNodeWorld } from "./support/two-node-world";
 import { sleep, waitFor } from "./support/wait";
@@ -45,6 +47,21 @@ async function startHelper(node: SimulatedNode): Promise<NotifyProcess> {
   return helper;
 }
 
+/** The helper as the unit `aws-ha-gen all` renders starts it: its ExecStart= words, node found on PATH. */
+async function startHelperAsRenderedUnit(node: SimulatedNode): Promise<NotifyProcess> {
+  const unit = renderHelperUnit({ node: residentNode, notifyPath: notifyBundle, clusterPath: node.clusterFile, manPage: false });
+  const execStart = /^ExecStart=(.+)$/m.exec(unit)?.[1];
+  // Plain paths need no quoting: the line is the very words systemd runs.
+  expect(execStart).toBeDefined();
+  expect(execStart).not.toMatch(/["'%$\\]/);
+  // systemd runs /usr/bin/env, which finds node on the service's PATH: here, this Node.js.
+  const env = node.envWith({ PATH: `${dirname(process.execPath)}:${process.env.PATH ?? "/usr/bin:/bin"}` });
+  const helper = new NotifyProcess([], env, 120_000, execStart!.split(" "));
+  helpers.push(helper);
+  await waitFor("the helper to listen", () => /serving events on/.test(helper.stderr) || helper.stderr.includes("aws-ha-notify serve:"));
+  return helper;
+}
+
 const journal = (node: SimulatedNode) =>
   existsSync(join(node.historyDir, "journal.jsonl"))
     ? readFileSync(join(node.historyDir, "journal.jsonl"), "utf8")
@@ -67,6 +84,23 @@ describe("aws-ha-notify with the resident helper", () => {
     expect(helper.stderr).toMatch(/acquire done: vip/);
     expect(cloudHolders(w.snapshot())).toMatchObject({ vip: "node-a", eip: "node-a" });
     expect(journal(w.a).map((e) => [e.event, e.outcome])).toEqual([["master", "done"]]);
+  });
+
+  it("started as the systemd unit aws-ha-gen renders starts it, takes keepalived's MASTER with the resident flags", async () => {
+    const { w } = await startWorld();
+    const helper = await startHelperAsRenderedUnit(w.a);
+    expect(helper.stderr).not.toMatch(/aws-ha-notify serve:/);
+    // /usr/bin/env replaced itself with node: the helper's own command line carries the flags.
+    const cmdline = readFileSync(`/proc/${helper.pid}/cmdline`, "utf8").split("\0");
+    expect(cmdline.slice(1, 1 + residentNode.length - 2)).toEqual(residentNode.slice(2));
+    expect(cmdline).toContain(notifyBundle);
+
+    const run = await w.a.run(["master"], { env: debug });
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(doneByHelper);
+    expect(helper.stderr).toMatch(/acquire done: vip/);
+    expect(cloudHolders(w.snapshot())).toMatchObject({ vip: "node-a", eip: "node-a" });
   });
 
   it("keeps its compiled code for its next start once it has served an event, though it is stopped by a signal", async () => {

@@ -61,11 +61,16 @@ describe("aws-ha-gen all renders exactly the golden files", () => {
 
   it("gives every node its own folder with the files its daemon reads", () => {
     const paths = (file: string) => render(file).map((f) => f.path);
+    // Daemons that start one aws-ha-notify per event (here keepalived without its FIFO) get the
+    // resident helper's unit; keepalived's FIFO reader is resident itself, and Heartbeat with
+    // Elastic IPs alone runs aws-ha-updateeip, which does its work itself.
     expect(paths("two-node-keepalived.yaml")).toEqual([
       "lb-a/keepalived.conf",
+      "lb-a/aws-ha-notify.service",
       "lb-a/iam-policy.json",
       "lb-a/INSTALL.md",
       "lb-b/keepalived.conf",
+      "lb-b/aws-ha-notify.service",
       "lb-b/iam-policy.json",
       "lb-b/INSTALL.md",
     ]);
@@ -77,6 +82,7 @@ describe("aws-ha-gen all renders exactly the golden files", () => {
       "mx1.example.internal/INSTALL.md",
     ]);
     expect(paths("three-node.yaml").filter((p) => p.endsWith("keepalived.conf"))).toHaveLength(3);
+    expect(paths("three-node.yaml").filter((p) => p.endsWith("aws-ha-notify.service"))).toEqual([]);
   });
 
   it("marks authkeys owner-only and nothing else", () => {

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { packageHelperUnit } from "../../packaging/debian/helper-unit";
+import { renderHelperUnit } from "../../src/gen/helper-unit";
 import { residentNode } from "../../src/gen/resident-node";
 
 // The resident processes' Node.js flags (keepalived's FIFO reader, the helper's unit) go into
@@ -19,8 +20,9 @@ describe("the resident processes' Node.js flags", () => {
     expect(run.stderr.replace("Warning: disabling flag --expose_wasm due to conflicting flags\n", "")).toBe("");
   });
 
-  it("are the ones the helper's systemd unit starts it with", () => {
-    const unit = readFileSync(new URL("../../packaging/debian/aws-ha-notify.service", import.meta.url), "utf8");
-    expect(unit).toContain(`ExecStart=/usr/bin/node ${residentNode.slice(2).join(" ")} /usr/bin/aws-ha-notify serve`);
+  it("are the ones the helper's systemd units start it with, the package's and those aws-ha-gen renders", () => {
+    expect(packageHelperUnit()).toContain(`\nExecStart=/usr/bin/node ${residentNode.slice(2).join(" ")} /usr/bin/aws-ha-notify serve\n`);
+    const rendered = renderHelperUnit({ node: residentNode, notifyPath: "/usr/local/bin/aws-ha-notify", manPage: false });
+    expect(rendered).toContain(`\nExecStart=${residentNode.join(" ")} /usr/local/bin/aws-ha-notify serve\n`);
   });
 });

@@ -74,7 +74,7 @@ export const commandHelp = {
     examples: [
       [
         "aws-ha-gen all --cluster cluster.yaml --out out",
-        "out/<node>/keepalived.conf, ha.cf, haresources, authkeys, iam-policy.json, INSTALL.md",
+        "out/<node>/keepalived.conf, ha.cf, haresources, authkeys, aws-ha-notify.service (the resident helper, for daemons that call once per event), iam-policy.json, INSTALL.md",
       ],
     ],
   },

@@ -60,8 +60,9 @@ keepalived gives notify scripts /dev/null. A stop continues in a detached proces
 
 The resident helper: keepalived without its notify FIFO, Heartbeat and Pacemaker start one
 aws-ha-notify per event, which pays Node's start and loading the whole program each time.
-"aws-ha-notify serve" (the package's aws-ha-notify.service) stays up with the program loaded,
-this instance's identity read and the EC2 connection open.
+"aws-ha-notify serve" (aws-ha-notify.service: the package's, or the one "aws-ha-gen all" writes
+beside each node's files) stays up with the program loaded, this instance's identity read and the
+EC2 connection open.
 
 It listens on /run/aws-ha/notify.sock ($AWS_HA_HELPER_SOCKET): a socket only root can use, in a
 directory only root can write (it refuses to serve from one that others can write). Enable it

@@ -39,10 +39,17 @@ export class NotifyProcess {
   private stdoutText = "";
   private stderrText = "";
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
+  /** `command` runs the bundle: this Node.js by default, or the words a generated config starts it with. */
+  constructor(
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    timeoutMs: number,
+    command: readonly string[] = [process.execPath, notifyBundle],
+  ) {
     const started = performance.now();
-    const child = spawn(process.execPath, [notifyBundle, ...args], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    if (child.pid === undefined) throw new Error(`could not start ${notifyBundle}`);
+    const [program, ...programArgs] = command;
+    const child = spawn(program!, [...programArgs, ...args], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid === undefined) throw new Error(`could not start ${command.join(" ")}`);
     this.pid = child.pid;
     child.stdout.setEncoding("utf8").on("data", (s: string) => (this.stdoutText += s));
     child.stderr.setEncoding("utf8").on("data", (s: string) => (this.stderrText += s));

@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { heartbeatScriptNames } from "../../../src/gen/heartbeat";
 import { runOk } from "./commands";
 import type { Daemon } from "./daemon";
 import type { NodeMachine } from "./node-machine";
@@ -14,7 +15,8 @@ export const heartbeatBinary = "/usr/libexec/heartbeat/heartbeat";
 export interface HeartbeatFiles {
   /** The directory aws-ha-gen wrote ha.cf, haresources and authkeys to for this node. */
   renderedDir: string;
-  /** Where aws-ha-updateeip is installed inside the node (paths.updateeip). */
+  /** Where aws-ha-notify and aws-ha-updateeip are installed inside the node (paths.notify, paths.updateeip). */
+  notifyPath: string;
   updateeipPath: string;
 }
 
@@ -37,9 +39,15 @@ export class NodeHeartbeat {
     for (const name of ["ha.cf", "haresources", "authkeys"]) copyFileSync(join(files.renderedDir, name), join(haDir, name));
     // Heartbeat refuses to start when authkeys is readable by group or others.
     chmodSync(join(haDir, "authkeys"), 0o600);
-    const link = join(haDir, "resource.d", "aws-ha-updateeip");
-    rmSync(link, { force: true });
-    symlinkSync(files.updateeipPath, link);
+    // Both links, as INSTALL.md makes them: haresources names one or the other.
+    for (const [name, target] of [
+      [heartbeatScriptNames.notify, files.notifyPath],
+      [heartbeatScriptNames.updateeip, files.updateeipPath],
+    ] as const) {
+      const link = join(haDir, "resource.d", name);
+      rmSync(link, { force: true });
+      symlinkSync(target, link);
+    }
 
     // Heartbeat's state directories with their packaged owners (hacluster for ccm, crm, pengine).
     await runOk(["cp", "-a", "/var/lib/heartbeat/.", join(this.node.spec.dir, "heartbeat-lib")]);

@@ -99,6 +99,7 @@ export class LabNode {
     const outDir = await this.render();
     await this.heartbeat.install({
       renderedDir: dirname(renderedFile(outDir, this.name, "ha.cf")),
+      notifyPath: this.description.paths.notify,
       updateeipPath: this.description.paths.updateeip,
     });
   }

@@ -1,0 +1,77 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { packageHelperUnit } from "../../packaging/debian/helper-unit";
+import { parseClusterDescription } from "../../src/cluster/parse";
+import { daemonsCallingPerEvent, renderNodeHelperUnit } from "../../src/gen/helper-unit";
+import { systemdCommandLine } from "../../src/gen/systemd-command-line";
+
+// The resident helper's systemd unit: the package's and the one `aws-ha-gen all` renders for the
+// nodes of a cluster whose daemons start one aws-ha-notify per event.
+
+const base = {
+  cluster: "web",
+  region: "eu-west-1",
+  nodes: [
+    { name: "a", address: "10.0.1.10", instanceId: "i-0a00000000000000a", interface: "eth0", priority: 150 },
+    { name: "b", address: "10.0.1.11", instanceId: "i-0b00000000000000b", interface: "eth0", priority: 100 },
+  ],
+  resources: [{ kind: "vip", name: "web-vip", address: "10.0.1.100" }],
+};
+const descriptionWith = (extra: object) => parseClusterDescription(JSON.stringify({ ...base, ...extra }), "cluster.json");
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe("the helper's systemd unit", () => {
+  it("is rendered for the daemons that start one aws-ha-notify per event, and not for keepalived's FIFO reader", () => {
+    expect(daemonsCallingPerEvent(descriptionWith({ manager: "keepalived", keepalived: { virtualRouterId: 51 } }))).toEqual([]);
+    expect(
+      daemonsCallingPerEvent(descriptionWith({ manager: "keepalived", keepalived: { virtualRouterId: 51, notifyFifo: false } })),
+    ).toEqual(["keepalived (notifyFifo: false)"]);
+    expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat" }))).toEqual(["Heartbeat"]);
+    // haresources hands Elastic IPs alone to aws-ha-updateeip, which never asks the helper.
+    const eipsAlone = { resources: [{ kind: "eip", name: "web-eip", allocationId: "eipalloc-0a00000000000000e" }] };
+    expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat", ...eipsAlone }))).toEqual([]);
+    expect(daemonsCallingPerEvent(descriptionWith({ manager: "pacemaker" }))).toEqual(["Pacemaker"]);
+  });
+
+  it("starts the helper as keepalived's FIFO reader is started: node found on PATH, the resident flags, the node's description", () => {
+    const unit = renderNodeHelperUnit(
+      descriptionWith({ manager: "heartbeat", paths: { notify: "/opt/aws ha/aws-ha-notify" } }),
+      "/etc/aws-ha/cluster.yaml",
+    );
+    expect(unit).toContain(
+      '\nExecStart=/usr/bin/env node --lite-mode --max-semi-space-size=1 "/opt/aws ha/aws-ha-notify" --cluster /etc/aws-ha/cluster.yaml serve\n',
+    );
+    // Without the package there is no man page to point at.
+    expect(unit).not.toContain("Documentation=");
+    expect(packageHelperUnit()).toContain("\nDocumentation=man:aws-ha-notify(1)\n");
+  });
+
+  it("writes words systemd would otherwise split or expand so that it runs them as given", () => {
+    expect(systemdCommandLine(["/usr/bin/env", "/opt/my dir/x", "50%", "$HOME", 'say "hi"', "back\\slash"])).toBe(
+      '/usr/bin/env "/opt/my dir/x" 50%% $$HOME "say \\"hi\\"" "back\\\\slash"',
+    );
+    expect(() => systemdCommandLine(["/usr/bin/env", "a\nb"])).toThrow(/control character/);
+    expect(() => systemdCommandLine([""])).toThrow(/empty/);
+  });
+
+  it("is a unit systemd accepts (systemd-analyze verify)", () => {
+    const analyze = spawnSync("systemd-analyze", ["--version"], { encoding: "utf8" });
+    expect(analyze.error, "systemd-analyze is needed (Debian package systemd): nothing may skip").toBeUndefined();
+    dir = mkdtempSync(join(tmpdir(), "aws-ha-unit-"));
+    const notify = join(dir, "aws-ha-notify");
+    writeFileSync(notify, "#!/bin/sh\n", { mode: 0o755 });
+    const file = join(dir, "aws-ha-notify.service");
+    writeFileSync(file, renderNodeHelperUnit(descriptionWith({ manager: "pacemaker", paths: { notify } }), "/etc/aws-ha/cluster.yaml"));
+    const verify = spawnSync("systemd-analyze", ["verify", "--man=no", file], { encoding: "utf8", timeout: 30_000 });
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(verify.stderr).toBe("");
+  });
+});
