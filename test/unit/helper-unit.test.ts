@@ -4,23 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { packageHelperUnit } from "../../packaging/debian/helper-unit";
-import { parseClusterDescription } from "../../src/cluster/parse";
 import { daemonsCallingPerEvent, renderNodeHelperUnit } from "../../src/gen/helper-unit";
 import { systemdCommandLine } from "../../src/gen/systemd-command-line";
+import { clusterOf } from "./support/cluster";
 
 // The resident helper's systemd unit: the package's and the one `aws-ha-gen all` renders for the
 // nodes of a cluster whose daemons start one aws-ha-notify per event.
 
-const base = {
-  cluster: "web",
-  region: "eu-west-1",
-  nodes: [
-    { name: "a", address: "10.0.1.10", instanceId: "i-0a00000000000000a", interface: "eth0", priority: 150 },
-    { name: "b", address: "10.0.1.11", instanceId: "i-0b00000000000000b", interface: "eth0", priority: 100 },
-  ],
-  resources: [{ kind: "vip", name: "web-vip", address: "10.0.1.100" }],
-};
-const descriptionWith = (extra: object) => parseClusterDescription(JSON.stringify({ ...base, ...extra }), "cluster.json");
+const vip = [{ kind: "vip", name: "web-vip", address: "10.0.1.100" }];
+const descriptionWith = (settings: Record<string, unknown>, resources: unknown[] = vip) => clusterOf(resources, settings);
 
 let dir: string | undefined;
 afterEach(() => {
@@ -36,8 +28,8 @@ describe("the helper's systemd unit", () => {
     ).toEqual(["keepalived (notifyFifo: false)"]);
     expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat" }))).toEqual(["Heartbeat"]);
     // haresources hands Elastic IPs alone to aws-ha-updateeip, which never asks the helper.
-    const eipsAlone = { resources: [{ kind: "eip", name: "web-eip", allocationId: "eipalloc-0a00000000000000e" }] };
-    expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat", ...eipsAlone }))).toEqual([]);
+    const eipsAlone = [{ kind: "eip", name: "web-eip", allocationId: "eipalloc-0a00000000000000e" }];
+    expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat" }, eipsAlone))).toEqual([]);
     expect(daemonsCallingPerEvent(descriptionWith({ manager: "pacemaker" }))).toEqual(["Pacemaker"]);
   });
 
