@@ -10,8 +10,9 @@ import { bundleHolder, bundleMarker, commentEnd, commentEndSentinel, moduleWrapp
 
 const shebang = "#!/usr/bin/env node";
 // Resolved from the repository root, where the build runs (the config is bundled, so no import.meta).
-// aws-ha-notify's start first offers the event to the resident helper (notify-start.ts).
-const startOf = (name: string) => resolve(name === "aws-ha-notify" ? "src/build/notify-start.ts" : "src/build/start.ts");
+// aws-ha-notify's and aws-ha-updateeip's starts first offer the event to the resident helper.
+const starts: Record<string, string> = { "aws-ha-notify": "notify-start.ts", "aws-ha-updateeip": "updateeip-start.ts" };
+const startOf = (name: string) => resolve(`src/build/${starts[name] ?? "start.ts"}`);
 
 function bootstrapCode(startPath: string): string {
   const built = buildSync({

@@ -61,22 +61,18 @@ function haresourcesLine(d: ClusterDescription, clusterPath: string): string {
   if (/\s/.test(clusterPath))
     throw new AwsHaError("usage", `the cluster path ${JSON.stringify(clusterPath)} contains whitespace, which haresources cannot carry`);
   const eips = d.resources.filter((r): r is EipSpec => r.kind === "eip");
-  const resources = elasticIpsAlone(d)
-    ? eips.map((e) =>
-        [
-          heartbeatScriptNames.updateeip,
-          ...(e.release ? ["--release"] : []),
-          e.allocationId,
-          ...(e.privateAddress ? [e.privateAddress] : []),
-        ].join("::"),
-      )
-    : [`${heartbeatScriptNames.notify}::--cluster=${clusterPath}`];
+  const resources =
+    eips.length > 0 && eips.length === d.resources.length
+      ? eips.map((e) =>
+          [
+            heartbeatScriptNames.updateeip,
+            ...(e.release ? ["--release"] : []),
+            e.allocationId,
+            ...(e.privateAddress ? [e.privateAddress] : []),
+          ].join("::"),
+        )
+      : [`${heartbeatScriptNames.notify}::--cluster=${clusterPath}`];
   return [preferredNode(d).name, ...resources].join(" ");
-}
-
-/** Whether the cluster's resources are Elastic IPs alone, which haresources hands to aws-ha-updateeip (else to aws-ha-notify). */
-export function elasticIpsAlone(d: ClusterDescription): boolean {
-  return d.resources.length > 0 && d.resources.every((r) => r.kind === "eip");
 }
 
 /** Heartbeat reads plain numbers as seconds and needs an "ms" suffix for fractions. */

@@ -1,6 +1,5 @@
 import type { ClusterDescription } from "../cluster/schema";
 import template from "../../templates/aws-ha-notify.service.eta";
-import { elasticIpsAlone } from "./heartbeat";
 import { wantsHeartbeat, wantsKeepalived } from "./node-roles";
 import { residentNode } from "./resident-node";
 import { systemdCommandLine } from "./systemd-command-line";
@@ -9,8 +8,8 @@ import { renderTemplate } from "./template-engine";
 // The resident helper's systemd unit, one text for the Debian package (/usr/bin paths, its man
 // page) and for `aws-ha-gen all` (the description's paths, node found on PATH as keepalived's FIFO
 // reader finds it). The helper only pays off where a daemon starts one aws-ha-notify per event:
-// Heartbeat, Pacemaker, and keepalived without its notify FIFO (whose reader is resident already).
-// Heartbeat with Elastic IPs alone runs aws-ha-updateeip, which does its work itself.
+// Heartbeat (aws-ha-notify or aws-ha-updateeip from haresources), Pacemaker, and keepalived without
+// its notify FIFO (whose reader is resident already).
 
 export const helperUnitName = "aws-ha-notify.service";
 
@@ -38,11 +37,11 @@ export function renderNodeHelperUnit(d: ClusterDescription, clusterPath: string)
   return renderHelperUnit({ node: residentNode, notifyPath: d.paths.notify, clusterPath, manPage: false });
 }
 
-/** The daemons of the description that start one aws-ha-notify per event, which the helper speeds up. */
+/** The daemons of the description that start one aws-ha-notify (or aws-ha-updateeip) per event, which the helper speeds up. */
 export function daemonsCallingPerEvent(d: ClusterDescription): string[] {
   return [
     ...(wantsKeepalived(d) && d.keepalived?.notifyFifo === false ? ["keepalived (notifyFifo: false)"] : []),
-    ...(wantsHeartbeat(d) && !elasticIpsAlone(d) ? ["Heartbeat"] : []),
+    ...(wantsHeartbeat(d) ? ["Heartbeat"] : []),
     ...(d.manager === "pacemaker" ? ["Pacemaker"] : []),
   ];
 }

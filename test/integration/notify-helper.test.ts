@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderHelperUnit } from "../../src/gen/helper-unit";
 import { residentNode } from "../../src/gen/resident-node";
 import { NotifyProcess, notifyBundle } from "./support/notify-cli";
-import { resource } from "./support/cluster-fixture";
+import { ids, resource } from "./support/cluster-fixture";
+import { heartbeatEipWorld } from "./support/heartbeat-eip-world";
+import { builtCli, runCli } from "./support/run-cli";
 import { startTwoNodeWorld, type SimulatedNode, type TwoNodeWorld } from "./support/two-node-world";
 import { sleep, waitFor } from "./support/wait";
 import { cloudHolders } from "./support/world-view";
@@ -101,6 +103,47 @@ describe("aws-ha-notify with the resident helper", () => {
     expect(run.stderr).toMatch(doneByHelper);
     expect(helper.stderr).toMatch(/acquire done: vip/);
     expect(cloudHolders(w.snapshot())).toMatchObject({ vip: "node-a", eip: "node-a" });
+  });
+
+  it("takes Heartbeat's aws-ha-updateeip start, status and stop, answering the status text and exit codes its process would", async () => {
+    world = await startTwoNodeWorld(heartbeatEipWorld);
+    const w = world;
+    w.a.env.AWS_HA_HELPER_SOCKET = join(w.dir, "helper", "notify.sock");
+    await startHelper(w.a);
+    const updateeip = (args: string[]) =>
+      runCli([builtCli("aws-ha-updateeip"), ...args], w.a.envWith({ AWS_HA_CLUSTER: w.a.clusterFile, ...debug }));
+
+    const start = await updateeip([ids.allocationId, "start"]);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stderr).toMatch(doneByHelper);
+    expect(start.stderr).not.toMatch(bundleLoaded);
+    expect(w.association(ids.allocationId)).toMatchObject({ networkInterfaceId: w.a.networkInterfaceId, privateIp: w.a.address });
+
+    const running = await updateeip([ids.allocationId, "status"]);
+    expect(running.stderr).toMatch(doneByHelper);
+    expect([running.code, running.stdout]).toEqual([0, `aws-ha-updateeip ${ids.allocationId} is running\n`]);
+
+    const stop = await updateeip(["--release", ids.allocationId, "stop"]);
+    expect(stop.stderr).toMatch(doneByHelper);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(w.association(ids.allocationId).networkInterfaceId).toBeUndefined();
+    const stopped = await updateeip([ids.allocationId, "status"]);
+    expect(stopped.stderr).toMatch(doneByHelper);
+    expect([stopped.code, stopped.stdout]).toEqual([3, `aws-ha-updateeip ${ids.allocationId} is stopped\n`]);
+  });
+
+  it("takes an aws-ha-updateeip start that names its address and has no description, as Heartbeat's narrow use runs it", async () => {
+    world = await startTwoNodeWorld(heartbeatEipWorld);
+    const w = world;
+    w.a.env.AWS_HA_HELPER_SOCKET = join(w.dir, "helper", "notify.sock");
+    await startHelper(w.a);
+    const env = w.a.envWith({ AWS_HA_CLUSTER: join(w.dir, "no-such-description.yaml"), ...debug });
+
+    const start = await runCli([builtCli("aws-ha-updateeip"), ids.allocationId, "start"], env);
+
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stderr).toMatch(doneByHelper);
+    expect(w.association(ids.allocationId)).toMatchObject({ networkInterfaceId: w.a.networkInterfaceId, privateIp: w.a.address });
   });
 
   it("keeps its compiled code for its next start once it has served an event, though it is stopped by a signal", async () => {

@@ -61,9 +61,8 @@ describe("aws-ha-gen all renders exactly the golden files", () => {
 
   it("gives every node its own folder with the files its daemon reads", () => {
     const paths = (file: string) => render(file).map((f) => f.path);
-    // Daemons that start one aws-ha-notify per event (here keepalived without its FIFO) get the
-    // resident helper's unit; keepalived's FIFO reader is resident itself, and Heartbeat with
-    // Elastic IPs alone runs aws-ha-updateeip, which does its work itself.
+    // Daemons that start one process per event (here keepalived without its FIFO, and Heartbeat
+    // with aws-ha-updateeip) get the resident helper's unit; keepalived's FIFO reader is resident itself.
     expect(paths("two-node-keepalived.yaml")).toEqual([
       "lb-a/keepalived.conf",
       "lb-a/aws-ha-notify.service",
@@ -78,6 +77,7 @@ describe("aws-ha-gen all renders exactly the golden files", () => {
       "mx1.example.internal/ha.cf",
       "mx1.example.internal/haresources",
       "mx1.example.internal/authkeys",
+      "mx1.example.internal/aws-ha-notify.service",
       "mx1.example.internal/iam-policy.json",
       "mx1.example.internal/INSTALL.md",
     ]);

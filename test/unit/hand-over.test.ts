@@ -9,10 +9,12 @@ import {
   environmentDigest,
   handOverLimits,
   mayHandOver,
+  mayHandOverUpdateEip,
   MessageLines,
   parseAnswer,
   parseRequest,
   requestEnvironment,
+  requestOf,
   type HandOverRequest,
 } from "../../src/cli/notify/hand-over";
 
@@ -54,6 +56,21 @@ describe("which calls are offered to the helper", () => {
     expect(mayHandOver(["stop"], { AWS_HA_DETACHED_WORKER: "1" })).toBe(false);
     expect(mayHandOver(["stop"], { AWS_HA_EVENT_ARRIVAL: "1.2.0" })).toBe(false);
   });
+
+  it.each([
+    [["eipalloc-0abc", "start"], true],
+    [["--release", "eipalloc-0abc", "10.0.1.100", "stop"], true],
+    [["198.51.100.10", "status"], true],
+    [["start"], true],
+    [["eipalloc-0abc", "restart"], false],
+    [["eipalloc-0abc", "reload"], false],
+    [["eipalloc-0abc", "start", "--help"], false],
+    [["--version"], false],
+    [[], false],
+  ])("aws-ha-updateeip %j → %s", (argv, offered) => {
+    expect(mayHandOverUpdateEip(argv, {})).toBe(offered);
+    expect(mayHandOverUpdateEip(argv, { AWS_HA_DETACHED_WORKER: "1" })).toBe(false);
+  });
 });
 
 describe("the environment a request carries", () => {
@@ -91,15 +108,23 @@ describe("the environment a request carries", () => {
   });
 });
 
-const request: HandOverRequest = { v: 1, argv: ["master"], pid: 42, start: 1000, env: {}, envDigest: "d" };
+const fields = { argv: ["master"], pid: 42, start: 1000, env: {}, envDigest: "d" };
+const request: HandOverRequest = requestOf("aws-ha-notify", fields);
 
 describe("messages", () => {
-  it("a request reads back as written; anything else of another shape is no request", () => {
-    expect(parseRequest(encodeMessage(request).trim())).toEqual(request);
+  it("a request reads back with its program; anything else of another shape is no request", () => {
+    // aws-ha-notify's as the first helpers read them; another program's as version 2, which they refuse.
+    expect(JSON.parse(encodeMessage(request))).toEqual({ v: 1, ...fields });
+    expect(parseRequest(encodeMessage(request).trim())).toEqual({ ...fields, program: "aws-ha-notify" });
+    const eip = requestOf("aws-ha-updateeip", { ...fields, argv: ["eipalloc-0abc", "start"] });
+    expect(JSON.parse(encodeMessage(eip))).toMatchObject({ v: 2, program: "aws-ha-updateeip" });
+    expect(parseRequest(encodeMessage(eip).trim())).toEqual({ ...fields, argv: ["eipalloc-0abc", "start"], program: "aws-ha-updateeip" });
     for (const bad of [
       "not json",
       "null",
-      JSON.stringify({ ...request, v: 2 }),
+      JSON.stringify({ ...request, v: 3 }),
+      JSON.stringify({ ...fields, v: 2 }),
+      JSON.stringify({ ...fields, v: 2, program: "aws-ha-gen" }),
       JSON.stringify({ ...request, start: -1 }),
       JSON.stringify({ ...request, pid: 0 }),
       JSON.stringify({ ...request, argv: [1] }),
@@ -169,13 +194,13 @@ describe("the client's side", () => {
       reply(encodeMessage({ accepted: true, withinMs: 1_000 }));
       reply(encodeMessage({ exit: 0, stdout: "", stderr: `acquire done for ${got?.argv.join(" ")}\n` }));
     });
-    const result = await handOver(["master"], { AWS_HA_HELPER_SOCKET: path }, say);
+    const result = await handOver("aws-ha-notify", ["master"], { AWS_HA_HELPER_SOCKET: path }, say);
     expect(result).toEqual({ exit: 0, stdout: "", stderr: "acquire done for master\n" });
   });
 
   it("does it itself when the helper declines, hangs up after accepting, or never accepts", async () => {
     const declining = await scriptedHelper((_, reply) => reply(encodeMessage({ declined: "busy with 4 events" })));
-    expect(await handOver(["master"], { AWS_HA_HELPER_SOCKET: declining }, say)).toBeUndefined();
+    expect(await handOver("aws-ha-notify", ["master"], { AWS_HA_HELPER_SOCKET: declining }, say)).toBeUndefined();
     expect(said.at(-1)).toBe("the helper declined: busy with 4 events");
     await new Promise<void>((resolve) => server!.close(() => resolve()));
 
@@ -183,25 +208,25 @@ describe("the client's side", () => {
       reply(encodeMessage({ accepted: true, withinMs: 1_000 }));
       setTimeout(hangUp, 20);
     });
-    expect(await handOver(["master"], { AWS_HA_HELPER_SOCKET: dying }, say)).toBeUndefined();
+    expect(await handOver("aws-ha-notify", ["master"], { AWS_HA_HELPER_SOCKET: dying }, say)).toBeUndefined();
     expect(said.at(-1)).toBe("the helper hung up before its last answer");
     await new Promise<void>((resolve) => server!.close(() => resolve()));
 
     const silent = await scriptedHelper(() => undefined);
     const started = performance.now();
-    expect(await handOver(["master"], { AWS_HA_HELPER_SOCKET: silent }, say)).toBeUndefined();
+    expect(await handOver("aws-ha-notify", ["master"], { AWS_HA_HELPER_SOCKET: silent }, say)).toBeUndefined();
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(said.at(-1)).toBe(`the helper did not accept within ${handOverLimits.acceptMs} ms`);
   });
 
   it("does it itself when an answer is out of order or unreadable", async () => {
     const early = await scriptedHelper((_, reply) => reply(encodeMessage({ exit: 0, stdout: "", stderr: "" })));
-    expect(await handOver(["master"], { AWS_HA_HELPER_SOCKET: early }, say)).toBeUndefined();
+    expect(await handOver("aws-ha-notify", ["master"], { AWS_HA_HELPER_SOCKET: early }, say)).toBeUndefined();
     expect(said.at(-1)).toBe("the helper's answers came out of order");
     await new Promise<void>((resolve) => server!.close(() => resolve()));
 
     const garbled = await scriptedHelper((_, reply) => reply("{nonsense\n"));
-    expect(await handOver(["master"], { AWS_HA_HELPER_SOCKET: garbled }, say)).toBeUndefined();
+    expect(await handOver("aws-ha-notify", ["master"], { AWS_HA_HELPER_SOCKET: garbled }, say)).toBeUndefined();
     expect(said.at(-1)).toBe("the helper's answer is unreadable");
   });
 

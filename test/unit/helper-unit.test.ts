@@ -27,9 +27,9 @@ describe("the helper's systemd unit", () => {
       daemonsCallingPerEvent(descriptionWith({ manager: "keepalived", keepalived: { virtualRouterId: 51, notifyFifo: false } })),
     ).toEqual(["keepalived (notifyFifo: false)"]);
     expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat" }))).toEqual(["Heartbeat"]);
-    // haresources hands Elastic IPs alone to aws-ha-updateeip, which never asks the helper.
+    // haresources hands Elastic IPs alone to aws-ha-updateeip, which offers its actions to the helper too.
     const eipsAlone = [{ kind: "eip", name: "web-eip", allocationId: "eipalloc-0a00000000000000e" }];
-    expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat" }, eipsAlone))).toEqual([]);
+    expect(daemonsCallingPerEvent(descriptionWith({ manager: "heartbeat" }, eipsAlone))).toEqual(["Heartbeat"]);
     expect(daemonsCallingPerEvent(descriptionWith({ manager: "pacemaker" }))).toEqual(["Pacemaker"]);
   });
 

@@ -10,6 +10,8 @@ import {
   MessageLines,
   parseAnswer,
   requestEnvironment,
+  requestOf,
+  type HandOverProgram,
   type HandOverRequest,
 } from "./hand-over";
 import { monotonicMs } from "../../time/monotonic";
@@ -57,19 +59,23 @@ function startTicks(): number {
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
 }
 
-export function handOver(argv: readonly string[], env: NodeJS.ProcessEnv, say: Say): Promise<HelperResult | undefined> {
+export function handOver(
+  program: HandOverProgram,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  say: Say,
+): Promise<HelperResult | undefined> {
   const path = env[helperSocketVariable] || defaultHelperSocket;
   if (!trustedSocket(path, say)) return Promise.resolve(undefined);
   let request: HandOverRequest;
   try {
-    request = {
-      v: 1,
+    request = requestOf(program, {
       argv: [...argv],
       pid: process.pid,
       start: startTicks(),
       env: requestEnvironment(env),
       envDigest: environmentDigest(env),
-    };
+    });
   } catch (e) {
     say(`not handed over: ${(e as Error).message}`);
     return Promise.resolve(undefined);

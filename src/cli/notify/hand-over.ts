@@ -24,8 +24,10 @@ export const handOverLimits = {
   longestEventMs: 30 * 60_000,
 };
 
-export interface HandOverRequest {
-  v: 1;
+/** The command a request is for. */
+export type HandOverProgram = "aws-ha-notify" | "aws-ha-updateeip";
+
+export interface RequestFields {
   argv: string[];
   /** The calling process and its start time (/proc/PID/stat): the event's arrival stamp. */
   pid: number;
@@ -34,6 +36,21 @@ export interface HandOverRequest {
   env: Record<string, string>;
   /** A digest of the variables that say how to reach AWS (see `environmentDigest`). */
   envDigest: string;
+}
+
+/**
+ * A request as it crosses the socket. aws-ha-notify's are version 1, which every helper reads; a
+ * version 2 request names its program, and a helper that knows only version 1 hangs up on it, so
+ * that its caller does the work itself.
+ */
+export type HandOverRequest = RequestFields & ({ v: 1 } | { v: 2; program: HandOverProgram });
+
+/** A request read back, its program known. */
+export type ReceivedRequest = RequestFields & { program: HandOverProgram };
+
+/** The request a program sends. */
+export function requestOf(program: HandOverProgram, fields: RequestFields): HandOverRequest {
+  return program === "aws-ha-notify" ? { v: 1, ...fields } : { v: 2, program, ...fields };
 }
 
 export type HelperAnswer = { accepted: true; withinMs: number } | { declined: string } | { exit: number; stdout: string; stderr: string };
@@ -58,6 +75,15 @@ export function mayHandOver(argv: readonly string[], env: NodeJS.ProcessEnv): bo
   }
   return words.length === 1 && transitionWords.has(words[0]!.toLowerCase());
 }
+
+/** aws-ha-updateeip's Heartbeat actions, its last word (src/cli/updateeip/args.ts): the rest it does itself. */
+export function mayHandOverUpdateEip(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  if (env.AWS_HA_DETACHED_WORKER === "1" || env.AWS_HA_EVENT_ARRIVAL !== undefined) return false;
+  if (argv.some((a) => a === "--help" || a === "-h" || a === "--version")) return false;
+  return updateEipActions.has(argv.at(-1) ?? "");
+}
+
+const updateEipActions = new Set(["start", "stop", "status"]);
 
 /** The options of aws-ha-notify that take the next word as their value (args.ts). */
 const valueOptions = new Set(["--cluster", "--only", "--log-format", "-n"]);
@@ -117,8 +143,8 @@ export class MessageLines {
   }
 }
 
-/** A request read back, or undefined when it is not one (wrong shape, wrong version). */
-export function parseRequest(line: string): HandOverRequest | undefined {
+/** A request read back, or undefined when it is not one (wrong shape, wrong version, unknown program). */
+export function parseRequest(line: string): ReceivedRequest | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -126,15 +152,18 @@ export function parseRequest(line: string): HandOverRequest | undefined {
     return undefined;
   }
   if (typeof value !== "object" || value === null) return undefined;
-  const r = value as Partial<HandOverRequest>;
+  const r = value as Partial<RequestFields> & { v?: unknown; program?: unknown };
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 64 && v.every((s) => typeof s === "string");
   const env = r.env;
   const envOk =
     typeof env === "object" && env !== null && Object.values(env).every((s) => typeof s === "string") && Object.keys(env).length <= 256;
-  if (r.v !== 1 || !strings(r.argv)) return undefined;
+  if ((r.v !== 1 && r.v !== 2) || !strings(r.argv)) return undefined;
+  const program = r.v === 1 ? "aws-ha-notify" : r.program;
+  if (program !== "aws-ha-notify" && program !== "aws-ha-updateeip") return undefined;
   if (!Number.isSafeInteger(r.pid) || r.pid! <= 0 || !Number.isSafeInteger(r.start) || r.start! < 0) return undefined;
   if (!envOk || typeof r.envDigest !== "string") return undefined;
-  return r as HandOverRequest;
+  const { argv, pid, start, envDigest } = r as RequestFields;
+  return { argv, pid, start, env: env as Record<string, string>, envDigest, program };
 }
 
 /** An answer read back, or undefined when it is not one. */

@@ -59,7 +59,9 @@ keepalived gives notify scripts /dev/null. A stop continues in a detached proces
 1-second kill of notify_stop cannot cut a volume release short.
 
 The resident helper: keepalived without its notify FIFO, Heartbeat and Pacemaker start one
-aws-ha-notify per event, which pays Node's start and loading the whole program each time.
+aws-ha-notify (or aws-ha-updateeip) per event, which pays Node's start and loading the whole
+program each time.
+
 "aws-ha-notify serve" (aws-ha-notify.service: the package's, or the one "aws-ha-gen all" writes
 beside each node's files) stays up with the program loaded, this instance's identity read and the
 EC2 connection open.
@@ -68,10 +70,11 @@ It listens on /run/aws-ha/notify.sock ($AWS_HA_HELPER_SOCKET): a socket only roo
 directory only root can write (it refuses to serve from one that others can write). Enable it
 with: systemctl enable --now aws-ha-notify.service
 
-A transition (keepalived's words, start, stop), status, or OCF start/stop/monitor first offers its
-event there, before loading anything else. The helper runs it through the same code with the
-caller's description and parameters; the call prints the helper's lines and exits with the code it
-would have given itself. The helper only acts when asked (no drift repair) and logs to stderr.
+A transition (keepalived's words, start, stop), status, OCF start/stop/monitor, or
+aws-ha-updateeip's start/stop/status first offers its event there, before loading anything else. The
+helper runs it through the same code with the caller's description and parameters; the call
+prints the helper's lines and exits with the code it would have given itself. The helper only
+acts when asked (no drift repair) and logs to stderr.
 
 The call does the event itself whenever the helper is absent, does not accept within 50 ms, is
 busy (4 events at once), declines (other AWS_* or proxy variables than its own) or hangs up before

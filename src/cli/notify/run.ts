@@ -5,7 +5,8 @@ import { describePlan } from "../../transition/plan";
 import { inspectCluster, runTransition, type ArrivedTransition, type Ports } from "../../transition/runner";
 import { exitCodeFor, exitCodes } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
-import { concludeFailure, concludeSuperseded, concludeTransition, runSession } from "../../session/session";
+import { concludeFailure, concludeSuperseded, concludeTransition } from "../../session/session";
+import { thisProcessIo, type CallIo } from "../../session/call-io";
 import { historyTable, lastTransitionLine } from "../../record/history-table";
 import { journalPath, readJournal } from "../../record/journal";
 import type { JournalEntry } from "../../record/journal-entry";
@@ -17,20 +18,12 @@ import { Resident } from "./resident";
 import { endpointRouteBlock, endpointRouteLines } from "./endpoint-routes";
 import { monotonicMs } from "../../time/monotonic";
 
-/** Where a command's session and its answer on stdout go: this process's, or (in the resident helper) a caller's. */
-export interface NotifyIo {
-  open: typeof runSession;
-  out: (text: string) => void;
-}
-
-const thisProcessIo: NotifyIo = { open: runSession, out: (text) => void process.stdout.write(text) };
-
 /** Everything after argument parsing: one session, in which the command runs. */
 export function runNotify(
   command: NotifyCommand,
   options: NotifyOptions,
   env: NodeJS.ProcessEnv,
-  io: NotifyIo = thisProcessIo,
+  io: CallIo = thisProcessIo,
 ): Promise<number> {
   const { out } = io;
   const descriptionPath = clusterPath(options.cluster, env);
@@ -98,7 +91,7 @@ async function transition(
   ports: Ports,
   t: ArrivedTransition,
   options: NotifyOptions,
-  out: NotifyIo["out"],
+  out: CallIo["out"],
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const log = ports.log.child({ event: t.cause, ...(t.instance ? { instance: t.instance } : {}) });
@@ -131,7 +124,7 @@ async function transition(
 }
 
 /** LSB status: "running" only when every resource is held here, because Heartbeat reads the text. */
-async function status(ports: Ports, options: NotifyOptions, out: NotifyIo["out"]): Promise<number> {
+async function status(ports: Ports, options: NotifyOptions, out: CallIo["out"]): Promise<number> {
   const name = `aws-ha ${ports.description.cluster}`;
   const answer = holdingAnswer(await inspectCluster(ports, { only: options.only }));
   if (answer.held === "all") {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { isAbsolute } from "node:path";
 import { clusterPath, loadClusterDescription } from "../../cluster/load";
@@ -18,18 +19,21 @@ import {
   helperSocketVariable,
   MessageLines,
   parseRequest,
-  type HandOverRequest,
+  type ReceivedRequest,
   type HelperAnswer,
 } from "./hand-over";
 import { listenOn, removeOurSocket } from "./helper-socket";
 import { runOcf } from "./ocf";
 import { Resident } from "./resident";
 import { runNotify } from "./run";
+import { parseUpdateEipArgs } from "../updateeip/args";
+import { runUpdateEip } from "../updateeip/run";
 import { keepCompiledCode } from "../../host/compiled-code";
 
 // `aws-ha-notify serve`: the resident helper for the daemons that start one process per event
-// (keepalived without its FIFO, Heartbeat, Pacemaker). Each such process offers its event here
-// before it loads its bundle (src/build/notify-start.ts); the helper runs it through the very code
+// (keepalived without its FIFO, Heartbeat, Pacemaker): aws-ha-notify's and aws-ha-updateeip's. Each
+// such process offers its event here before it loads its bundle (src/build/offer-to-helper.ts);
+// the helper runs it through the very code
 // the process would have run — the same session, transition, closing line and exit code — with the
 // code loaded, the identity read and the EC2 connection kept open as the FIFO reader keeps them
 // (resident.ts), and sends back the exit code and the lines the process would have printed. It only
@@ -85,6 +89,8 @@ interface Accepted {
   /** Its description: read once more before the event, for the deadline the caller may wait for. */
   path: string;
   env: NodeJS.ProcessEnv;
+  /** aws-ha-updateeip may act with no description (addresses on its command line): the defaults' deadline then. */
+  descriptionOptional: boolean;
 }
 
 class EventRunner {
@@ -180,7 +186,7 @@ class EventRunner {
   }
 
   /** Throws why not when the event cannot run here exactly as in its own process. */
-  private accept(request: HandOverRequest, log: Logger): Accepted {
+  private accept(request: ReceivedRequest, log: Logger): Accepted {
     if (this.inProgress >= maxEventsAtOnce) throw new Error(`busy with ${this.inProgress} events`);
     if (statOf(request.pid)?.start !== request.start) throw new Error(`process ${request.pid} is gone`);
     if (request.envDigest !== this.digest) throw new Error("its AWS_* and proxy variables differ from the helper's");
@@ -196,7 +202,14 @@ class EventRunner {
         stderr = capped(stderr + text);
       });
     let run: () => Promise<number>;
-    if (ocfAction !== undefined) {
+    const out = (text: string) => void (stdout = capped(stdout + text));
+    if (request.program === "aws-ha-updateeip") {
+      const parsed = parseUpdateEipArgs(request.argv);
+      if (parsed.kind !== "run" || !["start", "stop", "status"].includes(parsed.args.action))
+        throw new Error(`aws-ha-updateeip ${request.argv.at(-1) ?? ""} is not served`);
+      path = clusterPath(parsed.args.cluster, env);
+      run = () => runUpdateEip(parsed.args, env, { open: sessionFor, out }, arrival);
+    } else if (ocfAction !== undefined) {
       if (!["start", "stop", "monitor", "status"].includes(ocfAction)) throw new Error(`OCF ${ocfAction} is not served`);
       path = clusterPath(env.OCF_RESKEY_cluster || undefined, env);
       open = sessionFor;
@@ -207,14 +220,14 @@ class EventRunner {
       if (command.kind !== "transition" && command.kind !== "status") throw new Error(`${command.kind} is not served`);
       path = clusterPath(options.cluster, env);
       const served = command.kind === "transition" ? { ...command, transition: { ...command.transition, arrival } } : command;
-      const io = { open: sessionFor, out: (text: string) => void (stdout = capped(stdout + text)) };
-      run = () => runNotify(served, options, env, io);
+      run = () => runNotify(served, options, env, { open: sessionFor, out });
     }
     if (!isAbsolute(path)) throw new Error(`the description ${path} is not named by an absolute path`);
     log.debug("accepted an event", { pid: request.pid, argv: request.argv.join(" ") });
     return {
       path,
       env,
+      descriptionOptional: request.program === "aws-ha-updateeip",
       run: async () => {
         const exit = await run();
         return { exit, stdout, stderr };
@@ -272,10 +285,17 @@ class KeptSession extends Session {
  * event then ends at once with the error the process itself would have given.
  */
 async function eventBoundMs(accepted: Accepted): Promise<number> {
+  const within = (transitionSeconds: number) =>
+    Math.min(handOverLimits.longestEventMs, transitionSeconds * 1000 + 2 * handOverLimits.requestMs);
   try {
     const description = await loadClusterDescription(accepted.path, { parsed: descriptionCache(accepted.env) });
-    return Math.min(handOverLimits.longestEventMs, description.timeouts.transition * 1000 + 2 * handOverLimits.requestMs);
+    return within(description.timeouts.transition);
   } catch {
+    if (accepted.descriptionOptional && !existsSync(accepted.path)) {
+      // The schema knows the defaults (as src/session/without-description.ts reads them).
+      const { timeoutsSchema } = await import("../../cluster/schema");
+      return within(timeoutsSchema.parse({}).transition);
+    }
     return 2 * handOverLimits.requestMs;
   }
 }
@@ -300,11 +320,11 @@ function answerWithin(result: { exit: number; stdout: string; stderr: string }):
 }
 
 /** The caller's one request line, within the size and time bounds; undefined (and hung up on) otherwise. */
-function readRequest(socket: Socket): Promise<HandOverRequest | undefined> {
+function readRequest(socket: Socket): Promise<ReceivedRequest | undefined> {
   return new Promise((resolve) => {
     const lines = new MessageLines(handOverLimits.requestBytes);
     let done = false;
-    const finish = (request: HandOverRequest | undefined) => {
+    const finish = (request: ReceivedRequest | undefined) => {
       if (done) return;
       done = true;
       clearTimeout(timer);

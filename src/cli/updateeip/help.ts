@@ -32,4 +32,8 @@ Options:
 Link it where Heartbeat looks for resource scripts:
   ln -s /usr/local/bin/aws-ha-updateeip /etc/ha.d/resource.d/aws-ha-updateeip
 
+start, stop and status are first offered to the resident helper (aws-ha-notify serve, see
+aws-ha-notify --help) when one listens; without it, or when it does not answer within 50 ms, the
+action runs in this process as always.
+
 ${exitCodeHelp}`;

@@ -4,23 +4,39 @@ import type { EipSpec } from "../../cluster/schema";
 import { AwsHaError } from "../../errors";
 import { EipResource } from "../../kinds/eip/resource";
 import { Deadline } from "../../time/deadline";
-import { inspectCluster, runTransition, type Ports } from "../../transition/runner";
+import { inspectCluster, runTransition, type ArrivedTransition, type Ports } from "../../transition/runner";
 import { exitCodeFor, exitCodes } from "../../exit-codes";
 import { holdingAnswer } from "../../session/holding-answer";
-import { concludeFailure, concludeSuperseded, concludeTransition, runSession } from "../../session/session";
+import { concludeFailure, concludeSuperseded, concludeTransition } from "../../session/session";
+import { thisProcessIo, type CallIo } from "../../session/call-io";
+import type { EventStamp } from "../../transition/event-stamp";
 import type { UpdateEipArgs } from "./args";
 import { monotonicMs } from "../../time/monotonic";
 
-/** Runs one Heartbeat/LSB action for the Elastic IPs named on the command line or in the description. */
-export function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Runs one Heartbeat/LSB action for the Elastic IPs named on the command line or in the description.
+ * In the resident helper the session and stdout are the caller's, and so is the event's arrival.
+ */
+export function runUpdateEip(
+  args: UpdateEipArgs,
+  env: NodeJS.ProcessEnv,
+  io: CallIo = thisProcessIo,
+  arrival?: EventStamp,
+): Promise<number> {
   let label = `aws-ha-updateeip ${args.address ? Object.values(args.address)[0] : "(the description's Elastic IPs)"}`;
   const failed = (e: unknown): number => {
     if (args.action !== "status") return exitCodeFor(e);
     // Heartbeat reads the text: without "running" it does not count the address as ours.
-    process.stdout.write(`${label} status unknown\n`);
+    io.out(`${label} status unknown\n`);
     return exitCodes.statusUnknown;
   };
-  return runSession({ tag: "aws-ha-updateeip", logFormat: args.logFormat, verbose: false, env, failed }, async (session) => {
+  const transition = (ports: Ports, direction: "acquire" | "release", cause: string) =>
+    runEipTransition(ports, { direction, cause, arrival });
+  const restart = async (ports: Ports) => {
+    const code = await transition(ports, "release", "restart");
+    return code === exitCodes.ok ? await transition(ports, "acquire", "restart") : code;
+  };
+  return io.open({ tag: "aws-ha-updateeip", logFormat: args.logFormat, verbose: false, env, failed }, async (session) => {
     const path = clusterPath(args.cluster, env);
     // With an address on the command line the description is optional: the narrow Heartbeat use
     // needs nothing but IMDS and the instance's role.
@@ -36,7 +52,7 @@ export function runUpdateEip(args: UpdateEipArgs, env: NodeJS.ProcessEnv): Promi
     const eipPorts: Ports = { ...ports, resources: specs.map((s) => new EipResource(s)) };
     switch (args.action) {
       case "status":
-        return await status(eipPorts, label);
+        return await status(eipPorts, label, io.out);
       case "stop":
         return await transition(eipPorts, "release", "stop");
       case "start":
@@ -92,30 +108,25 @@ async function allocationOf(publicIp: string, declared: readonly EipSpec[], port
   return (await ec2.describeAddressByPublicIp(publicIp)).allocationId;
 }
 
-async function transition(ports: Ports, direction: "acquire" | "release", cause: string): Promise<number> {
+async function runEipTransition(ports: Ports, t: ArrivedTransition): Promise<number> {
   const started = monotonicMs();
   let report;
   try {
-    report = await runTransition(ports, { direction, cause });
+    report = await runTransition(ports, t);
   } catch (e) {
     // The session logs it and answers its exit code; the journal keeps it too.
-    await concludeFailure(ports, { direction, cause }, monotonicMs() - started, e);
+    await concludeFailure(ports, t, monotonicMs() - started, e);
     throw e;
   }
-  if (report.status === "superseded") await concludeSuperseded(ports, { direction, cause }, report.by.word, monotonicMs() - started);
+  if (report.status === "superseded") await concludeSuperseded(ports, t, report.by.word, monotonicMs() - started);
   if (report.status !== "done") return exitCodes.ok;
   // Each failed step has logged its own error line, naming the address and the fix.
   return (await concludeTransition(ports, report, monotonicMs() - started, { itemise: false })).code;
 }
 
-async function restart(ports: Ports): Promise<number> {
-  const code = await transition(ports, "release", "restart");
-  return code === exitCodes.ok ? await transition(ports, "acquire", "restart") : code;
-}
-
 /** Heartbeat reads only the text: "running" must not appear unless the address is ours. */
-async function status(ports: Ports, label: string): Promise<number> {
+async function status(ports: Ports, label: string, out: CallIo["out"]): Promise<number> {
   const held = holdingAnswer(await inspectCluster(ports)).held === "all";
-  process.stdout.write(held ? `${label} is running\n` : `${label} is stopped\n`);
+  out(held ? `${label} is running\n` : `${label} is stopped\n`);
   return held ? exitCodes.ok : exitCodes.stopped;
 }
