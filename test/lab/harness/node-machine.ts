@@ -45,6 +45,8 @@ const characterDevices = [
 
 export class NodeMachine {
   private anchor: Daemon | undefined;
+  /** The node's mount namespace, read once it booted: its processes are found by it even after the anchor died. */
+  private mountNs: string | undefined;
   private undoAnchor: (() => void) | undefined;
 
   constructor(
@@ -118,15 +120,21 @@ export class NodeMachine {
       timeoutMs: 10_000,
     });
     if (!this.anchor.running) throw new Error(`node ${this.name} failed to boot: ${this.anchor.log()}`);
+    this.mountNs = mountNamespaceOf(this.anchor.pid);
   }
 
   /** Like a stopped instance: every process of the node dies, its mounts go, its extra addresses vanish. */
   async powerOff(): Promise<void> {
     if (!this.anchor) return;
-    const pids = this.processes();
-    for (const pid of pids) killQuietly(pid, "SIGKILL");
-    await waitGone(pids, 10_000);
+    // Again until none is left: a daemon may fork (Heartbeat's mach_down, say) while it is killed.
+    for (let round = 0; round < maxKillRounds; round++) {
+      const pids = this.processes();
+      if (pids.length === 0) break;
+      for (const pid of pids) killQuietly(pid, "SIGKILL");
+      await waitGone(pids, 10_000);
+    }
     this.anchor = undefined;
+    this.mountNs = undefined;
     this.undoAnchor?.();
     this.undoAnchor = undefined;
     for (const { name, keep } of this.spec.interfaces) {
@@ -187,8 +195,7 @@ export class NodeMachine {
 
   /** PIDs whose mount namespace is this node's (the anchor and everything started in it). */
   processes(): number[] {
-    if (!this.anchor) return [];
-    const ns = mountNamespaceOf(this.anchor.pid);
+    const ns = this.mountNs;
     if (ns === undefined) return [];
     const pids: number[] = [];
     for (const entry of readdirSync("/proc")) {
@@ -200,15 +207,22 @@ export class NodeMachine {
   }
 
   private killAllSync(): void {
-    const pids = this.processes();
-    for (const pid of pids) killQuietly(pid, "SIGKILL");
-    // Teardown detaches the loop devices next: give the kernel a moment to drop the node's mounts.
     const pause = new Int32Array(new SharedArrayBuffer(4));
-    for (let i = 0; i < 40 && pids.some(isLiveNotZombie); i++) Atomics.wait(pause, 0, 0, 50);
+    const killed: number[] = [];
+    // Again until none is left: a daemon may fork (Heartbeat's mach_down, say) while it is killed.
+    for (let round = 0; round < maxKillRounds; round++) {
+      const pids = this.processes();
+      if (pids.length === 0) break;
+      for (const pid of pids) killQuietly(pid, "SIGKILL");
+      killed.push(...pids);
+      // Teardown detaches the loop devices next: give the kernel a moment to drop the node's mounts.
+      for (let i = 0; i < 40 && pids.some(isLiveNotZombie); i++) Atomics.wait(pause, 0, 0, 50);
+    }
     // Orphans (keepalived's VRRP child) are reaped by PID 1, on its own schedule: give it a moment,
     // so no lab process is listed anywhere after the run.
-    for (let i = 0; i < 60 && pids.some((pid) => existsSync(`/proc/${pid}`)); i++) Atomics.wait(pause, 0, 0, 50);
+    for (let i = 0; i < 60 && killed.some((pid) => existsSync(`/proc/${pid}`)); i++) Atomics.wait(pause, 0, 0, 50);
     this.anchor = undefined;
+    this.mountNs = undefined;
   }
 }
 
@@ -236,6 +250,9 @@ function privateDev(blockDevices: readonly string[]): string[] {
   }
   return steps;
 }
+
+/** Kill rounds before a node's teardown gives up on a process that keeps forking. */
+const maxKillRounds = 20;
 
 function mountNamespaceOf(pid: number): string | undefined {
   try {
