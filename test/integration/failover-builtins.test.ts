@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { nodeB, resource } from "./support/cluster-fixture";
 import { given } from "./support/given";
 import { startTwoNodeWorld, type TwoNodeWorld } from "./support/two-node-world";
+import { builtCli, runCli } from "./support/run-cli";
 import { cloudHolders } from "./support/world-view";
 
 // Every Node.js module a cold failover loads is read and evaluated before, or between, its EC2
@@ -62,4 +63,25 @@ describe("a cold `master` moving a VIP and its Elastic IP", () => {
       .map(([name, why]) => `${name} (${why})`);
     expect(unexpected).toEqual([]);
   });
+});
+
+describe("the start of a command that offers its calls to the resident helper", () => {
+  it.each(["aws-ha-notify", "aws-ha-updateeip"] as const)(
+    "%s --help loads no node:crypto (only a request to the helper hashes)",
+    async (cli) => {
+      dir = mkdtempSync(join(tmpdir(), "aws-ha-builtins-"));
+      const list = join(dir, "modules.txt");
+      const hook = join(dir, "list-modules.cjs");
+      writeFileSync(
+        hook,
+        `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`,
+      );
+      const help = await runCli([builtCli(cli), "--help"], { PATH: process.env.PATH, NODE_OPTIONS: `--require ${hook}` });
+      expect(help.code, help.stderr).toBe(0);
+      const loaded = readFileSync(list, "utf8").split("\n");
+      // The list is Node's: what the start needs is in it.
+      expect(loaded).toContain("NativeModule net");
+      expect(loaded).not.toContain("NativeModule crypto");
+    },
+  );
 });

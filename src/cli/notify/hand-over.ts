@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import type * as Crypto from "node:crypto";
 
 // The words a one-shot aws-ha-notify and the resident helper (`aws-ha-notify serve`) exchange over
 // the helper's Unix socket: one JSON line each way to start, one JSON line back to end. The client
@@ -119,6 +119,10 @@ export function environmentDigest(env: NodeJS.ProcessEnv): string {
     .filter(([name, value]) => value !== undefined && reachVariable.test(name) && !notAboutReach.has(name))
     .map(([name, value]) => `${name}=${value}`)
     .sort();
+  // node:crypto only when a request is made: the starts of aws-ha-notify and aws-ha-updateeip carry
+  // this file, and their --help, or a call no helper may run, need not load it before the bundle.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  const { createHash } = require("node:crypto") as typeof Crypto;
   return createHash("sha256").update(lines.join("\0")).digest("hex");
 }
 
