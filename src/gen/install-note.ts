@@ -10,6 +10,7 @@ export function renderInstallNote(d: ClusterDescription, nodeName: string, clust
   const node = nodeNamed(d, nodeName);
   const keepalived = wantsKeepalived(d);
   const heartbeat = wantsHeartbeat(d);
+  const callers = daemonsCallingPerEvent(d);
   return renderTemplate(template, {
     node: node.name,
     cluster: d.cluster,
@@ -18,10 +19,10 @@ export function renderInstallNote(d: ClusterDescription, nodeName: string, clust
     paths: d.paths,
     keepalived,
     heartbeat,
-    helper: daemonsCallingPerEvent(d).length > 0 && {
+    helper: callers.length > 0 && {
       step: 4 + Number(keepalived) + Number(heartbeat),
       unit: helperUnitName,
-      callers: daemonsCallingPerEvent(d).join(" and "),
+      callers: callers.join(" and "),
     },
     // Heartbeat finds haresources scripts only in resource.d (or /etc/init.d), by these names.
     resourceLinks: [
