@@ -29,16 +29,21 @@ afterEach(async () => {
   dir = undefined;
 });
 
+/** A --require hook that writes Node's own record of the modules it loaded as the process ends, and where. */
+function moduleListHook(): { list: string; hook: string } {
+  dir = mkdtempSync(join(tmpdir(), "aws-ha-builtins-"));
+  const list = join(dir, "modules.txt");
+  const hook = join(dir, "list-modules.cjs");
+  writeFileSync(
+    hook,
+    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`,
+  );
+  return { list, hook };
+}
+
 describe("a cold `master` moving a VIP and its Elastic IP", () => {
   it("loads none of the Node.js modules it does not use", async () => {
-    dir = mkdtempSync(join(tmpdir(), "aws-ha-builtins-"));
-    const list = join(dir, "modules.txt");
-    const hook = join(dir, "list-modules.cjs");
-    // Node's own record of the modules it loaded, written as the process ends.
-    writeFileSync(
-      hook,
-      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`,
-    );
+    const { list, hook } = moduleListHook();
     world = await startTwoNodeWorld({
       resources: () => [resource.vip(), resource.eip()],
       given: (spec) => {
@@ -69,13 +74,7 @@ describe("the start of a command that offers its calls to the resident helper", 
   it.each(["aws-ha-notify", "aws-ha-updateeip"] as const)(
     "%s --help loads no node:crypto (only a request to the helper hashes)",
     async (cli) => {
-      dir = mkdtempSync(join(tmpdir(), "aws-ha-builtins-"));
-      const list = join(dir, "modules.txt");
-      const hook = join(dir, "list-modules.cjs");
-      writeFileSync(
-        hook,
-        `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`,
-      );
+      const { list, hook } = moduleListHook();
       const help = await runCli([builtCli(cli), "--help"], { PATH: process.env.PATH, NODE_OPTIONS: `--require ${hook}` });
       expect(help.code, help.stderr).toBe(0);
       const loaded = readFileSync(list, "utf8").split("\n");
