@@ -20,7 +20,8 @@ const notEc2Fix =
   "this does not look like EC2's metadata service: check AWS_EC2_METADATA_SERVICE_ENDPOINT and any proxy between this process and 169.254.169.254";
 
 export class FetchImds implements Imds {
-  private readonly endpoint: string;
+  /** Where IMDS is asked, as given (or EC2's own address), without a trailing slash. */
+  readonly endpoint: string;
   private readonly timeoutMs: number;
   private token: Promise<string> | undefined;
   private cached: Promise<Identity> | undefined;

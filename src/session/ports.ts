@@ -1,6 +1,7 @@
 import type { ClusterDescription } from "../cluster/schema";
 import { Logger, StreamSink, SyslogSink, type Sink } from "../log";
 import type { Ports } from "../transition/runner";
+import { join } from "node:path";
 import { FetchImds } from "../cloud/imds";
 import { createEc2Client } from "../cloud/ec2-client";
 import { SdkEc2 } from "../cloud/ec2-sdk";
@@ -8,6 +9,8 @@ import { LinuxHost } from "../host/linux-host";
 import { lazyRoute53, type Route53 } from "../cloud/route53-port";
 import type { Deadline } from "../time/deadline";
 import { rolesNamed, type AssumedRole } from "../cloud/roles/acting-role";
+import { bootId } from "../transition/process-start";
+import { IdentityOfThisBoot } from "./identity-of-this-boot";
 import { RolePorts } from "./role-ports";
 
 /** stderr always; syslog too when the machine has one (keepalived gives scripts /dev/null). */
@@ -17,10 +20,22 @@ export function openLogger(tag: string, options: { logFormat: "text" | "json"; v
   return new Logger(sinks);
 }
 
+export interface PortOptions {
+  /** Ask IMDS for this instance's identity even when this boot's is kept (`check` proves that IMDS answers). */
+  freshIdentity?: boolean;
+}
+
 /** The real ports: IMDSv2, EC2 through the SDK, this Linux machine. */
-export function buildPorts(description: ClusterDescription, log: Logger, env: NodeJS.ProcessEnv): Ports {
+export function buildPorts(description: ClusterDescription, log: Logger, env: NodeJS.ProcessEnv, options: PortOptions = {}): Ports {
   const t = description.timeouts;
-  const imds = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: t.metadata * 1000 });
+  const metadata = new FetchImds({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT, timeoutMs: t.metadata * 1000 });
+  const imds = options.freshIdentity
+    ? metadata
+    : new IdentityOfThisBoot(metadata, {
+        file: join(description.paths.runDir, "identity.json"),
+        boot: bootId,
+        endpoint: metadata.endpoint,
+      });
   let client: ReturnType<typeof createEc2Client> | undefined;
   let singleAttempt: ReturnType<typeof createEc2Client> | undefined;
   // Only a description that names roles builds these (and only an AssumeRole loads STS's client).

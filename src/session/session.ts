@@ -9,7 +9,7 @@ import type { Ports, TransitionReport } from "../transition/runner";
 import type { Transition } from "../transition/transition";
 import { entryOfFailure, entryOfRun, entryOfSuperseded, type JournalEntry } from "../record/journal-entry";
 import { recordTransition } from "../record/record-transition";
-import { buildPorts, openLogger } from "./ports";
+import { buildPorts, openLogger, type PortOptions } from "./ports";
 import { descriptionCache } from "./description-cache";
 import { isWithoutDescription, withoutDescription } from "./without-description";
 
@@ -47,8 +47,8 @@ export class Session {
   }
 
   /** The real ports (IMDS, EC2, this host) for a description, logging to this session's log. */
-  ports(description: ClusterDescription): Ports {
-    return buildPorts(description, this.log, this.env);
+  ports(description: ClusterDescription, options: PortOptions = {}): Ports {
+    return buildPorts(description, this.log, this.env, options);
   }
 
   /**

@@ -22,6 +22,7 @@ import { benchRecords, type RecordsFigures } from "./records-bench";
 const latencyMs = 50;
 const runs = {
   transition: 15,
+  firstOfBoot: 7,
   baseline: 7,
   volume: 7,
   coldStart: 15,
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
     console.log(`   its own "done ms"  ${summary(transition.internalMs.filter(Number.isFinite))}`);
     console.log(`   EC2 calls of the median run:`);
     for (const line of callTimeline(transition.typical.calls, transition.typical.startedAt)) console.log(`     ${line}`);
+    const firstOfBoot = await benchTransition(cloud, section("first-of-boot"), notify, runs.firstOfBoot, { firstOfBoot: true });
+    console.log(`   the first event of a boot (an empty run directory: IMDS asked for the identity) ${summary(firstOfBoot.samples)}`);
 
     console.log(`\n3. floor`);
     console.log(

@@ -8,6 +8,11 @@ import { cleanEnv, expectSuccess, timedRun, unmeasuredRuns } from "./timed-proce
 
 // Figure 1: a keepalived MASTER event on node A, as keepalived runs it: a cold aws-ha-notify
 // process, the VIP and its EIP held by node B before every run. Timed from spawn to exit.
+//
+// The run directory stays from one run to the next, as /run/aws-ha does on a node: keepalived's
+// first event of a boot (BACKUP or FAULT when it starts, before any failover) leaves there what
+// every later event of the boot finds, this instance's identity among it. `firstOfBoot` empties it
+// before every run instead: the event that meets a node fresh from boot.
 
 export interface TransitionFigures {
   samples: number[];
@@ -18,16 +23,26 @@ export interface TransitionFigures {
   chain: Ec2Call[];
 }
 
-export async function benchTransition(cloud: BenchCloud, workDir: string, notifyBin: string, runs: number): Promise<TransitionFigures> {
+export async function benchTransition(
+  cloud: BenchCloud,
+  workDir: string,
+  notifyBin: string,
+  runs: number,
+  { firstOfBoot = false }: { firstOfBoot?: boolean } = {},
+): Promise<TransitionFigures> {
   const runDir = join(workDir, "run");
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
   const cluster = writeVipEipCluster(workDir, { runDir, byIdDir: join(workDir, "by-id") });
   const spec = worldHeldByB(cluster.description);
   const measured: { ms: number; internal: number; calls: Ec2Call[]; startedAt: number; endedAt: number }[] = [];
   // Unmeasured runs first (see unmeasuredRuns).
   for (let i = 0; i < unmeasuredRuns + runs; i++) {
     const server = await cloud.reset(spec);
-    rmSync(runDir, { recursive: true, force: true });
-    mkdirSync(runDir, { recursive: true });
+    if (firstOfBoot) {
+      rmSync(runDir, { recursive: true, force: true });
+      mkdirSync(runDir, { recursive: true });
+    }
     const startedAt = Date.now();
     const run = expectSuccess(
       await timedRun([process.execPath, notifyBin, "master", "--cluster", cluster.file], {

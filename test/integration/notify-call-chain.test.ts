@@ -46,6 +46,33 @@ describe("given node B holds the VIP and the Elastic IP on it", () => {
   });
 });
 
+describe("given node A's daemon ran an earlier event of this boot (keepalived's BACKUP at start)", () => {
+  it("`master` starts from the identity that event kept in the run directory: its first EC2 call waits for no IMDS round trip; `check` asks IMDS all the same", async () => {
+    world = await startTwoNodeWorld({
+      resources: () => [resource.vip(), resource.eip()],
+      given: (spec) => {
+        given.vipOn(spec, nodeB);
+        given.eipOn(spec, nodeB);
+      },
+    });
+    const backup = await world.a.run(["backup"]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const imds = world.imds.a.stats;
+    const asked = { tokens: imds.tokenPuts, reads: imds.gets };
+    expect(asked.reads, "the first event of the boot asked IMDS").toBeGreaterThan(0);
+
+    const master = await world.a.run(["master"]);
+
+    expect(master.code, master.stderr).toBe(0);
+    expect(cloudHolders(world.snapshot())).toMatchObject({ vip: "node-a", eip: "node-a" });
+    expect({ tokens: imds.tokenPuts, reads: imds.gets }).toEqual(asked);
+
+    const check = await world.a.run(["check"]);
+    expect(check.stdout).toMatch(/instance/i);
+    expect(imds.tokenPuts, "check proves that IMDS answers").toBe(asked.tokens + 1);
+  });
+});
+
 describe("given node B holds the overlay route", () => {
   it("`master` on A re-points it in three dependent EC2 steps: inspect reads the table and A's ENI, then the route and the source/dest check change together, then one read confirms", async () => {
     world = await startTwoNodeWorld({ resources: () => [resource.route()], given: (spec) => given.routeTo(spec, nodeB) });

@@ -36,7 +36,8 @@ export function runNotify(
   const spec = { tag: "aws-ha-notify", logFormat: options.logFormat, verbose: options.verbose, env, failed } as const;
   return io.open(spec, async (session) => {
     // `check` reports an untrusted description (FAIL trust) instead of refusing to look at it.
-    const ports = session.ports(await session.load(descriptionPath, command.kind === "check" ? { trustedUid: false } : {}));
+    const checking = command.kind === "check";
+    const ports = session.ports(await session.load(descriptionPath, checking ? { trustedUid: false } : {}), { freshIdentity: checking });
     switch (command.kind) {
       case "skip":
         ports.log.info(`nothing to do: ${command.reason}`);
