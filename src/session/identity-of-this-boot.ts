@@ -13,9 +13,9 @@ import { identityRules, zoneRule, type Identity, type Imds } from "../cloud/iden
 //
 // The file is read only when this user owns it and nobody else may write it, and every field is
 // held to the same rules as IMDS's own answers: a file that fails any of that is ignored and IMDS is
-// asked. The list of local addresses is kept as read: only its first, the primary address, is
-// fixed for the interface's life, and only the first is what a node without an instance id of
-// its own (aws-ha-updateeip without a description) is found by.
+// asked. The list of local addresses is kept as read: its first, the primary address, is fixed for
+// the interface's life; the others are the secondary addresses it held then, which matter only to a
+// node that the description does not list by this instance's id (found by an address instead).
 
 /** What the file holds: whose boot and which metadata service the identity came from. */
 interface KeptIdentity {

@@ -14,15 +14,18 @@ afterEach(async () => {
   world = undefined;
 });
 
+const startWithBHoldingVipAndEip = () =>
+  startTwoNodeWorld({
+    resources: () => [resource.vip(), resource.eip()],
+    given: (spec) => {
+      given.vipOn(spec, nodeB);
+      given.eipOn(spec, nodeB);
+    },
+  });
+
 describe("given node B holds the VIP and the Elastic IP on it", () => {
   it("`master` on A moves both in three dependent EC2 steps, reading the association from the VIP's confirmation", async () => {
-    world = await startTwoNodeWorld({
-      resources: () => [resource.vip(), resource.eip()],
-      given: (spec) => {
-        given.vipOn(spec, nodeB);
-        given.eipOn(spec, nodeB);
-      },
-    });
+    world = await startWithBHoldingVipAndEip();
     const since = Date.now();
 
     const master = await world.a.run(["master"]);
@@ -48,13 +51,7 @@ describe("given node B holds the VIP and the Elastic IP on it", () => {
 
 describe("given node A's daemon ran an earlier event of this boot (keepalived's BACKUP at start)", () => {
   it("`master` starts from the identity that event kept in the run directory: its first EC2 call waits for no IMDS round trip; `check` asks IMDS all the same", async () => {
-    world = await startTwoNodeWorld({
-      resources: () => [resource.vip(), resource.eip()],
-      given: (spec) => {
-        given.vipOn(spec, nodeB);
-        given.eipOn(spec, nodeB);
-      },
-    });
+    world = await startWithBHoldingVipAndEip();
     const backup = await world.a.run(["backup"]);
     expect(backup.code, backup.stderr).toBe(0);
     const imds = world.imds.a.stats;
