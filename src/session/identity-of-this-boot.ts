@@ -25,7 +25,9 @@ interface KeptIdentity {
 }
 
 export class IdentityOfThisBoot implements Imds {
+  /** The file is looked at once per process: after that, what it held or what IMDS answered. */
   private kept: Identity | undefined;
+  private looked = false;
 
   constructor(
     private readonly imds: Imds,
@@ -33,7 +35,10 @@ export class IdentityOfThisBoot implements Imds {
   ) {}
 
   identity(): Promise<Identity> {
-    this.kept ??= this.readKept();
+    if (!this.looked) {
+      this.looked = true;
+      this.kept = this.readKept();
+    }
     if (this.kept) return Promise.resolve(this.kept);
     const reading = this.imds.identity();
     reading.then((identity) => this.keep(identity)).catch(() => undefined);
@@ -48,8 +53,10 @@ export class IdentityOfThisBoot implements Imds {
     return this.imds.interfaceIdOf(mac);
   }
 
+  /** Read only from a directory of this user's that nobody else may write, as it is written only there. */
   private readKept(): Identity | undefined {
     try {
+      if (!this.trustedDirectory()) return undefined;
       const text = readOwnedFile(this.where.file, 0o022);
       if (text === undefined) return undefined;
       const record = JSON.parse(text.toString("utf8")) as Partial<KeptIdentity>;
@@ -60,16 +67,21 @@ export class IdentityOfThisBoot implements Imds {
     }
   }
 
-  /** Written only into a directory of this user's that nobody else may write (the run directory, once a transition opened it). */
+  /** Written once IMDS answered, into the run directory once a transition opened it; never a reason to fail. */
   private keep(identity: Identity): void {
+    this.kept = identity;
     try {
-      const dir = lstatSync(dirname(this.where.file));
-      if (!dir.isDirectory() || !ownedAlone(dir, 0o022)) return;
+      if (!this.trustedDirectory()) return;
       const record: KeptIdentity = { boot: this.where.boot(), endpoint: this.where.endpoint, identity };
       writeOwnedFile(this.where.file, JSON.stringify(record));
     } catch {
       // the next process asks IMDS again
     }
+  }
+
+  private trustedDirectory(): boolean {
+    const dir = lstatSync(dirname(this.where.file), { throwIfNoEntry: false });
+    return dir !== undefined && dir.isDirectory() && ownedAlone(dir, 0o022);
   }
 }
 

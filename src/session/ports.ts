@@ -1,7 +1,7 @@
+import { join } from "node:path";
 import type { ClusterDescription } from "../cluster/schema";
 import { Logger, StreamSink, SyslogSink, type Sink } from "../log";
 import type { Ports } from "../transition/runner";
-import { join } from "node:path";
 import { FetchImds } from "../cloud/imds";
 import { createEc2Client } from "../cloud/ec2-client";
 import { SdkEc2 } from "../cloud/ec2-sdk";

@@ -120,6 +120,15 @@ describe("given an earlier process of this boot read the identity from IMDS", ()
     expect(imds.reads).toBe(1);
   });
 
+  it("a kept identity in a run directory that another user may write is not believed", async () => {
+    chmodSync(runDir, 0o777);
+    const imds = new CountingImds();
+
+    await kept(imds).identity();
+
+    expect(imds.reads).toBe(1);
+  });
+
   it("a file that is not JSON is ignored and IMDS is asked", async () => {
     writeFileSync(file, "{ not json");
     const imds = new CountingImds();
@@ -148,6 +157,18 @@ describe("given no process of this boot read the identity yet", () => {
     const imds = new CountingImds();
     expect(await kept(imds).identity()).toEqual(identityOfA);
     expect(imds.reads).toBe(1);
+  });
+
+  it("a process looks at the file once: once IMDS answered, it keeps that answer whatever the file says later", async () => {
+    const imds = new CountingImds();
+    const process = kept(imds);
+    await process.identity();
+    await new Promise((resolve) => setImmediate(resolve));
+    const record = JSON.parse(readFileSync(file, "utf8")) as { identity: Identity };
+    writeFileSync(file, JSON.stringify({ ...record, identity: { ...record.identity, instanceId: "i-0b00000000000000b" } }));
+
+    expect((await process.identity()).instanceId).toBe(identityOfA.instanceId);
+    expect(process.known()).toEqual(identityOfA);
   });
 
   it("a missing run directory is not created: the identity is kept once a transition has made it", async () => {
